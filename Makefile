@@ -1,0 +1,45 @@
+# Every target does its own set-up: a fresh machine needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck bench docs check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
+	$(BIN)/python -m bot run
+
+check: $(RUNTIME_STAMP)
+	$(BIN)/python -m bot check
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check bot cogs tests
+	$(BIN)/ruff format --check bot cogs tests
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m tests.bench
+
+docs: $(RUNTIME_STAMP)
+	$(BIN)/python -m bot docs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,28 @@
+"""Errors a user can fix. Raised by services, rendered by the command tree's error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserFacingError(Exception):
+    """Something the user can fix: shown ephemerally, translated into their language.
+
+    ``key`` is a translation key; ``params`` fill its placeholders.
+    """
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"UserFacingError({self.key!r}, {self.params!r})"
+
+
+class NotFound(UserFacingError):
+    """An id the user gave does not exist (or is no longer usable)."""
+
+
+class PermissionDenied(UserFacingError):
+    """The user lacks the role or permission this action needs."""
