@@ -1,0 +1,103 @@
+"""Wiring: open the database, build the services with (db, clock), hand them to the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+
+import discord
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core.bot import WimBot
+from bot.db import Database
+from bot.i18n import Catalog
+from bot.services.events import EventService
+from bot.services.members import MemberSettingsService
+from bot.services.timers import TimerService
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start for a reason the operator can fix; the message says how."""
+
+
+@dataclass
+class Services:
+    timers: TimerService
+    members: MemberSettingsService
+    events: EventService
+
+
+def build_services(config: Config, db: Database, clock: Clock) -> Services:
+    timers = TimerService(db, clock)
+    return Services(
+        timers=timers,
+        members=MemberSettingsService(db, clock),
+        events=EventService(db, clock, timers, config),
+    )
+
+
+def setup_logging(config: Config) -> None:
+    discord.utils.setup_logging(level=logging.getLevelName(config.log_level.upper()), root=True)
+    # APScheduler logs every wake-up at INFO; our own timer log lines are more useful.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def build_offline_bot(config: Config) -> WimBot:
+    """A bot with every cog loaded that never logs in: for docs generation and smoke tests."""
+    db = await Database.open(":memory:")
+    clock = SystemClock()
+    bot = WimBot(
+        config=config,
+        db=db,
+        services=build_services(config, db, clock),
+        clock=clock,
+        catalog=Catalog.load(),
+        start_timers=False,
+    )
+    await bot.load_all_extensions()
+    return bot
+
+
+async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> None:
+    """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
+    setup_logging(config)
+    db = await Database.open(config.database)
+    clock = SystemClock()
+    bot = WimBot(
+        config=config,
+        db=db,
+        services=build_services(config, db, clock),
+        clock=clock,
+        catalog=Catalog.load(),
+        start_timers=not sync_only,
+        force_sync=sync_only,
+    )
+    try:
+        async with bot:
+            if sync_only:
+                await bot.login(token)  # login runs setup_hook, which syncs
+                return
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+            await bot.start(token)
+    except discord.LoginFailure as exc:
+        raise StartupError(
+            "Discord refused the token (DISCORD_TOKEN). Copy it again from the Developer Portal, "
+            "Bot page, 'Reset Token'."
+        ) from exc
+    except discord.PrivilegedIntentsRequired as exc:
+        raise StartupError(
+            "The Server Members intent is not enabled. Developer Portal > your application > Bot > "
+            "Privileged Gateway Intents: enable 'Server Members Intent'."
+        ) from exc
+    finally:
+        await db.close()
+        log.info("Stopped")

@@ -1,0 +1,187 @@
+"""The bot: loads every cog, starts the timers, syncs commands only when they changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+import cogs
+from bot import __version__
+from bot.config import Config
+from bot.core.checks import member_is_moderator
+from bot.core.guild_check import find_text_channel, verify_guild
+from bot.core.translator import CatalogTranslator
+from bot.core.tree import WimTree
+from bot.i18n import Catalog, language_for
+from bot.repositories import meta
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.app import Services
+    from bot.clock import Clock
+    from bot.db import Database
+    from bot.services.timers import Timer
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents() -> discord.Intents:
+    """The minimum: guilds (channels, roles, events) and members (roles of who clicks, audience lists)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    return intents
+
+
+class WimBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        config: Config,
+        db: Database,
+        services: Services,
+        clock: Clock,
+        catalog: Catalog,
+        start_timers: bool = True,
+        force_sync: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=WimTree,
+            **options,
+        )
+        self.config = config
+        self.db = db
+        self.services = services
+        self.clock = clock
+        self.catalog = catalog
+        self.version = __version__
+        self.started_at: datetime = clock.now()
+        self._start_timers = start_timers
+        self._force_sync = force_sync
+        self._verified_guilds: set[int] = set()
+
+    # -- start-up -------------------------------------------------------------------------------
+
+    async def load_all_extensions(self) -> None:
+        """Load every module and package in ``cogs/``: adding a feature is adding a cog."""
+        await self.tree.set_translator(CatalogTranslator(self.catalog))
+        for module in sorted(pkgutil.iter_modules(cogs.__path__), key=lambda m: m.name):
+            if not module.name.startswith("_"):
+                await self.load_extension(f"cogs.{module.name}")
+
+    async def setup_hook(self) -> None:
+        await self.load_all_extensions()
+        self.services.timers.on_final_failure(self._report_failed_timer)
+        if self._start_timers:
+            await self.services.timers.start()
+        await self.sync_commands(force=self._force_sync)
+
+    async def close(self) -> None:
+        if self._start_timers:
+            await self.services.timers.stop()
+        await super().close()
+
+    # -- command sync ---------------------------------------------------------------------------
+
+    async def _command_payload_hash(self, guild: discord.abc.Snowflake) -> str:
+        translator = self.tree.translator
+        assert translator is not None
+        commands_ = self.tree.get_commands(guild=guild)
+        payload = [await command.get_translated_payload(self.tree, translator) for command in commands_]
+        encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+    async def sync_commands(self, *, force: bool) -> list[int]:
+        """Push the commands to each configured guild whose command tree changed since its last sync.
+
+        Never global: guild commands update instantly and a boot loop can't hit the global rate limit.
+        Returns the guild ids that were synced.
+        """
+        synced: list[int] = []
+        for guild_id in self.config.guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            digest = await self._command_payload_hash(guild)
+            key = f"commands_hash:{guild_id}"
+            if not force and await meta.get(self.db, key) == digest:
+                log.info("Commands for guild %s unchanged since the last sync; not syncing", guild_id)
+                continue
+            try:
+                registered = await self.tree.sync(guild=guild)
+            except discord.Forbidden:
+                log.error(
+                    "Cannot sync commands to guild %s: invite the bot with the applications.commands scope",
+                    guild_id,
+                )
+                continue
+            async with self.db.transaction() as tx:
+                await meta.put(tx, key, digest)
+            log.info("Synced %d commands to guild %s", len(registered), guild_id)
+            synced.append(guild_id)
+        return synced
+
+    # -- events ---------------------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s (%s) to %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        for guild_id in self.config.guild_ids:
+            if guild_id in self._verified_guilds:
+                continue
+            guild = self.get_guild(guild_id)
+            if guild is None:
+                log.warning("Config check: the bot is not in guild %s listed in guild_ids", guild_id)
+                continue
+            self._verified_guilds.add(guild_id)
+            verify_guild(guild, self.config)
+
+    # -- helpers for cogs -----------------------------------------------------------------------
+
+    def lang_for(self, interaction: discord.Interaction) -> str:
+        """The member's language from their Discord locale, else the guild default."""
+        return language_for(str(interaction.locale) if interaction.locale else None, self.config.language)
+
+    def t(self, target: discord.Interaction | str, key: str, **params: Any) -> str:
+        lang = target if isinstance(target, str) else self.lang_for(target)
+        return self.catalog.t(lang, key, **params)
+
+    def is_moderator(self, member: discord.Member | discord.User) -> bool:
+        return member_is_moderator(member, self.config)
+
+    def mod_log_channel(self, guild_id: int) -> discord.TextChannel | None:
+        guild = self.get_guild(guild_id)
+        return None if guild is None else find_text_channel(guild, self.config.channels.mod_log)
+
+    async def post_mod_log(self, guild_id: int, content: str) -> bool:
+        """Tell moderators something in the mod-log channel. False (and logged) if it can't be posted."""
+        channel = self.mod_log_channel(guild_id)
+        if channel is None:
+            log.warning("No #%s channel in guild %s for: %s", self.config.channels.mod_log, guild_id, content)
+            return False
+        try:
+            await channel.send(content[:2000], allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("Could not post to #%s in guild %s: %s", channel.name, guild_id, content, exc_info=True)
+            return False
+        return True
+
+    async def _report_failed_timer(self, timer: Timer, error: str) -> None:
+        await self.wait_until_ready()
+        guild_ids = [timer.payload["guild_id"]] if "guild_id" in timer.payload else list(self.config.guild_ids)
+        lang = self.config.language
+        text = self.catalog.t(
+            lang, "timers.failed", kind=timer.kind, timer_id=timer.id, attempts=timer.attempts, error=error[:500]
+        )
+        for guild_id in guild_ids:
+            await self.post_mod_log(int(guild_id), text)

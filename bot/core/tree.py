@@ -1,0 +1,93 @@
+"""The command tree's single error handler, shared by buttons, selects and modals.
+
+What the user caused (``UserFacingError``, failed checks) is shown ephemerally in their language.
+Anything else is logged with its traceback under a short error id, and the user gets a generic
+reply quoting that id so a report can be matched to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.core.checks import NotModerator
+from bot.core.replies import reply
+from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.core.bot import WimBot
+
+log = logging.getLogger(__name__)
+
+
+def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:
+    """The translated text for an error the user can fix, or None for a bug."""
+    t = bot.catalog.t
+    if isinstance(error, UserFacingError):
+        return t(lang, error.key, **error.params)
+    if isinstance(error, NotModerator):
+        return t(lang, "errors.not_moderator")
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t(lang, "errors.guild_only")
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t(lang, "errors.cooldown", seconds=round(error.retry_after))
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return t(lang, "errors.bot_missing_permissions", permissions=", ".join(error.missing_permissions))
+    if isinstance(error, app_commands.MissingPermissions):
+        return t(lang, "errors.not_moderator")
+    if isinstance(error, app_commands.TransformerError):
+        return t(lang, "errors.not_found")
+    if isinstance(error, discord.Forbidden):
+        return t(lang, "errors.bot_missing_permissions", permissions=error.text or "?")
+    return None
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer the interaction about ``error``: translated for user errors, an error id for bugs."""
+    bot: WimBot = interaction.client  # type: ignore[assignment]
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    lang = bot.lang_for(interaction)
+    message = _user_message(bot, lang, error)
+    if message is None:
+        error_id = secrets.token_hex(4)
+        command = interaction.command.qualified_name if interaction.command else None
+        custom_id = interaction.data.get("custom_id") if interaction.data else None
+        log.error(
+            "Unexpected error %s in interaction (command=%s, custom_id=%s, user=%s, guild=%s)",
+            error_id,
+            command,
+            custom_id,
+            interaction.user.id,
+            interaction.guild_id,
+            exc_info=error,
+        )
+        message = bot.catalog.t(lang, "errors.generic", error_id=error_id)
+    try:
+        await reply(interaction, message, ephemeral=True)
+    except discord.HTTPException:
+        # The interaction expired or was answered elsewhere; the log above keeps the trail.
+        log.warning("Could not deliver the error reply for interaction %s", interaction.id, exc_info=True)
+
+
+@asynccontextmanager
+async def reporting_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """Wrap a component callback so its errors reach the user like a command's would.
+
+    discord.py only logs exceptions raised in a DynamicItem callback, leaving the click unanswered.
+    """
+    try:
+        yield
+    except Exception as error:
+        await handle_interaction_error(interaction, error)
+
+
+class WimTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await handle_interaction_error(interaction, error)

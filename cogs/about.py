@@ -1,0 +1,71 @@
+"""/about: what this bot is and how it is doing, in the member's language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import format_dt
+
+from bot.core.replies import reply
+
+if TYPE_CHECKING:
+    from bot.core.bot import WimBot
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+class About(commands.Cog):
+    def __init__(self, bot: WimBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name=app_commands.locale_str("about", key="cmd.about.name"),
+        description=app_commands.locale_str(
+            "Version, uptime and schedule of the WIM Alliance bot", key="cmd.about.description"
+        ),
+    )
+    async def about(self, interaction: discord.Interaction) -> None:
+        bot = self.bot
+        lang = bot.lang_for(interaction)
+        config = bot.config
+        timers = bot.services.timers
+        pending = await timers.pending_count()
+        next_timer = await timers.next_due()
+        next_digest = config.digest.next_run(bot.clock.now())
+        embed = discord.Embed(
+            title=bot.t(lang, "about.title"),
+            description=bot.t(lang, "about.description"),
+            colour=discord.Colour.gold(),
+        )
+        embed.add_field(name=bot.t(lang, "about.version"), value=bot.version)
+        embed.add_field(name=bot.t(lang, "about.uptime"), value=format_dt(bot.started_at, "R"))
+        embed.add_field(
+            name=bot.t(lang, "about.guild_settings"),
+            value=bot.t(lang, "about.guild_settings_value", timezone=config.timezone, language=config.language),
+        )
+        embed.add_field(
+            name=bot.t(lang, "about.pending_timers"),
+            value=bot.t(
+                lang,
+                "about.pending_timers_value",
+                count=pending,
+                next=format_dt(next_timer, "R") if next_timer else bot.t(lang, "about.none"),
+            ),
+        )
+        embed.add_field(name=bot.t(lang, "about.next_digest"), value=format_dt(next_digest, "F"))
+        embed.add_field(name=bot.t(lang, "about.database"), value=_human_size(await bot.db.size_bytes()))
+        await reply(interaction, embed=embed, ephemeral=True)
+
+
+async def setup(bot: WimBot) -> None:
+    await bot.add_cog(About(bot))

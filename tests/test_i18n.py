@@ -1,0 +1,61 @@
+"""The three catalogs stay complete and consistent: same keys, same placeholders, valid command names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.i18n import LANGUAGES, Catalog, language_for, placeholders
+
+CATALOG = Catalog.load()
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_language_has_exactly_the_english_keys(lang: str) -> None:
+    english = set(CATALOG.messages["en"])
+    other = set(CATALOG.messages[lang])
+    assert sorted(english - other) == [], f"missing in {lang}"
+    assert sorted(other - english) == [], f"only in {lang} (typo or stale key?)"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_placeholders_match_english(lang: str) -> None:
+    mismatched = {
+        key: (placeholders(template), placeholders(CATALOG.messages[lang][key]))
+        for key, template in CATALOG.messages["en"].items()
+        if key in CATALOG.messages[lang] and placeholders(template) != placeholders(CATALOG.messages[lang][key])
+    }
+    assert mismatched == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_command_names_and_descriptions_fit_discord_limits(lang: str) -> None:
+    for key, text in CATALOG.messages[lang].items():
+        if not key.startswith("cmd."):
+            continue
+        if key.endswith(".name"):
+            assert COMMAND_NAME.match(text) and text == text.lower(), f"{lang}:{key} = {text!r} is not a valid name"
+        else:  # descriptions and choice names
+            assert 1 <= len(text) <= 100, f"{lang}:{key} must be 1-100 characters"
+
+
+def test_no_empty_translations() -> None:
+    empty = [f"{lang}:{key}" for lang in LANGUAGES for key, text in CATALOG.messages[lang].items() if not text.strip()]
+    assert empty == []
+
+
+def test_translate_fills_placeholders_and_falls_back_to_english() -> None:
+    catalog = Catalog({"en": {"greet": "Hello {name}", "only_en": "Hi"}, "fr": {"greet": "Bonjour {name}"}, "es": {}})
+    assert catalog.t("fr", "greet", name="Ada") == "Bonjour Ada"
+    assert catalog.t("es", "greet", name="Ada") == "Hello Ada"
+    assert catalog.t("fr", "unknown.key") == "unknown.key"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("fr", "fr"), ("es-ES", "es"), ("es-419", "es"), ("en-GB", "en"), ("de", "fr"), (None, "fr")],
+)
+def test_language_from_discord_locale_else_guild_default(locale: str | None, expected: str) -> None:
+    assert language_for(locale, "fr") == expected
