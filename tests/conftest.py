@@ -1,0 +1,29 @@
+"""Shared fixtures: a real SQLite database with every migration, and a clock that moves only when told."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.db import Database
+
+# A Monday morning, so weekly features (the digest) start from a known weekday.
+FIXED_NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "t.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(FIXED_NOW)
