@@ -433,28 +433,35 @@ async def render_command_reference(tree: app_commands.CommandTree[Any]) -> str:
         "|---|---|---|",
     ]
     for names, payload, root_payload, command in leaves:
-        slash = "" if root_payload.get("type") in CONTEXT_MENU_KINDS else "/"
+        kind = CONTEXT_MENU_KINDS.get(int(root_payload.get("type") or 1))
+        slash = "" if kind else "/"
         who = _who(root_payload, command).split(" (")[0]
-        out.append(f"| `{slash}{_md(names[0])}` | {who} | {_md(payload.get('description', ''))} |")
+        out.append(f"| `{slash}{_md(names[0])}` | {who} | {_md(payload.get('description') or kind or '')} |")
     for names, payload, root_payload, command in leaves:
         kind = CONTEXT_MENU_KINDS.get(int(root_payload.get("type") or 1))
         slash = "" if kind else "/"
         out += ["", f"## `{slash}{_md(names[0])}`", ""]
         if kind:
-            out += [f"A {kind}.", ""]
-        out += ["| Language | Name | Description |", "|---|---|---|"]
-        for (label, _, locales), name in zip(DOC_LANGUAGES, names, strict=True):
-            description = _localized(payload, "description", locales) if not kind else ""
-            out.append(f"| {label} | `{slash}{_md(name)}` | {_md(description)} |")
-        out += ["", f"*Who*: {_who(root_payload, command)}", ""]
+            out += [f"A {kind}.", "", "| Language | Name |", "|---|---|"]
+            out += [
+                f"| {label} | `{_md(name)}` |"
+                for (label, _, _), name in zip(DOC_LANGUAGES, names, strict=True)
+            ]
+        else:
+            out += ["| Language | Name | Description |", "|---|---|---|"]
+            for (label, _, locales), name in zip(DOC_LANGUAGES, names, strict=True):
+                description = _localized(payload, "description", locales)
+                out.append(f"| {label} | `/{_md(name)}` | {_md(description)} |")
+        out += ["", f"*Who*: {_who(root_payload, command)}"]
         if not kind:
-            out += _render_options(list(payload.get("options", [])))
+            out += ["", *_render_options(list(payload.get("options", [])))]
     if not leaves:
         out += ["", "No commands are registered."]
     return "\n".join(out) + "\n"
 
 
-async def _render_docs(config: Config) -> str:
+async def generate_command_reference(config: Config) -> str:
+    """The command reference for the bot ``config`` describes, from a bot that never logs in."""
     from bot.app import build_offline_bot
 
     bot = await build_offline_bot(config)
@@ -470,7 +477,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_USAGE
     output = Path(args.output)
-    text = asyncio.run(_render_docs(config))
+    text = asyncio.run(generate_command_reference(config))
     if args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else None
         if current != text:
