@@ -89,8 +89,9 @@ def test_invite_permissions_are_exactly_the_documented_ones() -> None:
         "Manage Roles": 28,
         "Manage Events": 33,
         "Send Messages in Threads": 38,
+        "Create Events": 44,
     }
-    assert invite_permissions().value == sum(1 << bit for bit in bits.values()) == 283736394768
+    assert invite_permissions().value == sum(1 << bit for bit in bits.values()) == 17875922439184
     assert not invite_permissions().mention_everyone
     assert not invite_permissions().administrator
     assert invite_url("123").startswith("https://discord.com/oauth2/authorize?client_id=123&")
