@@ -32,6 +32,7 @@ EXIT_USAGE = 2  # the operator must fix something first: token, config, argument
 DEFAULT_CONFIG = "config.yml"
 DEFAULT_DOCS = Path("docs/commands.md")
 UPCOMING_TIMERS_SHOWN = 10
+PLACEHOLDER_GUILD_ID = 100000000000000000  # the id shipped in config.yml, to be replaced
 
 # What the invite link asks for. Mention Everyone is deliberately absent: the bot pings a role only
 # where a feature means to (e.g. the roundtable's audience role), which needs no such permission.
@@ -126,9 +127,10 @@ def _token() -> str | None:
     return token
 
 
-def _format_local(when: datetime, config: Config) -> str:
-    local = when.astimezone(config.zone)
-    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%a %Y-%m-%d %H:%M} {config.timezone})"
+def _format_local(when: datetime, zone_name: str) -> str:
+    """ "2026-11-30 08:00 UTC (Mon 2026-11-30 09:00 Europe/Paris)": both, since operators think locally."""
+    local = when.astimezone(get_zone(zone_name))
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%a %Y-%m-%d %H:%M} {zone_name})"
 
 
 # --- run / sync ---------------------------------------------------------------------------------
@@ -187,7 +189,8 @@ async def _check_report(config: Config, config_path: Path) -> list[str]:
         if upcoming:
             lines.append(f"Next {len(upcoming)} timer(s):")
             lines.extend(
-                f"  #{timer.id} {timer.kind}: {_format_local(timer.due_at, config)}" for timer in upcoming
+                f"  #{timer.id} {timer.kind}: {_format_local(timer.due_at, config.timezone)}"
+                for timer in upcoming
             )
         else:
             lines.append("Next timers: none")
@@ -196,9 +199,13 @@ async def _check_report(config: Config, config_path: Path) -> list[str]:
     digest = config.digest
     next_digest = digest.next_run(clock.now())
     lines.append(
-        f"Next digest: {_format_local(next_digest, config)}; "
-        f"{next_digest.astimezone(get_zone(digest.timezone)):%A %H:%M} {digest.timezone}"
+        f"Next digest: {_format_local(next_digest, digest.timezone)}, "
+        f"every {next_digest.astimezone(get_zone(digest.timezone)):%A at %H:%M} {digest.timezone}"
     )
+    if PLACEHOLDER_GUILD_ID in config.guild_ids:
+        lines.append(
+            f"Warning: guild_ids still holds the placeholder {PLACEHOLDER_GUILD_ID}; put your server id there"
+        )
     has_token = bool(os.environ.get("DISCORD_TOKEN", "").strip())
     lines.append(f"DISCORD_TOKEN: {'set' if has_token else 'not set (run and sync need it)'}")
     return lines

@@ -166,7 +166,8 @@ async def test_check_reports_database_timers_and_next_digest(
     assert f"{soon:%Y-%m-%d %H:%M} UTC" in reminder_line
     assert out.index("event.reminder") < out.index("poll.close")
     assert "Next digest: " in out
-    assert "Monday 09:00 UTC" in out
+    assert "every Monday at 09:00 UTC" in out
+    assert "Warning: guild_ids still holds the placeholder" in out
 
 
 def test_check_on_a_fresh_database_creates_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
