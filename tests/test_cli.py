@@ -194,6 +194,7 @@ async def test_backup_copies_a_live_database_and_refuses_to_overwrite(
             await tx.execute("INSERT INTO meta (key, value) VALUES ('before', 'backup')")
 
         keep_writing = True
+        writing_started = asyncio.Event()
 
         async def writer() -> int:
             written = 0
@@ -201,10 +202,12 @@ async def test_backup_copies_a_live_database_and_refuses_to_overwrite(
                 async with db.transaction() as tx:
                     await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'x')", (f"during-{written}",))
                 written += 1
+                writing_started.set()
                 await asyncio.sleep(0)
             return written
 
         writing = asyncio.create_task(writer())
+        await writing_started.wait()  # the backup starts while the bot's connection is writing
         code = await asyncio.to_thread(main, ["backup", "--config", str(path), str(dest)])
         keep_writing = False
         written = await writing
