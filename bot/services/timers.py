@@ -1,0 +1,444 @@
+"""Delayed work: one ``timers`` row per action, fired by kind.
+
+The database is the truth. APScheduler only holds one in-memory wake-up job, armed at the earliest
+pending due time; when it fires, every due timer runs and the job is armed again for the next one.
+Start-up therefore reads one row however many timers are pending, and nothing is ever pickled.
+
+Delivery is at least once: a timer is marked done only after its handler returned, so a crash (or a
+stop) while a handler runs means the handler runs again at the next start. Handlers must therefore be
+idempotent. A handler signals failure by raising; the timer is retried with exponential backoff and,
+after ``max_attempts``, marked failed and reported to the ``on_final_failure`` callbacks.
+
+Late timers (the bot was down at their due time) still run: handlers compare ``timer.due_at`` with the
+clock and decide what a late run means for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.clock import Clock
+from bot.db import Database, Transaction, _current_transaction
+from bot.repositories import timers as repo
+from bot.repositories.timers import Timer
+
+__all__ = ["FailureCallback", "Handler", "Timer", "TimerService"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Timer], Awaitable[None]]
+FailureCallback = Callable[[Timer, str], Awaitable[None]]
+
+WAKE_JOB_ID = "timers.wake"
+MAX_KIND_LENGTH = 64
+# After an unexpected error in the dispatcher itself (e.g. the disk is full), wait before trying
+# again rather than spinning on the same overdue row.
+DISPATCH_ERROR_RETRY = timedelta(seconds=30)
+_PAYLOAD_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TimerService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        max_attempts: int = 5,
+        base_backoff: timedelta = timedelta(seconds=30),
+        concurrency: int = 50,
+        max_backoff: timedelta = timedelta(hours=1),
+        handler_timeout: timedelta = timedelta(minutes=10),
+    ) -> None:
+        if max_attempts < 1 or concurrency < 1:
+            raise ValueError("max_attempts and concurrency must be at least 1")
+        self._db = db
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._handler_timeout = handler_timeout
+        self._concurrency = concurrency
+        self._page_size = max(4 * concurrency, 100)
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._handlers: dict[str, Handler] = {}
+        self._failure_callbacks: list[FailureCallback] = []
+        # Timers whose handler is running now: never start the same timer twice at once.
+        self._in_flight: set[int] = set()
+        # Kinds already warned about (due timers, no handler), so the log says it once.
+        self._warned_unknown: set[str] = set()
+        self._scheduler: AsyncIOScheduler | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        # The due time the wake-up job is armed for (None: no job armed, or it already fired).
+        self._armed_at: datetime | None = None
+        # Counts arm requests, so a re-arm from a database read can tell it raced with one.
+        self._arm_requests = 0
+
+    # -- registration -----------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: Handler) -> None:
+        """Handle timers of ``kind`` with ``async def handler(timer) -> None``.
+
+        The handler must be idempotent: a timer is marked done only after its handler returned, so
+        if the bot stops or crashes while it runs, it runs again (exactly once more) at the next
+        start. It signals failure by raising; it is then retried with backoff. Registering a kind
+        again replaces its handler (a reloaded cog). Due timers of this kind run right away.
+        """
+        _check_kind(kind)
+        if kind in self._handlers:
+            log.info("Timer handler for %r replaced", kind)
+        self._handlers[kind] = handler
+        self._warned_unknown.discard(kind)
+        if self.running:
+            # Timers of this kind may have been waiting for a handler: let the dispatcher look.
+            self._wake.set()
+
+    def on_final_failure(self, callback: FailureCallback) -> None:
+        """Call ``await callback(timer, error)`` when a timer has failed ``max_attempts`` times.
+
+        A callback that raises is logged and does not stop the others.
+        """
+        self._failure_callbacks.append(callback)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._dispatcher is not None and not self._dispatcher.done()
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler | None:
+        """The APScheduler instance holding the wake-up job (None when stopped); for inspection."""
+        return self._scheduler
+
+    async def start(self) -> None:
+        """Start the wake-up scheduler on the running loop and run overdue timers in the background.
+
+        Returns at once: overdue handlers may wait for things (the gateway connection) that are only
+        ready after start-up finished.
+        """
+        if self.running:
+            return
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.start()
+        self._scheduler = scheduler
+        self._armed_at = None
+        self._warned_unknown.clear()
+        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="timers-dispatcher")
+        self._wake.set()
+        log.info("Timers started: %d pending, next due %s", await self.pending_count(), await self.next_due())
+
+    async def stop(self) -> None:
+        """Stop waking up. Handlers still running are cancelled; their timers stay pending."""
+        dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None:
+            dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatcher
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback
+        self._armed_at = None
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("Running due timers failed; trying again in %s", DISPATCH_ERROR_RETRY)
+                self._arm(self._clock.now() + DISPATCH_ERROR_RETRY)
+
+    async def _on_wake(self) -> None:
+        """The APScheduler job: the one-shot wake-up has fired, so nothing is armed any more."""
+        self._armed_at = None
+        self._wake.set()
+
+    def _arm(self, due_at: datetime) -> None:
+        """Make sure the wake-up job fires no later than ``due_at`` (no-op when stopped).
+
+        Only ever moves the wake-up earlier, so it is safe inside a caller's transaction that may
+        still roll back: a wake-up with nothing to do costs one query and re-arms for the true
+        earliest, while a wake-up armed too late would delay a timer.
+        """
+        self._arm_requests += 1
+        if self._armed_at is not None and self._armed_at <= due_at:
+            return
+        self._set_wake_up(due_at)
+
+    async def _arm_next(self) -> None:
+        """Arm the wake-up exactly for the earliest pending timer that has a handler and is not running.
+
+        Unlike ``_arm`` this may move the wake-up later (after a run or a committed cancel), unless an
+        ``_arm`` came in while we read: its timer may not be visible to our read yet.
+        """
+        if not self.running:
+            return
+        requests_before = self._arm_requests
+        earliest = await repo.earliest_due(self._db, list(self._handlers), skip_ids=set(self._in_flight))
+        if self._arm_requests != requests_before:
+            if earliest is not None:
+                self._arm(earliest)
+        else:
+            self._set_wake_up(earliest)
+
+    def _set_wake_up(self, due_at: datetime | None) -> None:
+        scheduler = self._scheduler
+        if scheduler is None or not scheduler.running:
+            return
+        self._armed_at = due_at
+        if due_at is None:
+            with contextlib.suppress(JobLookupError):
+                scheduler.remove_job(WAKE_JOB_ID)
+            return
+        now = self._clock.now()
+        wall_now = datetime.now(UTC)
+        if due_at <= now:
+            run_at = wall_now
+        elif due_at <= wall_now:
+            # The service clock is behind the wall clock (a test clock): wait the span it means,
+            # instead of firing at once and finding nothing due, over and over.
+            run_at = wall_now + (due_at - now)
+        else:
+            run_at = due_at
+        scheduler.add_job(
+            self._on_wake,
+            trigger=DateTrigger(run_date=run_at, timezone=UTC),
+            id=WAKE_JOB_ID,
+            name="wake up for due timers",
+            replace_existing=True,
+            misfire_grace_time=None,  # a late wake-up still runs: we decide what "late" means
+            coalesce=True,
+            max_instances=1,
+        )
+
+    # -- running ----------------------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Run every pending timer with ``due_at <= clock.now()``, in due order; return how many ran.
+
+        Up to ``concurrency`` handlers run at once. Timers already running (another call) are skipped.
+        Timers of kinds with no handler stay pending, with one warning per kind.
+        """
+        now = self._clock.now()
+        kinds = list(self._handlers)
+        await self._warn_about_unhandled(now, kinds)
+        ran = 0
+        cursor: tuple[datetime, int] | None = None
+        while True:
+            page = await repo.due(self._db, now, kinds, after=cursor, limit=self._page_size)
+            if not page:
+                break
+            cursor = (page[-1].due_at, page[-1].id)
+            # Claimed without an await since the read: no other run can slip in between.
+            claimed = [timer for timer in page if timer.id not in self._in_flight]
+            claimed_ids = {timer.id for timer in claimed}
+            self._in_flight |= claimed_ids
+            try:
+                results = await asyncio.gather(*(self._run_one(t) for t in claimed), return_exceptions=True)
+            finally:
+                self._in_flight -= claimed_ids
+            ran += len(claimed)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            if len(page) < self._page_size:
+                break
+        await self._arm_next()
+        return ran
+
+    async def _warn_about_unhandled(self, now: datetime, handled_kinds: list[str]) -> None:
+        counts = await repo.due_kinds_counts(self._db, now, handled_kinds)
+        for kind, count in sorted(counts.items()):
+            if kind not in self._warned_unknown:
+                self._warned_unknown.add(kind)
+                log.warning(
+                    "%d due timer(s) of kind %r have no handler; they stay pending until one is registered",
+                    count,
+                    kind,
+                )
+
+    async def _run_one(self, timer: Timer) -> None:
+        async with self._semaphore:
+            handler = self._handlers.get(timer.kind)
+            if handler is None:
+                return
+            try:
+                async with asyncio.timeout(self._handler_timeout.total_seconds()):
+                    await handler(timer)
+            except asyncio.CancelledError as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # we are being stopped: the timer stays pending and runs at the next start
+                # A handler's own stray CancelledError is a failure of that handler, not our stop.
+                await self._record_failure(timer, exc)
+            except Exception as exc:
+                await self._record_failure(timer, exc)
+            else:
+                await self._record_success(timer)
+
+    async def _record_success(self, timer: Timer) -> None:
+        async with self._db.transaction() as tx:
+            marked = await repo.mark_done(tx, timer.id, timer.due_at, self._clock.now())
+        if marked:
+            log.debug("Timer %d (%s) done", timer.id, timer.kind)
+        else:
+            log.info("Timer %d (%s) was cancelled or rescheduled while it ran", timer.id, timer.kind)
+
+    def _backoff(self, attempts: int) -> timedelta:
+        return min(self._base_backoff * 2 ** (attempts - 1), self._max_backoff)
+
+    async def _record_failure(self, timer: Timer, exc: BaseException) -> None:
+        attempts = timer.attempts + 1
+        now = self._clock.now()
+        error = repr(exc)[:2000]
+        retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts)
+        log.error(
+            "Timer %d (%s) failed, attempt %d of %d",
+            timer.id,
+            timer.kind,
+            attempts,
+            self._max_attempts,
+            exc_info=exc,
+        )
+        async with self._db.transaction() as tx:
+            updated = await repo.mark_failed_attempt(
+                tx, timer.id, timer.due_at, error, retry_at=retry_at, now=now
+            )
+        if updated is None:
+            log.info("Timer %d (%s) was cancelled or rescheduled while it ran", timer.id, timer.kind)
+            return
+        if retry_at is not None:
+            log.info("Timer %d (%s) will be retried at %s", timer.id, timer.kind, retry_at.isoformat())
+            return
+        log.error("Timer %d (%s) gave up after %d attempts", timer.id, timer.kind, attempts)
+        for callback in self._failure_callbacks:
+            try:
+                await callback(updated, error)
+            except Exception:
+                log.exception("A final-failure callback failed for timer %d (%s)", timer.id, timer.kind)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, tx: Transaction | None) -> AsyncIterator[Transaction]:
+        """The caller's transaction if given (so its rows and timers commit together), else our own."""
+        if tx is not None:
+            yield tx
+        else:
+            async with self._db.transaction() as own:
+                yield own
+
+    async def schedule(
+        self, kind: str, due_at: datetime, payload: dict[str, Any], *, tx: Transaction | None = None
+    ) -> int:
+        """Add a timer; returns its id. ``payload`` must be a JSON-serialisable dict.
+
+        With ``tx`` the row is written in the caller's transaction and disappears if it rolls back.
+        The kind need not have a handler yet.
+        """
+        _check_kind(kind)
+        _check_aware(due_at)
+        payload_json = _payload_json(payload)
+        async with self._writing(tx) as writer:
+            timer_id = await repo.insert(writer, kind, due_at, payload_json, self._clock.now())
+        self._arm(due_at)
+        log.debug("Timer %d (%s) scheduled for %s", timer_id, kind, due_at.isoformat())
+        return timer_id
+
+    async def cancel(self, timer_id: int, *, tx: Transaction | None = None) -> bool:
+        """Cancel a pending timer; False if it was not pending (done, failed, cancelled or unknown)."""
+        async with self._writing(tx) as writer:
+            cancelled = await repo.cancel(writer, timer_id, self._clock.now())
+        await self._rearm_after_commit(tx)
+        return cancelled
+
+    async def cancel_matching(
+        self, kind: str, *, tx: Transaction | None = None, **payload_fields: Any
+    ) -> int:
+        """Cancel the pending timers of ``kind`` whose payload has all these fields equal; returns how many.
+
+        E.g. ``cancel_matching("event.reminder", event_id=5)``. With no fields, cancels every pending
+        timer of ``kind``. Values compare as JSON scalars (str, int, float, bool).
+        """
+        for name, value in payload_fields.items():
+            if not _PAYLOAD_FIELD.match(name):
+                raise ValueError(f"payload field name {name!r} must be an identifier")
+            if value is None or not isinstance(value, str | int | float):
+                raise TypeError(f"payload field {name!r} must be matched against a str, int, float or bool")
+        async with self._writing(tx) as writer:
+            count = await repo.cancel_matching(writer, kind, payload_fields, self._clock.now())
+        if count:
+            await self._rearm_after_commit(tx)
+        return count
+
+    async def reschedule(self, timer_id: int, due_at: datetime, *, tx: Transaction | None = None) -> None:
+        """Move a pending timer to ``due_at``; the old time no longer fires. No-op if it is not pending.
+
+        A timer moved while its handler runs is not marked done: it fires again at the new time.
+        """
+        _check_aware(due_at)
+        async with self._writing(tx) as writer:
+            moved = await repo.reschedule(writer, timer_id, due_at)
+        if moved:
+            self._arm(due_at)
+            await self._rearm_after_commit(tx)
+        else:
+            log.info("Timer %d is not pending; not rescheduled", timer_id)
+
+    async def _rearm_after_commit(self, tx: Transaction | None) -> None:
+        """After a change that may make the earliest timer later, re-arm for the new earliest.
+
+        Inside a caller's transaction (passed as ``tx`` or joined implicitly) the change may still
+        roll back, so the wake-up stays where it is (possibly early, which is harmless).
+        """
+        # bot.db has no public "am I inside a transaction" yet; its context variable is the truth.
+        if tx is None and _current_transaction.get() is None:
+            await self._arm_next()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    async def get(self, timer_id: int) -> Timer | None:
+        return await repo.get(self._db, timer_id)
+
+    async def upcoming(self, limit: int = 10) -> list[Timer]:
+        return await repo.upcoming(self._db, limit)
+
+    async def pending_count(self) -> int:
+        return await repo.pending_count(self._db)
+
+    async def next_due(self) -> datetime | None:
+        """The earliest due time of any pending timer (with or without a handler)."""
+        return await repo.earliest_due(self._db)
+
+
+def _check_kind(kind: str) -> None:
+    if not isinstance(kind, str) or not 1 <= len(kind) <= MAX_KIND_LENGTH:
+        raise ValueError(f"timer kind must be a string of 1 to {MAX_KIND_LENGTH} characters, not {kind!r}")
+
+
+def _check_aware(when: datetime) -> None:
+    if not isinstance(when, datetime) or when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"timer due time must be a timezone-aware datetime, not {when!r}")
+
+
+def _payload_json(payload: dict[str, Any]) -> str:
+    if not isinstance(payload, dict):
+        raise TypeError(f"timer payload must be a dict, not {type(payload).__name__}")
+    try:
+        return json.dumps(payload, allow_nan=False, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"timer payload is not JSON-serialisable: {exc}") from exc
