@@ -1,0 +1,297 @@
+"""The storage layer: migrations, serialized transactions, backups. Real SQLite files only."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import bot.db
+from bot.db import MIGRATION_NAME, Database, backup_database, load_migrations
+
+
+def shipped_migration_files() -> list[str]:
+    return sorted(
+        entry.name for entry in resources.files("bot.migrations").iterdir() if entry.name.endswith(".sql")
+    )
+
+
+async def names(db: Database, kind: str) -> set[str]:
+    rows = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'", (kind,)
+    )
+    return {row["name"] for row in rows}
+
+
+async def meta_keys(db: Database) -> list[str]:
+    return [row["key"] for row in await db.fetchall("SELECT key FROM meta ORDER BY key")]
+
+
+# -- migrations -----------------------------------------------------------------------------------
+
+
+def test_every_shipped_migration_file_is_well_named_and_numbered() -> None:
+    files = shipped_migration_files()
+    assert files, "no migrations shipped"
+    assert all(MIGRATION_NAME.match(name) for name in files), files
+    assert [version for version, _, _ in load_migrations()] == list(range(1, len(files) + 1))
+
+
+async def test_all_migrations_give_the_expected_schema(db: Database) -> None:
+    assert await db.schema_version() == len(shipped_migration_files())
+    assert {"meta", "timers", "member_settings"} <= await names(db, "table")
+    assert {"timers_pending_due", "timers_kind"} <= await names(db, "index")
+    timer_columns = [row["name"] for row in await db.fetchall("PRAGMA table_info(timers)")]
+    assert timer_columns[:9] == [
+        "id",
+        "kind",
+        "due_at",
+        "payload",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "finished_at",
+    ]
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    assert await db.fetchval("PRAGMA journal_mode") == "wal"
+    assert await db.fetchval("PRAGMA integrity_check") == "ok"
+    assert await db.fetchall("PRAGMA foreign_key_check") == []
+
+
+async def test_constraints_refuse_what_the_code_forgot(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO timers (kind, due_at, status, created_at) VALUES ('x', '2027', 'maybe', '2027')"
+            )
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO timers (kind, due_at, payload, created_at) "
+                "VALUES ('x', '2027', '{not json', '2027')"
+            )
+    assert await db.fetchval("SELECT COUNT(*) FROM timers") == 0
+
+
+async def test_reopening_applies_nothing_twice_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "reopen.db"
+    first = await Database.open(path)
+    async with first.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('kept', 'yes')")
+    version = await first.schema_version()
+    schema = await first.fetchall("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    await first.close()
+
+    for _ in range(2):
+        again = await Database.open(path)
+        try:
+            assert await again.schema_version() == version
+            assert [
+                tuple(r)
+                for r in await again.fetchall("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+            ] == [tuple(r) for r in schema]
+            assert await again.fetchval("SELECT value FROM meta WHERE key = 'kept'") == "yes"
+        finally:
+            await again.close()
+
+
+def with_broken_migration(real: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    version = len(real) + 1
+    broken_sql = "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+    return [*real, (version, f"{version:04d}_broken.sql", broken_sql)]
+
+
+async def test_a_failing_migration_leaves_the_database_at_its_old_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "upgrade.db"
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('before', 'upgrade')")
+    old_version = await db.schema_version()
+    await db.close()
+
+    real = load_migrations()
+    monkeypatch.setattr(bot.db, "load_migrations", lambda: with_broken_migration(real))
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        await Database.open(path)
+    monkeypatch.undo()
+
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == old_version
+        assert "half_done" not in await names(db, "table")
+        assert await db.fetchval("SELECT value FROM meta WHERE key = 'before'") == "upgrade"
+    finally:
+        await db.close()
+
+
+async def test_a_failing_migration_on_an_empty_database_leaves_it_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "fresh.db"
+    real = load_migrations()
+    monkeypatch.setattr(bot.db, "load_migrations", lambda: with_broken_migration(real))
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(path)
+
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert raw.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+    finally:
+        raw.close()
+
+
+async def test_a_database_newer_than_the_bot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    db = await Database.open(path)
+    newer = await db.schema_version() + 1
+    await db.close()
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {newer}")
+    raw.close()
+    with pytest.raises(RuntimeError, match="newer than this bot"):
+        await Database.open(path)
+
+
+# -- transactions ---------------------------------------------------------------------------------
+
+
+async def test_concurrent_actions_never_commit_each_others_partial_writes(db: Database) -> None:
+    a_wrote = asyncio.Event()
+
+    async def action_a() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('a.half', 'partial')")
+            a_wrote.set()
+            await asyncio.sleep(0.05)  # let B run its whole action meanwhile, if it could
+            raise RuntimeError("A fails halfway")
+
+    async def action_b() -> None:
+        await a_wrote.wait()
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('b.whole', 'done')")
+
+    result_a, result_b = await asyncio.gather(action_a(), action_b(), return_exceptions=True)
+    assert isinstance(result_a, RuntimeError)
+    assert result_b is None
+    assert await meta_keys(db) == ["b.whole"]
+
+    # And on disk, as another process would see it.
+    raw = sqlite3.connect(db.path)
+    try:
+        assert raw.execute("SELECT key FROM meta ORDER BY key").fetchall() == [("b.whole",)]
+    finally:
+        raw.close()
+
+
+async def test_a_nested_transaction_joins_the_outer_one(db: Database) -> None:
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with db.transaction() as outer:
+            await outer.execute("INSERT INTO meta (key, value) VALUES ('outer', '1')")
+            async with db.transaction() as inner:
+                assert inner is outer
+                await inner.execute("INSERT INTO meta (key, value) VALUES ('inner', '1')")
+            assert await db.fetchval("SELECT COUNT(*) FROM meta") == 2  # reads join it too
+            raise Abort
+    assert await meta_keys(db) == []
+
+    async with db.transaction() as outer:
+        await outer.execute("INSERT INTO meta (key, value) VALUES ('outer', '1')")
+        async with db.transaction() as inner:
+            await inner.execute("INSERT INTO meta (key, value) VALUES ('inner', '1')")
+    assert await meta_keys(db) == ["inner", "outer"]
+
+
+async def test_reads_outside_a_transaction_never_see_another_tasks_uncommitted_rows(db: Database) -> None:
+    a_wrote = asyncio.Event()
+    b_reading = asyncio.Event()
+
+    async def writer_that_rolls_back() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('secret', 'uncommitted')")
+            a_wrote.set()
+            await b_reading.wait()
+            await asyncio.sleep(0.05)  # B's read is now issued and must wait for us
+            raise RuntimeError("rolled back")
+
+    async def reader() -> object:
+        await a_wrote.wait()
+        b_reading.set()
+        return await db.fetchval("SELECT value FROM meta WHERE key = 'secret'")
+
+    write_result, seen = await asyncio.gather(writer_that_rolls_back(), reader(), return_exceptions=True)
+    assert isinstance(write_result, RuntimeError)
+    assert seen is None
+
+
+async def test_insert_returns_the_row_id_and_commits(db: Database) -> None:
+    async with db.transaction() as tx:
+        first = await tx.insert(
+            "INSERT INTO timers (kind, due_at, created_at) VALUES ('x', '2027-01-01T00:00:00+00:00', '2027')"
+        )
+        second = await tx.insert(
+            "INSERT INTO timers (kind, due_at, created_at) VALUES ('x', '2027-01-02T00:00:00+00:00', '2027')"
+        )
+    assert second == first + 1
+    assert await db.fetchval("SELECT kind FROM timers WHERE id = ?", (second,)) == "x"
+
+
+# -- backups --------------------------------------------------------------------------------------
+
+
+async def test_backup_is_a_consistent_copy_while_writes_happen(db: Database, tmp_path: Path) -> None:
+    pairs = 300
+    writing = asyncio.Event()
+
+    async def write_pairs() -> None:
+        for i in range(pairs):
+            # Each action writes two rows; a consistent copy has both or neither.
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'a')", (f"pair.{i}.a",))
+                writing.set()
+                await asyncio.sleep(0)
+                await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"pair.{i}.b",))
+
+    async def take_backups() -> list[Path]:
+        await writing.wait()
+        copies = []
+        for n in range(5):
+            dest = tmp_path / "backups" / f"copy-{n}.db"
+            await asyncio.to_thread(backup_database, db.path, dest)
+            copies.append(dest)
+        return copies
+
+    _, copies = await asyncio.gather(write_pairs(), take_backups())
+    final = tmp_path / "backups" / "final.db"
+    await asyncio.to_thread(backup_database, db.path, final)
+
+    version = await db.schema_version()
+    for copy in [*copies, final]:
+        raw = sqlite3.connect(copy)
+        try:
+            assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert raw.execute("PRAGMA user_version").fetchone()[0] == version
+            a_rows = raw.execute("SELECT COUNT(*) FROM meta WHERE value = 'a'").fetchone()[0]
+            b_rows = raw.execute("SELECT COUNT(*) FROM meta WHERE value = 'b'").fetchone()[0]
+            assert a_rows == b_rows, copy
+        finally:
+            raw.close()
+    raw = sqlite3.connect(final)
+    try:
+        assert raw.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 2 * pairs
+    finally:
+        raw.close()
+
+
+def test_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        backup_database(tmp_path / "nope.db", tmp_path / "copy.db")
