@@ -1,0 +1,228 @@
+"""Buttons of the events feature.
+
+Persistent buttons (RSVP, Check in) are ``DynamicItem``s: their custom_id carries only the occurrence
+id and the choice, every click reads the database, so they keep working after a restart. They hand
+the click to the cog, which owns the logic. Short-lived views (series scope, pagination) are
+``OwnedView``s: owner-only, with a timeout, disabled when it expires.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+import discord
+
+from bot.core.tree import reporting_errors
+from bot.core.views import OwnedView
+from bot.i18n import Catalog
+from bot.services.events import RSVP_STATUSES, Scope
+
+if TYPE_CHECKING:
+    from cogs.events import Events
+
+RSVP_STYLES: Final[dict[str, discord.ButtonStyle]] = {
+    "going": discord.ButtonStyle.success,
+    "maybe": discord.ButtonStyle.secondary,
+    "declined": discord.ButtonStyle.danger,
+}
+RSVP_EMOJIS: Final[dict[str, str]] = {"going": "✅", "maybe": "❔", "declined": "❌"}
+
+
+def _events_cog(interaction: discord.Interaction) -> Events:
+    cog = interaction.client.get_cog("Events")  # type: ignore[attr-defined]
+    if cog is None:
+        raise RuntimeError("the Events cog is not loaded")
+    return cog  # type: ignore[no-any-return]
+
+
+class RsvpButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"event:rsvp:(?P<occurrence_id>[0-9]{1,20}):(?P<status>going|maybe|declined)",
+):
+    """``event:rsvp:<occurrence_id>:<going|maybe|declined>``"""
+
+    def __init__(self, occurrence_id: int, status: str, *, label: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=RSVP_EMOJIS[status],
+                style=RSVP_STYLES[status],
+                custom_id=f"event:rsvp:{occurrence_id}:{status}",
+                disabled=disabled,
+            )
+        )
+        self.occurrence_id = occurrence_id
+        self.status = status
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RsvpButton:
+        return cls(
+            int(match["occurrence_id"]),
+            match["status"],
+            label=getattr(item, "label", None) or match["status"],
+        )
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with reporting_errors(interaction):
+            await _events_cog(interaction).answer_rsvp(interaction, self.occurrence_id, self.status)
+
+
+class CheckInButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"event:checkin:(?P<occurrence_id>[0-9]{1,20})",
+):
+    """``event:checkin:<occurrence_id>``"""
+
+    def __init__(self, occurrence_id: int, *, label: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🙋",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"event:checkin:{occurrence_id}",
+                disabled=disabled,
+            )
+        )
+        self.occurrence_id = occurrence_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CheckInButton:
+        return cls(int(match["occurrence_id"]), label=getattr(item, "label", None) or "Check in")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with reporting_errors(interaction):
+            await _events_cog(interaction).answer_check_in(interaction, self.occurrence_id)
+
+
+def event_buttons(
+    catalog: Catalog,
+    lang: str,
+    occurrence_id: int,
+    *,
+    rsvp_open: bool = True,
+    check_in: bool = False,
+    check_in_open: bool = True,
+) -> discord.ui.View:
+    """The buttons under an announcement or reminder. A persistent view: it never times out."""
+    view = discord.ui.View(timeout=None)
+    for status in RSVP_STATUSES:
+        view.add_item(
+            RsvpButton(
+                occurrence_id,
+                status,
+                label=catalog.t(lang, f"events_ui.buttons.{status}"),
+                disabled=not rsvp_open,
+            )
+        )
+    if check_in:
+        view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=not check_in_open))
+    return view
+
+
+def check_in_button(
+    catalog: Catalog, lang: str, occurrence_id: int, *, disabled: bool = False
+) -> CheckInButton:
+    return CheckInButton(
+        occurrence_id, label=catalog.t(lang, "events_ui.buttons.check_in"), disabled=disabled
+    )
+
+
+def check_in_view(
+    catalog: Catalog, lang: str, occurrence_id: int, *, disabled: bool = False
+) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=disabled))
+    return view
+
+
+ScopeAction = Callable[[discord.Interaction, Scope], Awaitable[None]]
+
+
+class ScopeChooser(OwnedView):
+    """Asks "this occurrence or the whole series?" and runs ``action`` with the answer, once.
+
+    The click is answered by disabling the buttons (the choice is final); ``action`` then replies
+    with a follow-up, so slow work (DM notices) never races the 3-second deadline.
+    """
+
+    def __init__(
+        self, owner_id: int, catalog: Catalog, lang: str, action: ScopeAction, *, timeout: float = 120.0
+    ) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self._action = action
+        self._catalog = catalog
+        self._lang = lang
+        self.this_occurrence.label = catalog.t(lang, "events_ui.buttons.this_occurrence")
+        self.whole_series.label = catalog.t(lang, "events_ui.buttons.whole_series")
+
+    @discord.ui.button(style=discord.ButtonStyle.primary)
+    async def this_occurrence(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await self._choose(interaction, "this")
+
+    @discord.ui.button(style=discord.ButtonStyle.danger)
+    async def whole_series(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await self._choose(interaction, "series")
+
+    async def _choose(self, interaction: discord.Interaction, scope: Scope) -> None:
+        self.stop()
+        self.disable_all()
+        await interaction.response.edit_message(view=self)
+        await self._action(interaction, scope)
+
+    async def on_timeout(self) -> None:
+        self.disable_all()
+        if self.message is not None:
+            try:
+                await self.message.edit(
+                    content=self._catalog.t(self._lang, "events_ui.scope.expired"), view=self
+                )
+            except discord.HTTPException:
+                pass  # the ephemeral message was dismissed or its token expired: nothing to tidy
+
+
+PageRenderer = Callable[[int], Awaitable[discord.Embed]]
+
+
+class Paginator(OwnedView):
+    """Previous/Next through ``page_count`` pages rendered on demand (fresh data on every page)."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        catalog: Catalog,
+        lang: str,
+        render: PageRenderer,
+        page_count: int,
+        *,
+        timeout: float = 180.0,
+    ) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self._render = render
+        self.page = 0
+        self.page_count = page_count
+        self.previous.label = catalog.t(lang, "events_ui.buttons.previous")
+        self.next.label = catalog.t(lang, "events_ui.buttons.next")
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.page <= 0
+        self.next.disabled = self.page >= self.page_count - 1
+
+    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        self.page = max(0, min(page, self.page_count - 1))
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=await self._render(self.page), view=self)
+
+    @discord.ui.button(emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await self._show(interaction, self.page - 1)
+
+    @discord.ui.button(emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await self._show(interaction, self.page + 1)

@@ -1,0 +1,112 @@
+"""/timezone set|show: the member's IANA time zone, used to read the times they type."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str
+from discord.ext import commands
+
+from bot.core.replies import reply
+from bot.errors import UserFacingError
+from bot.timeutil import all_zone_names, get_zone
+
+if TYPE_CHECKING:
+    from bot.core.bot import WimBot
+
+MAX_CHOICES: Final = 25
+
+
+def zone_choices(typed: str) -> list[app_commands.Choice[str]]:
+    """IANA zones matching what was typed ("paris", "new york", "America/"): name-start matches first,
+    then city-start matches, then anywhere; at most 25, as Discord allows."""
+    needle = typed.strip().casefold().replace(" ", "_")
+    zones = all_zone_names()
+    if not needle:
+        return [app_commands.Choice(name=zone, value=zone) for zone in zones[:MAX_CHOICES]]
+
+    def rank(zone: str) -> int | None:
+        folded = zone.casefold()
+        if folded.startswith(needle):
+            return 0
+        if folded.rsplit("/", 1)[-1].startswith(needle):
+            return 1
+        if needle in folded:
+            return 2
+        return None
+
+    ranked = sorted((r, zone) for zone in zones if (r := rank(zone)) is not None)
+    return [app_commands.Choice(name=zone, value=zone) for _, zone in ranked[:MAX_CHOICES]]
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:  # the group is guild-only; a DM cannot reach here
+        raise UserFacingError("events_ui.errors.guild_only")
+    return interaction.guild_id
+
+
+class TimeZones(commands.Cog):
+    timezone = app_commands.Group(
+        name=locale_str("timezone", key="cmd.timezone.name"),
+        description=locale_str("Your time zone, used for the times you type", key="cmd.timezone.description"),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: WimBot) -> None:
+        self.bot = bot
+
+    def _local_time(self, zone_name: str) -> str:
+        return self.bot.clock.now().astimezone(get_zone(zone_name)).strftime("%H:%M")
+
+    @timezone.command(
+        name=locale_str("set", key="cmd.timezone.set.name"),
+        description=locale_str("Set your time zone", key="cmd.timezone.set.description"),
+    )
+    @app_commands.rename(zone=locale_str("zone", key="cmd.timezone.set.options.zone.name"))
+    @app_commands.describe(
+        zone=locale_str(
+            "Your IANA time zone, e.g. Europe/Paris", key="cmd.timezone.set.options.zone.description"
+        )
+    )
+    async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
+        guild_id = _guild_id(interaction)
+        settings = await self.bot.services.members.set_timezone(guild_id, interaction.user.id, zone.strip())
+        assert settings.timezone is not None
+        await reply(
+            interaction,
+            self.bot.t(
+                interaction,
+                "timezone_ui.set",
+                zone=settings.timezone,
+                local_time=self._local_time(settings.timezone),
+            ),
+        )
+
+    @set_zone.autocomplete("zone")
+    async def _zone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
+
+    @timezone.command(
+        name=locale_str("show", key="cmd.timezone.show.name"),
+        description=locale_str("Show your time zone", key="cmd.timezone.show.description"),
+    )
+    async def show(self, interaction: discord.Interaction) -> None:
+        settings = await self.bot.services.members.get(_guild_id(interaction), interaction.user.id)
+        if settings.timezone is None:
+            text = self.bot.t(interaction, "timezone_ui.not_set", zone=self.bot.config.timezone)
+        else:
+            text = self.bot.t(
+                interaction,
+                "timezone_ui.show",
+                zone=settings.timezone,
+                local_time=self._local_time(settings.timezone),
+            )
+        await reply(interaction, text)
+
+
+async def setup(bot: WimBot) -> None:
+    await bot.add_cog(TimeZones(bot))
