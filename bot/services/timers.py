@@ -231,7 +231,8 @@ class TimerService:
         """Run every pending timer with ``due_at <= clock.now()``, in due order; return how many ran.
 
         Up to ``concurrency`` handlers run at once. Timers already running (another call) are skipped.
-        Timers of kinds with no handler stay pending, with one warning per kind.
+        Timers of kinds with no handler stay pending, with one warning per kind. The wake-up job calls
+        this; so do tests, after moving a ``FakeClock`` (the wake-up job itself waits in wall time).
         """
         now = self._clock.now()
         kinds = list(self._handlers)
@@ -327,7 +328,9 @@ class TimerService:
         log.error("Timer %d (%s) gave up after %d attempts", timer.id, timer.kind, attempts)
         for callback in self._failure_callbacks:
             try:
-                await callback(updated, error)
+                # Bounded like a handler: a callback waiting on Discord must not hold up other timers.
+                async with asyncio.timeout(self._handler_timeout.total_seconds()):
+                    await callback(updated, error)
             except Exception:
                 log.exception("A final-failure callback failed for timer %d (%s)", timer.id, timer.kind)
 

@@ -267,6 +267,25 @@ async def test_a_handlers_own_cancelled_error_counts_as_a_failure(
     assert (timer.status, timer.attempts) == ("pending", 1)
 
 
+async def test_a_hanging_handler_times_out_as_a_failed_attempt(db: Database, clock: FakeClock) -> None:
+    service = TimerService(db, clock, handler_timeout=timedelta(seconds=0.05))
+    other = Recorder()
+
+    async def hangs(timer: Timer) -> None:
+        await asyncio.Event().wait()
+
+    service.register("test.hangs", hangs)
+    service.register("test.ping", other)
+    hanging_id = await service.schedule("test.hangs", clock.now(), {})
+    other_id = await service.schedule("test.ping", clock.now(), {})
+    assert await asyncio.wait_for(service.run_due(), BOUND) == 2
+    hanging = await service.get(hanging_id)
+    assert hanging is not None
+    assert (hanging.status, hanging.attempts) == ("pending", 1)
+    assert hanging.last_error is not None and "TimeoutError" in hanging.last_error
+    assert other.ids == [other_id]
+
+
 # -- crash and restart ----------------------------------------------------------------------------
 
 
@@ -586,6 +605,21 @@ async def test_one_wake_up_job_armed_at_the_earliest_due_time(timers: TimerServi
 
 def timers_db(service: TimerService) -> Database:
     return service._db
+
+
+async def test_many_pending_timers_still_make_one_wake_up_job(
+    db: Database, timers: TimerService, clock: FakeClock
+) -> None:
+    timers.register("event.reminder", Recorder())
+    base = clock.now()
+    async with db.transaction() as tx:
+        for minutes in range(1000, 0, -1):
+            await timers.schedule("event.reminder", base + timedelta(minutes=minutes), {"n": minutes}, tx=tx)
+    await timers.start()
+    await wait_until(lambda: _true_if(wake_job_time(timers) == base + timedelta(minutes=1)))
+    assert timers.scheduler is not None
+    assert len(timers.scheduler.get_jobs()) == 1
+    assert await timers.pending_count() == 1000
 
 
 async def test_wake_up_is_re_armed_for_the_next_timer_after_a_run(
