@@ -29,34 +29,87 @@ Errors the user can fix are ``UserFacingError("events.errors.<key>", ...)``; eve
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, RecurringEventConfig
-from bot.db import Database
+from bot.db import Database, Transaction
+from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.repositories import events as repo
+from bot.repositories import members as members_repo
+from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
+from bot.services import ics
+from bot.services.recurrence import (
+    RECURRENCES,
+    first_start_not_before,
+    format_local_start,
+    occurrence_starts,
+    parse_local_start,
+    rule_for,
+    to_utc,
+    wall_time_problem,
+)
+from bot.timeutil import DurationError, format_lead_times, from_iso, get_zone, parse_lead_times, utc_iso
 
 if TYPE_CHECKING:
     from bot.services.timers import TimerService
 
-# Timer kinds. The cog registers a handler for each; payloads are documented above.
-EVENT_REMINDER = "event.reminder"
-EVENT_START = "event.start"
-EVENT_END = "event.end"
-EVENT_HORIZON = "event.horizon"  # payload {}; handler calls extend_horizons()
+__all__ = [
+    "CHECK_IN_EARLY",
+    "EVENT_END",
+    "EVENT_HORIZON",
+    "EVENT_REMINDER",
+    "EVENT_START",
+    "RECURRENCES",
+    "RSVP_STATUSES",
+    "Attendees",
+    "CancelResult",
+    "CheckIn",
+    "CheckInResult",
+    "EditResult",
+    "EndPlan",
+    "EventChanges",
+    "EventDraft",
+    "EventService",
+    "Occurrence",
+    "ReminderPlan",
+    "Rsvp",
+    "RsvpCounts",
+    "SeedResult",
+    "StartPlan",
+    "UpcomingPage",
+]
 
-RECURRENCES: tuple[str, ...] = ("none", "weekly", "monthly", "every_2_months", "yearly")
+log = logging.getLogger(__name__)
+
+# Timer kinds. The cog registers a handler for each; payloads are documented above.
+EVENT_REMINDER = "event.reminder"  # {"occurrence_id", "lead_seconds", "starts_at"}
+EVENT_START = "event.start"  # {"occurrence_id", "starts_at"}
+EVENT_END = "event.end"  # {"occurrence_id", "ends_at"}
+EVENT_HORIZON = "event.horizon"  # {}; the handler calls extend_horizons()
+_OCCURRENCE_TIMER_KINDS = (EVENT_REMINDER, EVENT_START, EVENT_END)
+
 RSVP_STATUSES: tuple[str, ...] = ("going", "maybe", "declined")
 MAX_TITLE_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 2000
 MAX_LINK_LENGTH = 512
 MAX_DURATION_MINUTES = 10080  # seven days
+MAX_DURATION = timedelta(minutes=MAX_DURATION_MINUTES)
 # Members may check in this long before the start (people join calls a little early).
 CHECK_IN_EARLY = timedelta(minutes=10)
 # How long after a start an "event.start" timer that fired late may still announce "starting now".
 START_ANNOUNCE_GRACE = timedelta(minutes=30)
+# A reminder sent more than this after its due time is "late" (the bot was down): the cog words it
+# from the real time left instead of the lead time.
+REMINDER_LATE_AFTER = timedelta(minutes=2)
+HORIZON_INTERVAL = timedelta(days=1)
 
 Scope = Literal["this", "series"]
 RsvpStatus = Literal["going", "maybe", "declined"]
@@ -92,7 +145,8 @@ class EventDraft:
 class EventChanges:
     """An edit: ``None`` leaves a field as it is. ``description=""`` / ``link=""`` clear them.
 
-    ``start`` is local "YYYY-MM-DD HH:MM" in ``timezone`` (or the event's zone when ``timezone`` is None).
+    ``start`` is local "YYYY-MM-DD HH:MM" in ``timezone`` (or the event's zone when ``timezone`` is
+    None). ``timezone`` alone keeps the wall-clock time and reads it in the new zone.
     """
 
     title: str | None = None
@@ -108,50 +162,6 @@ class EventChanges:
 
 
 @dataclass(frozen=True)
-class RsvpCounts:
-    going: int = 0
-    maybe: int = 0
-    declined: int = 0
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One concrete meeting, with the series' values merged with this occurrence's overrides.
-
-    ``starts_at``/``ends_at`` are UTC; ``timezone`` is the zone the organiser planned in (for display
-    and .ics). ``status`` is "scheduled" or "cancelled" (an occurrence of a cancelled series is
-    "cancelled" too).
-    """
-
-    id: int
-    series_id: int
-    guild_id: int
-    title: str
-    description: str
-    link: str | None
-    timezone: str
-    starts_at: datetime
-    ends_at: datetime
-    duration_minutes: int
-    recurrence: str
-    channel_id: int
-    audience_role_id: int | None
-    organiser_id: int
-    status: str
-    lead_times: tuple[timedelta, ...]
-    announcement_channel_id: int | None
-    announcement_message_id: int | None
-    discord_event_id: int | None
-    counts: RsvpCounts = field(default_factory=RsvpCounts)
-    original_start: datetime | None = None  # the rule's start before any per-occurrence move
-    source_key: str | None = None  # calendar key for seeded series
-
-    @property
-    def is_recurring(self) -> bool:
-        return self.recurrence != "none"
-
-
-@dataclass(frozen=True)
 class UpcomingPage:
     """A page of upcoming occurrences (with RSVP counts) and how many there are in total."""
 
@@ -163,8 +173,8 @@ class UpcomingPage:
 class EditResult:
     """The occurrences as they are after the edit, and who to tell (members going or maybe).
 
-    ``time_changed`` says whether start or duration moved (worth a DM); the cog should also refresh
-    each occurrence's announcement message.
+    ``time_changed`` says whether start or duration moved; ``notify_user_ids`` is filled only then
+    (worth a DM). The cog should refresh each occurrence's announcement message.
     """
 
     occurrences: tuple[Occurrence, ...]
@@ -181,19 +191,6 @@ class CancelResult:
 
 
 @dataclass(frozen=True)
-class Rsvp:
-    user_id: int
-    status: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class CheckIn:
-    user_id: int
-    checked_in_at: datetime
-
-
-@dataclass(frozen=True)
 class CheckInResult:
     occurrence: Occurrence
     check_in: CheckIn
@@ -202,7 +199,7 @@ class CheckInResult:
 
 @dataclass(frozen=True)
 class Attendees:
-    rsvps: tuple[Rsvp, ...]  # latest choice per member, going first, then maybe, then declined
+    rsvps: tuple[Rsvp, ...]  # latest choice per member: going first, then maybe, then declined
     check_ins: tuple[CheckIn, ...]  # in check-in order
 
 
@@ -213,7 +210,8 @@ class ReminderPlan:
     ``post_to_channel`` is False when an earlier attempt already posted (``channel_message_id`` is
     then that post): only the DMs still missing remain. ``dm_user_ids`` are members who answered
     going/maybe, have DM reminders on, and have no DM logged for this reminder yet. ``late`` is True
-    when the reminder is sent after its due time (e.g. the bot was down) but before the start.
+    when the reminder goes out more than ``REMINDER_LATE_AFTER`` after its due time (e.g. the bot was
+    down) but still before the start: word it from ``occurrence.starts_at``, not from ``lead``.
     """
 
     occurrence: Occurrence
@@ -222,6 +220,10 @@ class ReminderPlan:
     post_to_channel: bool
     channel_message_id: int | None
     dm_user_ids: tuple[int, ...]
+
+    @property
+    def lead_seconds(self) -> int:
+        return int(self.lead.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -245,12 +247,22 @@ class SeedResult:
     """Outcome of seeding the configured calendar into one guild.
 
     ``created``: keys newly created; ``existing``: keys already there (restart); ``skipped``: key ->
-    reason ("channel:<name>" or "role:<name>" missing from the guild), for the cog to log.
+    reason ("channel:<name>", "role:<name>" missing from the guild, or "past" for a one-off already
+    over), for the cog to log.
     """
 
     created: tuple[str, ...]
     existing: tuple[str, ...]
     skipped: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _NewTime:
+    """A validated start: wall-clock ``local`` in ``zone_name`` and the same moment in UTC."""
+
+    zone_name: str
+    local: datetime
+    starts_at: datetime
 
 
 class EventService:
@@ -272,7 +284,58 @@ class EventService:
         description_too_long, bad_link, unknown_timezone, bad_start, start_in_past,
         nonexistent_time, ambiguous_time, bad_duration, bad_lead_times, bad_recurrence}``.
         """
-        raise NotImplementedError
+        now = self._clock.now()
+        title = _checked_title(draft.title)
+        description = _checked_description(draft.description)
+        link = _checked_link(draft.link)
+        recurrence = _checked_recurrence(draft.recurrence)
+        zone_name = draft.timezone
+        if zone_name is None or not zone_name.strip():
+            saved = await members_repo.get(self._db, draft.guild_id, draft.organiser_id)
+            zone_name = saved.timezone or self._config.timezone
+        when = _checked_start(draft.start, zone_name, now)
+        duration = _checked_duration(
+            self._config.events.default_duration_minutes
+            if draft.duration_minutes is None
+            else draft.duration_minutes
+        )
+        leads = (
+            self._config.reminders.default_lead_times
+            if draft.lead_times is None
+            else _checked_leads(draft.lead_times)
+        )
+        async with self._db.transaction() as tx:
+            series_id = await repo.insert_series(
+                tx,
+                {
+                    "guild_id": draft.guild_id,
+                    "title": title,
+                    "description": description,
+                    "link": link,
+                    "timezone": when.zone_name,
+                    "local_start": format_local_start(when.local),
+                    "duration_minutes": duration,
+                    "recurrence": recurrence,
+                    "channel_id": draft.channel_id,
+                    "audience_role_id": draft.audience_role_id,
+                    "lead_times": format_lead_times(leads),
+                    "organiser_id": draft.organiser_id,
+                    "created_at": utc_iso(now),
+                    "source_key": None,
+                },
+            )
+            assert series_id is not None  # no source_key, so no conflict is possible
+            created = await self._materialise(tx, await self._series(tx, series_id), now)
+            first = await repo.get_occurrence(tx, created[0])
+        assert first is not None
+        log.info(
+            "Event series %d created in guild %d (%s, %d occurrences)",
+            series_id,
+            draft.guild_id,
+            recurrence,
+            len(created),
+        )
+        return first
 
     async def edit_event(
         self,
@@ -288,10 +351,121 @@ class EventService:
         Only the organiser or a moderator may edit (``events.errors.not_organiser``). A changed start,
         duration or lead times cancels the affected occurrences' pending timers and schedules new
         ones. With scope "series" a new start re-anchors the series: this and every later occurrence
-        move to the new local time and date pattern. Raises the same validation errors as
-        ``create_event`` plus ``events.errors.{unknown_event, already_ended, nothing_to_change}``.
+        move to the new local time and date pattern (cancelled later occurrences are dropped, as they
+        belonged to the old pattern). For a one-off event both scopes mean the same. Raises the same
+        validation errors as ``create_event`` plus ``events.errors.{unknown_event, event_cancelled,
+        already_ended, nothing_to_change}``.
         """
-        raise NotImplementedError
+        if changes.is_empty():
+            raise UserFacingError("events.errors.nothing_to_change")
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            occurrence = await self._changeable(tx, occurrence_id, editor_id, editor_is_moderator, now)
+            series = await self._series(tx, occurrence.series_id)
+            if occurrence.recurrence == "none":
+                scope = "series"
+            new_time = self._new_time(changes, series, occurrence, now)
+            if scope == "this":
+                affected = await self._edit_this(tx, occurrence, changes, new_time, now)
+            else:
+                affected = await self._edit_series(tx, occurrence, series, changes, new_time, now)
+            time_changed = new_time is not None or changes.duration_minutes is not None
+            notify: list[int] = []
+            if time_changed:
+                notify = await repo.user_ids_answering(tx, affected, ("going", "maybe"))
+            updated = [await repo.get_occurrence(tx, affected_id) for affected_id in affected]
+        return EditResult(
+            occurrences=tuple(o for o in updated if o is not None),
+            notify_user_ids=tuple(notify),
+            time_changed=time_changed,
+        )
+
+    async def _edit_this(
+        self,
+        tx: Transaction,
+        occurrence: Occurrence,
+        changes: EventChanges,
+        new_time: _NewTime | None,
+        now: datetime,
+    ) -> list[int]:
+        overrides: dict[str, Any] = {}
+        if changes.title is not None:
+            overrides["title"] = _checked_title(changes.title)
+        if changes.description is not None:
+            overrides["description"] = _checked_description(changes.description)
+        if changes.link is not None:
+            overrides["link"] = _checked_link(changes.link) or ""  # "" = no link for this one
+        if changes.lead_times is not None:
+            overrides["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
+        duration = (
+            timedelta(minutes=_checked_duration(changes.duration_minutes))
+            if changes.duration_minutes is not None
+            else occurrence.ends_at - occurrence.starts_at
+        )
+        if overrides:
+            await repo.set_occurrence_overrides(tx, occurrence.id, overrides)
+        if new_time is not None or changes.duration_minutes is not None:
+            starts_at = new_time.starts_at if new_time is not None else occurrence.starts_at
+            await repo.set_occurrence_times(tx, occurrence.id, starts_at, starts_at + duration)
+        if new_time is not None or changes.duration_minutes is not None or changes.lead_times is not None:
+            await self._reschedule_timers(tx, occurrence.id, now)
+        return [occurrence.id]
+
+    async def _edit_series(
+        self,
+        tx: Transaction,
+        occurrence: Occurrence,
+        series: Series,
+        changes: EventChanges,
+        new_time: _NewTime | None,
+        now: datetime,
+    ) -> list[int]:
+        assert occurrence.original_start is not None
+        series_changes: dict[str, Any] = {}
+        cleared: list[str] = []
+        if changes.title is not None:
+            series_changes["title"] = _checked_title(changes.title)
+            cleared.append("title")
+        if changes.description is not None:
+            series_changes["description"] = _checked_description(changes.description)
+            cleared.append("description")
+        if changes.link is not None:
+            series_changes["link"] = _checked_link(changes.link)
+            cleared.append("link")
+        if changes.lead_times is not None:
+            series_changes["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
+            cleared.append("lead_times")
+        if changes.duration_minutes is not None:
+            series_changes["duration_minutes"] = _checked_duration(changes.duration_minutes)
+        if new_time is not None:
+            series_changes["timezone"] = new_time.zone_name
+            series_changes["local_start"] = format_local_start(new_time.local)
+        await repo.update_series(tx, series.id, series_changes)
+        affected = await repo.occurrences_from(tx, series.id, occurrence.original_start, now)
+        affected_ids = [o.id for o in affected]
+        await repo.clear_overrides(tx, affected_ids, cleared)
+        duration = timedelta(minutes=series_changes.get("duration_minutes", series.duration_minutes))
+        if new_time is not None:
+            # Re-anchor: the n-th remaining occurrence becomes the n-th of the new pattern, keeping
+            # its id (and so its RSVPs, announcement and Discord event).
+            await repo.delete_cancelled_from(tx, series.id, occurrence.original_start)
+            rule = rule_for(series.recurrence, new_time.local)
+            zone = get_zone(new_time.zone_name)
+            locals_ = [new_time.local] if rule is None else list(itertools.islice(iter(rule), len(affected)))
+            moves = [
+                (o.id, to_utc(local, zone), to_utc(local, zone) + duration)
+                for o, local in zip(affected, locals_, strict=True)
+            ]
+            await repo.reanchor_occurrences(tx, moves)
+        elif changes.duration_minutes is not None:
+            for o in affected:
+                await repo.set_occurrence_times(tx, o.id, o.starts_at, o.starts_at + duration)
+        if new_time is not None or changes.duration_minutes is not None or changes.lead_times is not None:
+            for affected_id in affected_ids:
+                await self._reschedule_timers(tx, affected_id, now)
+        if series.recurrence != "none":
+            affected_ids += await self._materialise(tx, await self._series(tx, series.id), now)
+        return affected_ids
 
     async def cancel_event(
         self, occurrence_id: int, scope: Scope, editor_id: int, *, editor_is_moderator: bool
@@ -299,9 +473,27 @@ class EventService:
         """Cancel one occurrence or the series (this and all later occurrences; the series stops).
 
         Pending timers of cancelled occurrences are cancelled in the same transaction. Raises
-        ``events.errors.{unknown_event, not_organiser, already_ended}``.
+        ``events.errors.{unknown_event, event_cancelled, not_organiser, already_ended}``.
         """
-        raise NotImplementedError
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            occurrence = await self._changeable(tx, occurrence_id, editor_id, editor_is_moderator, now)
+            assert occurrence.original_start is not None
+            if scope == "this" and occurrence.recurrence != "none":
+                cancelled = [occurrence.id]
+            else:
+                await repo.set_series_cancelled(tx, occurrence.series_id)
+                later = await repo.occurrences_from(tx, occurrence.series_id, occurrence.original_start, now)
+                cancelled = [o.id for o in later]
+            await repo.cancel_occurrences(tx, cancelled)
+            for cancelled_id in cancelled:
+                await self._cancel_timers(tx, cancelled_id)
+            notify = await repo.user_ids_answering(tx, cancelled, ("going", "maybe"))
+            updated = [await repo.get_occurrence(tx, cancelled_id) for cancelled_id in cancelled]
+        log.info("Event occurrence %d cancelled (%s): %d occurrence(s)", occurrence_id, scope, len(cancelled))
+        return CancelResult(
+            occurrences=tuple(o for o in updated if o is not None), notify_user_ids=tuple(notify)
+        )
 
     # --- RSVPs and check-ins --------------------------------------------------------------------
 
@@ -310,32 +502,69 @@ class EventService:
     ) -> RsvpCounts:
         """Record a member's answer (latest wins) and return the new counts.
 
-        Raises ``events.errors.{unknown_event, already_ended, not_in_audience, bad_rsvp_status}``.
+        Raises ``events.errors.{unknown_event, event_cancelled, already_ended, not_in_audience,
+        bad_rsvp_status}``.
         """
-        raise NotImplementedError
+        if status not in RSVP_STATUSES:
+            raise UserFacingError(
+                "events.errors.bad_rsvp_status", status=status, choices=", ".join(RSVP_STATUSES)
+            )
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            occurrence = await _usable(tx, occurrence_id)
+            if occurrence.ends_at <= now:
+                raise UserFacingError("events.errors.already_ended")
+            _require_audience(occurrence, member_role_ids)
+            await repo.upsert_rsvp(tx, occurrence_id, user_id, status, now)
+            return await repo.counts(tx, occurrence_id)
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
-        raise NotImplementedError
+        return await repo.counts(self._db, occurrence_id)
 
     async def attendees(self, occurrence_id: int) -> Attendees:
         """RSVPs and check-ins of an occurrence (``events.errors.unknown_event`` if none)."""
-        raise NotImplementedError
+        if await repo.get_occurrence(self._db, occurrence_id) is None:
+            raise NotFound("events.errors.unknown_event")
+        return Attendees(
+            rsvps=tuple(await repo.rsvps(self._db, occurrence_id)),
+            check_ins=tuple(await repo.check_ins(self._db, occurrence_id)),
+        )
 
     async def check_in(
         self, occurrence_id: int, user_id: int, member_role_ids: Collection[int]
     ) -> CheckInResult:
         """Record attendance, allowed from ``CHECK_IN_EARLY`` before the start until the end.
 
-        Raises ``events.errors.{unknown_event, check_in_not_open, check_in_closed, not_in_audience}``.
+        Checking in twice is fine (``already=True``, the first time is kept). Raises
+        ``events.errors.{unknown_event, event_cancelled, check_in_not_open, check_in_closed,
+        not_in_audience}``.
         """
-        raise NotImplementedError
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            occurrence = await _usable(tx, occurrence_id)
+            if now < occurrence.starts_at - CHECK_IN_EARLY:
+                raise UserFacingError(
+                    "events.errors.check_in_not_open", minutes=int(CHECK_IN_EARLY.total_seconds() // 60)
+                )
+            if now >= occurrence.ends_at:
+                raise UserFacingError("events.errors.check_in_closed")
+            _require_audience(occurrence, member_role_ids)
+            inserted = await repo.insert_check_in(tx, occurrence_id, user_id, now)
+            check_in = await repo.get_check_in(tx, occurrence_id, user_id)
+        assert check_in is not None
+        return CheckInResult(occurrence=occurrence, check_in=check_in, already=not inserted)
 
     # --- queries ----------------------------------------------------------------------------------
 
     async def get_occurrence(self, occurrence_id: int, *, include_cancelled: bool = False) -> Occurrence:
-        """One occurrence with counts; ``NotFound("events.errors.unknown_event")`` when missing
-        (or cancelled, unless ``include_cancelled``)."""
-        raise NotImplementedError
+        """One occurrence with counts; ``NotFound("events.errors.unknown_event")`` when missing,
+        ``UserFacingError("events.errors.event_cancelled")`` when cancelled (unless ``include_cancelled``)."""
+        if include_cancelled:
+            occurrence = await repo.get_occurrence(self._db, occurrence_id)
+            if occurrence is None:
+                raise NotFound("events.errors.unknown_event")
+            return occurrence
+        return await _usable(self._db, occurrence_id)
 
     async def upcoming(
         self, guild_id: int, *, days: int = 60, limit: int = 10, offset: int = 0
@@ -344,31 +573,56 @@ class EventService:
 
         One query for the page (counts included), one for the total.
         """
-        raise NotImplementedError
+        now = self._clock.now()
+        until = now + timedelta(days=max(days, 0))
+        items = await repo.upcoming(
+            self._db, guild_id, now, until, MAX_DURATION, max(limit, 0), max(offset, 0)
+        )
+        total = await repo.count_upcoming(self._db, guild_id, now, until, MAX_DURATION)
+        return UpcomingPage(items=tuple(items), total=total)
 
     async def search(self, guild_id: int, text: str, *, limit: int = 25) -> list[Occurrence]:
         """Autocomplete: scheduled, not-ended occurrences whose title contains ``text`` (case-insensitive)
         or whose UTC date starts with it ("2026-06"); title-prefix matches first, then soonest."""
-        raise NotImplementedError
+        return await repo.search(self._db, guild_id, text, self._clock.now(), MAX_DURATION, max(limit, 0))
 
     async def set_announcement(self, occurrence_id: int, channel_id: int, message_id: int) -> None:
         """Remember the message announcing an occurrence (the cog edits it on RSVP/edit/cancel)."""
-        raise NotImplementedError
+        async with self._db.transaction() as tx:
+            if not await repo.set_announcement(tx, occurrence_id, channel_id, message_id):
+                raise NotFound("events.errors.unknown_event")
 
     async def set_discord_event_id(self, occurrence_id: int, discord_event_id: int | None) -> None:
         """Remember the Discord scheduled event mirroring an occurrence (None to forget it)."""
-        raise NotImplementedError
+        async with self._db.transaction() as tx:
+            if not await repo.set_discord_event_id(tx, occurrence_id, discord_event_id):
+                raise NotFound("events.errors.unknown_event")
 
     async def occurrences_for_calendar(
         self, guild_id: int, *, occurrence_id: int | None = None
     ) -> list[Occurrence]:
         """Occurrences that go into an .ics export: every stored occurrence (cancelled included) of the
         guild's series, or of the one series ``occurrence_id`` belongs to."""
-        raise NotImplementedError
+        series = await self._calendar_series(guild_id, occurrence_id)
+        return await repo.occurrences_of_series(self._db, [s.id for s in series])
 
     async def ics_for(self, guild_id: int, occurrence_id: int | None = None) -> bytes:
-        """An RFC 5545 calendar: the series of ``occurrence_id``, or every series of the guild."""
-        raise NotImplementedError
+        """An RFC 5545 calendar (bytes for a ``.ics`` attachment): the series of ``occurrence_id``, or
+        every series of the guild. Raises ``events.errors.unknown_event`` for an unknown occurrence."""
+        series = await self._calendar_series(guild_id, occurrence_id)
+        occurrences = await repo.occurrences_of_series(self._db, [s.id for s in series])
+        by_series: dict[int, list[Occurrence]] = {s.id: [] for s in series}
+        for occurrence in occurrences:
+            by_series[occurrence.series_id].append(occurrence)
+        return ics.build_calendar([(s, by_series[s.id]) for s in series], stamp=self._clock.now())
+
+    async def _calendar_series(self, guild_id: int, occurrence_id: int | None) -> list[Series]:
+        if occurrence_id is None:
+            return await repo.series_of_guild(self._db, guild_id)
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None or occurrence.guild_id != guild_id:
+            raise NotFound("events.errors.unknown_event")
+        return [await self._series(self._db, occurrence.series_id)]
 
     # --- timer decisions --------------------------------------------------------------------------
 
@@ -376,27 +630,77 @@ class EventService:
         """Decide what an ``event.reminder`` timer sends, or None when it must send nothing:
         the occurrence is gone or cancelled, it moved (payload start or lead no longer match), it has
         already started, or everything was already delivered."""
-        raise NotImplementedError
+        try:
+            occurrence_id, lead_seconds = int(payload["occurrence_id"]), int(payload["lead_seconds"])
+            planned_start = from_iso(str(payload["starts_at"]))
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event reminder with a malformed payload: %r", dict(payload))
+            return None
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None or occurrence.status != "scheduled" or occurrence.starts_at != planned_start:
+            return None
+        lead = timedelta(seconds=lead_seconds)
+        if lead not in occurrence.lead_times or now >= occurrence.starts_at:
+            return None
+        posted, message_id = await repo.reminder_post(self._db, occurrence_id, lead_seconds)
+        recipients = await repo.pending_dm_recipients(
+            self._db, occurrence_id, occurrence.guild_id, lead_seconds
+        )
+        if posted and not recipients:
+            return None
+        return ReminderPlan(
+            occurrence=occurrence,
+            lead=lead,
+            late=now - (occurrence.starts_at - lead) > REMINDER_LATE_AFTER,
+            post_to_channel=not posted,
+            channel_message_id=message_id,
+            dm_user_ids=tuple(recipients),
+        )
 
     async def record_reminder_posted(
         self, occurrence_id: int, lead_seconds: int, channel_message_id: int | None
     ) -> None:
         """Log that the channel reminder went out (idempotent: the first record wins)."""
-        raise NotImplementedError
+        async with self._db.transaction() as tx:
+            await repo.record_reminder_post(
+                tx, occurrence_id, lead_seconds, channel_message_id, self._clock.now()
+            )
 
     async def record_dm(self, occurrence_id: int, lead_seconds: int, user_id: int, status: DmStatus) -> None:
         """Log one reminder DM: "sent", or "skipped_closed" when the member's DMs are closed
         (never retried). Idempotent."""
-        raise NotImplementedError
+        if status not in ("sent", "skipped_closed"):
+            raise ValueError(f"unknown DM status {status!r}")
+        async with self._db.transaction() as tx:
+            await repo.record_dm(tx, occurrence_id, lead_seconds, user_id, status, self._clock.now())
 
     async def start_plan(self, payload: Mapping[str, Any], now: datetime) -> StartPlan | None:
-        """Decide what an ``event.start`` timer does; None when cancelled, moved, or more than
+        """Decide what an ``event.start`` timer does; None when gone, cancelled, moved, or more than
         ``START_ANNOUNCE_GRACE`` late (a "starting now" hours later helps nobody)."""
-        raise NotImplementedError
+        occurrence = await self._timer_occurrence(payload, "starts_at")
+        if occurrence is None or now > occurrence.starts_at + START_ANNOUNCE_GRACE:
+            return None
+        going = await repo.user_ids_answering(self._db, [occurrence.id], ("going",))
+        return StartPlan(occurrence=occurrence, going_user_ids=tuple(going))
 
     async def end_plan(self, payload: Mapping[str, Any]) -> EndPlan | None:
         """Decide what an ``event.end`` timer does; None when the occurrence is gone, cancelled or moved."""
-        raise NotImplementedError
+        occurrence = await self._timer_occurrence(payload, "ends_at")
+        if occurrence is None:
+            return None
+        return EndPlan(occurrence=occurrence, checked_in=await repo.count_check_ins(self._db, occurrence.id))
+
+    async def _timer_occurrence(self, payload: Mapping[str, Any], time_field: str) -> Occurrence | None:
+        try:
+            occurrence_id, planned = int(payload["occurrence_id"]), from_iso(str(payload[time_field]))
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event timer with a malformed payload: %r", dict(payload))
+            return None
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None or occurrence.status != "scheduled":
+            return None
+        actual = occurrence.starts_at if time_field == "starts_at" else occurrence.ends_at
+        return occurrence if actual == planned else None
 
     # --- calendar seeding and horizon ---------------------------------------------------------------
 
@@ -408,17 +712,275 @@ class EventService:
         role_ids: Mapping[str, int],
         language: str,
         *,
-        organiser_id: int,
+        organiser_id: int = 0,
     ) -> SeedResult:
         """Create the configured calendar's series once per guild (UNIQUE guild + key: restarts never
         duplicate). ``channel_ids``/``role_ids`` map names to ids; an entry whose channel (None means
         ``config.channels.announcements``) or audience role is missing is skipped, never widened to
-        everyone. Texts in ``language``; ``organiser_id`` is the bot's user id. A first start already
-        in the past begins at the next occurrence of the rule (a past one-off is skipped)."""
-        raise NotImplementedError
+        everyone. Texts in ``language``; ``organiser_id`` 0 means "the configuration" (only moderators
+        can then edit). A first start in the past begins at the rule's next occurrence (a past one-off
+        is skipped). The series keeps the configured start as its anchor, so the .ics matches."""
+        now = self._clock.now()
+        created: list[str] = []
+        existing: list[str] = []
+        skipped: dict[str, str] = {}
+        async with self._db.transaction() as tx:
+            known = await repo.series_keys(tx, guild_id)
+            for entry in calendar:
+                if entry.key in known:
+                    existing.append(entry.key)
+                    continue
+                channel_name = entry.channel or self._config.channels.announcements
+                if channel_name not in channel_ids:
+                    skipped[entry.key] = f"channel:{channel_name}"
+                    continue
+                if entry.audience_role is not None and entry.audience_role not in role_ids:
+                    skipped[entry.key] = f"role:{entry.audience_role}"
+                    continue
+                zone = get_zone(entry.timezone)
+                anchor = parse_local_start(entry.start)
+                if first_start_not_before(entry.recurrence, anchor, zone, now) is None:
+                    skipped[entry.key] = "past"
+                    continue
+                series_id = await repo.insert_series(
+                    tx,
+                    {
+                        "guild_id": guild_id,
+                        "title": entry.title.get(language)[:MAX_TITLE_LENGTH],
+                        "description": entry.description.get(language)[:MAX_DESCRIPTION_LENGTH],
+                        "link": entry.link,
+                        "timezone": entry.timezone,
+                        "local_start": format_local_start(anchor),
+                        "duration_minutes": entry.duration_minutes,
+                        "recurrence": entry.recurrence,
+                        "channel_id": channel_ids[channel_name],
+                        "audience_role_id": role_ids[entry.audience_role] if entry.audience_role else None,
+                        "lead_times": format_lead_times(self._config.reminders.default_lead_times),
+                        "organiser_id": organiser_id,
+                        "created_at": utc_iso(now),
+                        "source_key": entry.key,
+                    },
+                )
+                if series_id is None:  # raced with another seeding of the same guild
+                    existing.append(entry.key)
+                    continue
+                await self._materialise(tx, await self._series(tx, series_id), now)
+                created.append(entry.key)
+        if created or skipped:
+            log.info("Calendar seeded in guild %d: created %s, skipped %s", guild_id, created, skipped)
+        return SeedResult(created=tuple(created), existing=tuple(existing), skipped=skipped)
 
     async def extend_horizons(self) -> int:
         """Materialise occurrences (and their timers) of active recurring series up to
-        ``horizon_days`` ahead; idempotent. Ensures a pending ``event.horizon`` timer for tomorrow.
-        Returns how many occurrences were added."""
-        raise NotImplementedError
+        ``horizon_days`` ahead; idempotent. Ensures a pending ``event.horizon`` timer for the next
+        run (one day later). Returns how many occurrences were added."""
+        now = self._clock.now()
+        added = 0
+        async with self._db.transaction() as tx:
+            for series in await repo.active_recurring_series(tx):
+                added += len(await self._materialise(tx, series, now))
+            # The handler of the running horizon timer calls us while that timer is still pending
+            # (due now, not after now), so this finds only a future run.
+            if not await repo.pending_timer_due_after(tx, EVENT_HORIZON, now):
+                await self._timers.schedule(EVENT_HORIZON, now + HORIZON_INTERVAL, {}, tx=tx)
+        if added:
+            log.info("Event horizon extended: %d occurrence(s) added", added)
+        return added
+
+    # --- internals --------------------------------------------------------------------------------
+
+    async def _series(self, conn: Any, series_id: int) -> Series:
+        series = await repo.get_series(conn, series_id)
+        if series is None:
+            raise NotFound("events.errors.unknown_event")
+        return series
+
+    async def _changeable(
+        self, tx: Transaction, occurrence_id: int, editor_id: int, editor_is_moderator: bool, now: datetime
+    ) -> Occurrence:
+        occurrence = await _usable(tx, occurrence_id)
+        if not editor_is_moderator and editor_id != occurrence.organiser_id:
+            raise PermissionDenied("events.errors.not_organiser")
+        if occurrence.ends_at <= now:
+            raise UserFacingError("events.errors.already_ended")
+        return occurrence
+
+    def _new_time(
+        self, changes: EventChanges, series: Series, occurrence: Occurrence, now: datetime
+    ) -> _NewTime | None:
+        """The validated new start of an edit, or None when the start does not move."""
+        if changes.start is None and changes.timezone is None:
+            return None
+        zone_name = changes.timezone if changes.timezone is not None else series.timezone
+        if changes.start is not None:
+            return _checked_start(changes.start, zone_name, now)
+        # Only the zone changes: keep the wall-clock time, read it in the new zone.
+        current_local = occurrence.starts_at.astimezone(get_zone(series.timezone)).replace(tzinfo=None)
+        return _checked_start(format_local_start(current_local), zone_name, now)
+
+    async def _materialise(self, tx: Transaction, series: Series, now: datetime) -> list[int]:
+        """Create the series' missing occurrences from now to the horizon (at least the next one, even
+        beyond the horizon: a yearly day is listed as soon as it is planned), with their timers."""
+        if series.status != "active":
+            return []
+        zone = get_zone(series.timezone)
+        anchor = parse_local_start(series.local_start)
+        first = first_start_not_before(series.recurrence, anchor, zone, now)
+        if first is None:
+            return []
+        until = max(now + timedelta(days=self._config.events.horizon_days), first)
+        leads = parse_lead_times(series.lead_times)
+        duration = timedelta(minutes=series.duration_minutes)
+        created: list[int] = []
+        for start in occurrence_starts(series.recurrence, anchor, zone, after=now, until=until):
+            occurrence_id = await repo.insert_occurrence(
+                tx, series.id, series.guild_id, start, start + duration
+            )
+            if occurrence_id is not None:  # None: it exists already (possibly moved or cancelled)
+                await self._schedule_timers(tx, occurrence_id, start, start + duration, leads, now)
+                created.append(occurrence_id)
+        await repo.set_materialised_until(tx, series.id, until)
+        return created
+
+    async def _schedule_timers(
+        self,
+        tx: Transaction,
+        occurrence_id: int,
+        starts_at: datetime,
+        ends_at: datetime,
+        leads: tuple[timedelta, ...],
+        now: datetime,
+    ) -> None:
+        start_iso = utc_iso(starts_at)
+        for lead in leads:
+            due = starts_at - lead
+            if due > now:  # a reminder whose moment has passed would only be noise
+                payload = {
+                    "occurrence_id": occurrence_id,
+                    "lead_seconds": int(lead.total_seconds()),
+                    "starts_at": start_iso,
+                }
+                await self._timers.schedule(EVENT_REMINDER, due, payload, tx=tx)
+        if starts_at > now:
+            await self._timers.schedule(
+                EVENT_START, starts_at, {"occurrence_id": occurrence_id, "starts_at": start_iso}, tx=tx
+            )
+        if ends_at > now:
+            await self._timers.schedule(
+                EVENT_END, ends_at, {"occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}, tx=tx
+            )
+
+    async def _cancel_timers(self, tx: Transaction, occurrence_id: int) -> None:
+        for kind in _OCCURRENCE_TIMER_KINDS:
+            await self._timers.cancel_matching(kind, tx=tx, occurrence_id=occurrence_id)
+
+    async def _reschedule_timers(self, tx: Transaction, occurrence_id: int, now: datetime) -> None:
+        """Replace an occurrence's pending timers with ones for its current times and lead times."""
+        await self._cancel_timers(tx, occurrence_id)
+        occurrence = await repo.get_occurrence(tx, occurrence_id)
+        assert occurrence is not None
+        await self._schedule_timers(
+            tx, occurrence_id, occurrence.starts_at, occurrence.ends_at, occurrence.lead_times, now
+        )
+
+
+# --- validation (each error says what is expected) --------------------------------------------------
+
+
+async def _usable(conn: Any, occurrence_id: int) -> Occurrence:
+    occurrence = await repo.get_occurrence(conn, occurrence_id)
+    if occurrence is None:
+        raise NotFound("events.errors.unknown_event")
+    if occurrence.status != "scheduled":
+        raise UserFacingError("events.errors.event_cancelled")
+    return occurrence
+
+
+def _require_audience(occurrence: Occurrence, member_role_ids: Collection[int]) -> None:
+    if occurrence.audience_role_id is not None and occurrence.audience_role_id not in member_role_ids:
+        raise PermissionDenied("events.errors.not_in_audience", role_id=occurrence.audience_role_id)
+
+
+def _checked_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise UserFacingError("events.errors.title_empty")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise UserFacingError("events.errors.title_too_long", length=len(title), limit=MAX_TITLE_LENGTH)
+    return title
+
+
+def _checked_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise UserFacingError(
+            "events.errors.description_too_long", length=len(description), limit=MAX_DESCRIPTION_LENGTH
+        )
+    return description
+
+
+def _checked_link(link: str | None) -> str | None:
+    """An http(s) address, or None for none. Other schemes (javascript:, file:...) are refused."""
+    if link is None or not link.strip():
+        return None
+    link = link.strip()
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or len(link) > MAX_LINK_LENGTH
+        or any(ch.isspace() for ch in link)
+    ):
+        raise UserFacingError("events.errors.bad_link", limit=MAX_LINK_LENGTH)
+    return link
+
+
+def _checked_recurrence(recurrence: str) -> str:
+    if recurrence not in RECURRENCES:
+        raise UserFacingError(
+            "events.errors.bad_recurrence", recurrence=recurrence, choices=", ".join(RECURRENCES)
+        )
+    return recurrence
+
+
+def _checked_zone(name: str) -> ZoneInfo:
+    try:
+        return get_zone(name.strip())
+    except ValueError:
+        raise UserFacingError("events.errors.unknown_timezone", timezone=name) from None
+
+
+def _checked_start(text: str, zone_name: str, now: datetime) -> _NewTime:
+    """A typed local start: parseable, existing exactly once in the zone, and in the future."""
+    zone = _checked_zone(zone_name)
+    zone_name = zone_name.strip()
+    try:
+        local = parse_local_start(text)
+    except ValueError:
+        raise UserFacingError("events.errors.bad_start", start=text) from None
+    problem = wall_time_problem(local, zone)
+    if problem == "nonexistent":
+        raise UserFacingError("events.errors.nonexistent_time", start=text.strip(), timezone=zone_name)
+    if problem == "ambiguous":
+        raise UserFacingError("events.errors.ambiguous_time", start=text.strip(), timezone=zone_name)
+    starts_at = to_utc(local, zone)
+    if starts_at <= now:
+        raise UserFacingError("events.errors.start_in_past", start=text.strip(), timezone=zone_name)
+    return _NewTime(zone_name=zone_name, local=local, starts_at=starts_at)
+
+
+def _checked_duration(minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise UserFacingError("events.errors.bad_duration", minutes=minutes, limit=MAX_DURATION_MINUTES)
+    return minutes
+
+
+def _checked_leads(text: str) -> tuple[timedelta, ...]:
+    try:
+        return parse_lead_times(text)
+    except DurationError:
+        raise UserFacingError("events.errors.bad_lead_times", lead_times=text) from None

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.clock import Clock
 from bot.db import Database
+from bot.errors import UserFacingError
+from bot.repositories import members as repo
+from bot.repositories.members import MemberSettings
+from bot.timeutil import get_zone
 
-
-@dataclass(frozen=True)
-class MemberSettings:
-    guild_id: int
-    user_id: int
-    timezone: str | None  # IANA name, None = not set (the guild's zone applies)
-    dm_reminders: bool  # True unless the member turned reminder DMs off
+__all__ = ["MemberSettings", "MemberSettingsService"]
 
 
 class MemberSettingsService:
@@ -25,11 +21,25 @@ class MemberSettingsService:
 
     async def get(self, guild_id: int, user_id: int) -> MemberSettings:
         """The member's settings; defaults (no zone, DMs on) for a member who never set anything."""
-        raise NotImplementedError
+        return await repo.get(self._db, guild_id, user_id)
 
     async def set_timezone(self, guild_id: int, user_id: int, timezone: str | None) -> MemberSettings:
-        """Save an IANA zone ("Europe/Paris"; None clears it). Raises ``members.errors.unknown_timezone``."""
-        raise NotImplementedError
+        """Save an IANA zone ("Europe/Paris"; None or "" clears it).
+
+        Raises ``members.errors.unknown_timezone``.
+        """
+        name = (timezone or "").strip() or None
+        if name is not None:
+            try:
+                get_zone(name)
+            except ValueError:
+                raise UserFacingError("members.errors.unknown_timezone", timezone=name) from None
+        async with self._db.transaction() as tx:
+            await repo.set_timezone(tx, guild_id, user_id, name)
+            return await repo.get(tx, guild_id, user_id)
 
     async def set_dm_reminders(self, guild_id: int, user_id: int, enabled: bool) -> MemberSettings:
-        raise NotImplementedError
+        """Turn reminder DMs on or off for this member (channel reminders are unaffected)."""
+        async with self._db.transaction() as tx:
+            await repo.set_dm_reminders(tx, guild_id, user_id, enabled)
+            return await repo.get(tx, guild_id, user_id)

@@ -1,0 +1,42 @@
+"""SQL for ``member_settings``: one row per (guild, member), created on the first change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db import Queryable, Transaction
+
+
+@dataclass(frozen=True)
+class MemberSettings:
+    guild_id: int
+    user_id: int
+    timezone: str | None  # IANA name; None = not set (the guild's zone applies)
+    dm_reminders: bool  # True unless the member turned reminder DMs off
+
+
+async def get(conn: Queryable, guild_id: int, user_id: int) -> MemberSettings:
+    """The member's settings, or the defaults (no zone, DMs on) when the member never set anything."""
+    row = await conn.fetchone(
+        "SELECT timezone, dm_reminders FROM member_settings WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    if row is None:
+        return MemberSettings(guild_id, user_id, timezone=None, dm_reminders=True)
+    return MemberSettings(guild_id, user_id, timezone=row["timezone"], dm_reminders=bool(row["dm_reminders"]))
+
+
+async def set_timezone(tx: Transaction, guild_id: int, user_id: int, timezone: str | None) -> None:
+    await tx.execute(
+        "INSERT INTO member_settings (guild_id, user_id, timezone) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET timezone = excluded.timezone",
+        (guild_id, user_id, timezone),
+    )
+
+
+async def set_dm_reminders(tx: Transaction, guild_id: int, user_id: int, enabled: bool) -> None:
+    await tx.execute(
+        "INSERT INTO member_settings (guild_id, user_id, dm_reminders) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_reminders = excluded.dm_reminders",
+        (guild_id, user_id, int(enabled)),
+    )
