@@ -1,0 +1,39 @@
+"""Run the real bot against the local Discord double.
+
+    WIM_DOUBLE_PORT=<port> DISCORD_TOKEN=<token> python -m tests.double.launch_bot run --config <path>
+
+The only change to the bot: discord.py's REST base URL and default gateway point at 127.0.0.1:<port>.
+Everything else is the bot's own entry point, ``bot.cli.main()``, with this process's arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import discord.gateway
+import discord.http
+import yarl
+
+PORT_VARIABLE = "WIM_DOUBLE_PORT"
+
+
+def point_discord_at_double(port: int) -> None:
+    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+
+
+def main() -> int:
+    port = os.environ.get(PORT_VARIABLE)
+    if not port or not port.isdigit():
+        print(f"{PORT_VARIABLE} must hold the double's port", file=sys.stderr)
+        return 2
+    point_discord_at_double(int(port))
+    from bot.cli import main as bot_main
+
+    result = bot_main()
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
