@@ -177,7 +177,8 @@ class Events(commands.Cog):
         matches exactly one upcoming event."""
         guild = self._guild(interaction)
         text = value.strip()
-        if text.isdigit():
+        # Snowflake-sized at most: anything longer is not an id we issued (and would overflow SQLite).
+        if text.isascii() and text.isdigit() and len(text) <= 18:
             return int(text)
         matches = await self.bot.services.events.search(guild.id, text, limit=2) if text else []
         if len(matches) != 1:
@@ -195,13 +196,13 @@ class Events(commands.Cog):
             raise UserFacingError("events_ui.errors.unknown_event")
         return occurrence
 
-    def _missing_permissions(self, channel: discord.abc.GuildChannel) -> list[str]:
+    def missing_permissions(self, channel: discord.abc.GuildChannel) -> list[str]:
         me = channel.guild.me
         granted = channel.permissions_for(me)
         return [name for name in ANNOUNCE_PERMISSIONS if not getattr(granted, name)]
 
     def _ensure_can_post(self, channel: discord.abc.GuildChannel, lang: str) -> None:
-        missing = self._missing_permissions(channel)
+        missing = self.missing_permissions(channel)
         if missing:
             raise UserFacingError(
                 "events_ui.errors.bad_channel_permissions",
@@ -701,7 +702,7 @@ class Events(commands.Cog):
         first = result.occurrences[0]
         notice = _render.cancelled_post_text(self.bot.catalog, self.guild_lang, first)
         channel = self.text_channel(guild, first.channel_id)
-        if channel is not None and not self._missing_permissions(channel):
+        if channel is not None and not self.missing_permissions(channel):
             await channel.send(notice, allowed_mentions=discord.AllowedMentions.none())
         await self.dm_members(guild.id, result.notify_user_ids, notice)
         if scope == "series":

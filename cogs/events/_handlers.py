@@ -78,7 +78,7 @@ class EventTimerHandlers:
                 ),
             )
             return None
-        if self.cog._missing_permissions(channel):
+        if self.cog.missing_permissions(channel):
             await self.cog.report_once(
                 guild.id,
                 occurrence.id,
@@ -129,7 +129,7 @@ class EventTimerHandlers:
         if guild is None:
             return
         channel = self.cog.text_channel(guild, occurrence.channel_id)
-        if channel is None or self.cog._missing_permissions(channel):
+        if channel is None or self.cog.missing_permissions(channel):
             await self.cog.report_once(
                 guild.id,
                 occurrence.id,
