@@ -387,6 +387,23 @@ async def clear_overrides(tx: Transaction, occurrence_ids: Sequence[int], column
     )
 
 
+async def freeze_inherited(tx: Transaction, series_id: int, before: datetime, values: dict[str, Any]) -> None:
+    """Give the series' occurrences before ``before`` their current inherited ``values`` as overrides,
+    so a "from this occurrence on" edit of the series leaves the earlier ones as they were."""
+    unknown = set(values) - _OCCURRENCE_OVERRIDES
+    if unknown:
+        raise ValueError(f"not an occurrence override: {sorted(unknown)}")
+    if not values:
+        return
+    # link NULL on the series is stored as '' on the occurrence: "no link", not "inherit".
+    assignments = ", ".join(f"{column} = coalesce({column}, ?)" for column in values)
+    params = ["" if column == "link" and value is None else value for column, value in values.items()]
+    await tx.execute(
+        f"UPDATE event_occurrences SET {assignments} WHERE series_id = ? AND original_start < ?",  # noqa: S608
+        [*params, series_id, utc_iso(before)],
+    )
+
+
 async def set_occurrence_times(
     tx: Transaction, occurrence_id: int, starts_at: datetime, ends_at: datetime
 ) -> None:

@@ -440,6 +440,10 @@ class EventService:
         if new_time is not None:
             series_changes["timezone"] = new_time.zone_name
             series_changes["local_start"] = format_local_start(new_time.local)
+        # Earlier occurrences keep what they had: the edit applies from this occurrence on.
+        await repo.freeze_inherited(
+            tx, series.id, occurrence.original_start, {column: getattr(series, column) for column in cleared}
+        )
         await repo.update_series(tx, series.id, series_changes)
         affected = await repo.occurrences_from(tx, series.id, occurrence.original_start, now)
         affected_ids = [o.id for o in affected]
