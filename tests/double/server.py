@@ -280,6 +280,30 @@ class FakeDiscord:
     async def _wait_value(self, get: Callable[[], T | None], timeout: float, what: str) -> T:
         return await self._async(self._wait_value_here(get, timeout, what))
 
+    def wait_blocking(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float,
+        what: str,
+        *,
+        extra: Callable[[], str] | None = None,
+    ) -> Any:
+        """Block the calling (non-double) thread until ``predicate()`` is truthy on the double's loop.
+
+        For synchronous fixtures; an exception raised by the predicate propagates at once.
+        """
+        if self._loop is None or self._on_loop():
+            raise RuntimeError("wait_blocking needs a started double and another thread")
+        future = asyncio.run_coroutine_threadsafe(
+            self._wait_value_here(lambda: predicate() or None, timeout, what), self._loop
+        )
+        try:
+            return future.result(timeout + 5)
+        except TimeoutError as exc:
+            if extra is None:
+                raise
+            raise TimeoutError(f"{exc}\n----- bot log (tail) -----\n{extra()}") from None
+
     def _recent_summary(self) -> str:
         lines = ["recent requests to the double:"]
         lines += [f"  {r.method} {r.path} -> {r.status}" for r in self._requests[-8:]] or ["  (none)"]
