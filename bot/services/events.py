@@ -56,7 +56,15 @@ from bot.services.recurrence import (
     to_utc,
     wall_time_problem,
 )
-from bot.timeutil import DurationError, format_lead_times, from_iso, get_zone, parse_lead_times, utc_iso
+from bot.timeutil import (
+    DurationError,
+    all_zone_names,
+    format_lead_times,
+    from_iso,
+    get_zone,
+    parse_lead_times,
+    utc_iso,
+)
 
 if TYPE_CHECKING:
     from bot.services.timers import TimerService
@@ -952,10 +960,10 @@ def _checked_recurrence(recurrence: str) -> str:
 
 
 def _checked_zone(name: str) -> ZoneInfo:
-    try:
-        return get_zone(name.strip())
-    except ValueError:
-        raise UserFacingError("events.errors.unknown_timezone", timezone=name) from None
+    # Only real IANA names: ZoneInfo would also accept "localtime" (the server's own zone).
+    if name.strip() not in all_zone_names():
+        raise UserFacingError("events.errors.unknown_timezone", timezone=name)
+    return get_zone(name.strip())
 
 
 def _checked_start(text: str, zone_name: str, now: datetime) -> _NewTime:

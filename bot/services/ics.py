@@ -9,6 +9,8 @@ rather than duplicates:
   stays 13:00 Paris across daylight-saving changes);
 * a cancelled occurrence of an active series is an EXDATE; an occurrence edited on its own is a
   second VEVENT with the same UID and RECURRENCE-ID = its rule start;
+* occurrences that a re-anchored series' rule no longer produces (the ones before the edit) are
+  RDATEs, so they stay in the calendar;
 * a cancelled event or series has STATUS:CANCELLED; SEQUENCE grows with every edit.
 
 No Discord here: the cog attaches the returned bytes as a file.
@@ -22,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event, vRecur
 
 from bot.repositories.events import Occurrence, Series
-from bot.services.recurrence import parse_local_start, rrule_text
+from bot.services.recurrence import occurrence_starts, parse_local_start, rrule_text
 from bot.timeutil import get_zone
 
 PRODID = "-//International WIM Alliance//wim-alliance-bot//EN"
@@ -95,6 +97,17 @@ def _recurring(series: Series, occurrences: Sequence[Occurrence], stamp: datetim
     components = [master]
     if series.status == "cancelled":
         return components
+    # Occurrences of an older date pattern (kept when the series was re-anchored from a later
+    # occurrence) are not produced by the rule any more: list them as RDATEs so they stay in the
+    # calendar and their RECURRENCE-ID overrides point at a real instance.
+    originals = [o.original_start for o in occurrences if o.original_start is not None]
+    if originals:
+        produced = set(
+            occurrence_starts(series.recurrence, anchor, zone, after=min(originals), until=max(originals))
+        )
+        extra = [start.astimezone(zone) for start in originals if start not in produced]
+        if extra:
+            master.add("rdate", extra)
     excluded = [
         o.original_start.astimezone(zone) for o in occurrences if o.status == "cancelled" and o.original_start
     ]

@@ -7,7 +7,7 @@ from bot.db import Database
 from bot.errors import UserFacingError
 from bot.repositories import members as repo
 from bot.repositories.members import MemberSettings
-from bot.timeutil import get_zone
+from bot.timeutil import all_zone_names
 
 __all__ = ["MemberSettings", "MemberSettingsService"]
 
@@ -29,11 +29,9 @@ class MemberSettingsService:
         Raises ``members.errors.unknown_timezone``.
         """
         name = (timezone or "").strip() or None
-        if name is not None:
-            try:
-                get_zone(name)
-            except ValueError:
-                raise UserFacingError("members.errors.unknown_timezone", timezone=name) from None
+        # Only real IANA names: ZoneInfo would also accept "localtime" (the server's own zone).
+        if name is not None and name not in all_zone_names():
+            raise UserFacingError("members.errors.unknown_timezone", timezone=name)
         async with self._db.transaction() as tx:
             await repo.set_timezone(tx, guild_id, user_id, name)
             return await repo.get(tx, guild_id, user_id)

@@ -145,6 +145,7 @@ def utc(*parts: int) -> datetime:
         ({"link": "https://example.org/" + "a" * 500}, "events.errors.bad_link"),
         ({"timezone": "Mars/Olympus_Mons"}, "events.errors.unknown_timezone"),
         ({"timezone": "../etc/passwd"}, "events.errors.unknown_timezone"),
+        ({"timezone": "localtime"}, "events.errors.unknown_timezone"),
         ({"start": "next tuesday"}, "events.errors.bad_start"),
         ({"start": "2027-02-30 10:00"}, "events.errors.bad_start"),
         ({"start": "2027-02-28 10:00"}, "events.errors.start_in_past"),

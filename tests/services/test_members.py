@@ -1,0 +1,53 @@
+"""Member settings: defaults, validated time zone, DM reminder switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.services.members import MemberSettings, MemberSettingsService
+
+
+@pytest.fixture
+def members(db: Database, clock: FakeClock) -> MemberSettingsService:
+    return MemberSettingsService(db, clock)
+
+
+async def test_defaults_for_a_member_who_never_set_anything(
+    members: MemberSettingsService, db: Database
+) -> None:
+    assert await members.get(1, 2) == MemberSettings(guild_id=1, user_id=2, timezone=None, dm_reminders=True)
+    assert await db.fetchval("SELECT count(*) FROM member_settings") == 0
+
+
+async def test_set_and_clear_timezone(members: MemberSettingsService) -> None:
+    saved = await members.set_timezone(1, 2, " America/Lima ")
+    assert saved.timezone == "America/Lima"
+    assert (await members.get(1, 2)).timezone == "America/Lima"
+    assert (await members.get(1, 3)).timezone is None  # another member
+    assert (await members.get(9, 2)).timezone is None  # the same member in another guild
+    assert (await members.set_timezone(1, 2, None)).timezone is None
+
+
+async def test_empty_timezone_clears_it(members: MemberSettingsService) -> None:
+    await members.set_timezone(1, 2, "Asia/Manila")
+    assert (await members.set_timezone(1, 2, "  ")).timezone is None
+
+
+@pytest.mark.parametrize("name", ["Mars/Base", "../../etc/passwd", "Europe/", "localtime"])
+async def test_unknown_timezone_is_refused(members: MemberSettingsService, name: str) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        await members.set_timezone(1, 2, name)
+    assert caught.value.key == "members.errors.unknown_timezone"
+    assert caught.value.params == {"timezone": name}
+    assert (await members.get(1, 2)).timezone is None
+
+
+async def test_dm_reminders_switch_keeps_the_timezone(members: MemberSettingsService) -> None:
+    await members.set_timezone(1, 2, "Africa/Johannesburg")
+    off = await members.set_dm_reminders(1, 2, False)
+    assert off == MemberSettings(1, 2, timezone="Africa/Johannesburg", dm_reminders=False)
+    assert (await members.set_dm_reminders(1, 2, True)).dm_reminders is True
+    assert (await members.get(1, 2)).timezone == "Africa/Johannesburg"
