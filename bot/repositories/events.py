@@ -274,6 +274,15 @@ async def get_occurrence(conn: Queryable, occurrence_id: int) -> Occurrence | No
     return None if row is None else _occurrence(row)
 
 
+async def latest_original_start_before(conn: Queryable, series_id: int, before: datetime) -> datetime | None:
+    """The rule start of the series' last occurrence before ``before`` (any status), if any."""
+    value = await conn.fetchval(
+        "SELECT max(original_start) FROM event_occurrences WHERE series_id = ? AND original_start < ?",
+        (series_id, utc_iso(before)),
+    )
+    return None if value is None else from_iso(value)
+
+
 async def occurrences_from(
     conn: Queryable, series_id: int, original_start: datetime, now: datetime
 ) -> list[Occurrence]:

@@ -362,7 +362,8 @@ class EventService:
         move to the new local time and date pattern (cancelled later occurrences are dropped, as they
         belonged to the old pattern). For a one-off event both scopes mean the same. Raises the same
         validation errors as ``create_event`` plus ``events.errors.{unknown_event, event_cancelled,
-        already_ended, nothing_to_change}``.
+        already_ended, nothing_to_change, series_start_before_previous}`` (a series' new start must
+        come after the occurrences before this one).
         """
         if changes.is_empty():
             raise UserFacingError("events.errors.nothing_to_change")
@@ -446,6 +447,10 @@ class EventService:
         if changes.duration_minutes is not None:
             series_changes["duration_minutes"] = _checked_duration(changes.duration_minutes)
         if new_time is not None:
+            # The new pattern starts here: it must come after the occurrences that stay as they were.
+            previous = await repo.latest_original_start_before(tx, series.id, occurrence.original_start)
+            if previous is not None and new_time.starts_at <= previous:
+                raise UserFacingError("events.errors.series_start_before_previous")
             series_changes["timezone"] = new_time.zone_name
             series_changes["local_start"] = format_local_start(new_time.local)
         # Earlier occurrences keep what they had: the edit applies from this occurrence on.

@@ -11,7 +11,9 @@ rather than duplicates:
   second VEVENT with the same UID and RECURRENCE-ID = its rule start;
 * occurrences that a re-anchored series' rule no longer produces (the ones before the edit) are
   RDATEs, so they stay in the calendar;
-* a cancelled event or series has STATUS:CANCELLED; SEQUENCE grows with every edit.
+* a series cancelled from some occurrence on ends (RRULE UNTIL) after the last occurrence kept;
+* a cancelled event, or a series cancelled from its first occurrence, has STATUS:CANCELLED;
+* SEQUENCE grows with every edit.
 
 No Discord here: the cog attaches the returned bytes as a file.
 """
@@ -82,6 +84,11 @@ def _recurring(series: Series, occurrences: Sequence[Occurrence], stamp: datetim
     anchor = parse_local_start(series.local_start)
     rule = rrule_text(series.recurrence, anchor)
     assert rule is not None
+    kept = [o.original_start for o in occurrences if o.status == "scheduled" and o.original_start is not None]
+    stopped = series.status == "cancelled"
+    if stopped and kept:
+        # Cancelled from some occurrence on: the series ends after the last one that was kept.
+        rule += f";UNTIL={max(kept).astimezone(UTC):%Y%m%dT%H%M%SZ}"
     start = anchor.replace(tzinfo=zone)
     master = Event()
     master.add("uid", series_uid(series.id))
@@ -93,9 +100,9 @@ def _recurring(series: Series, occurrences: Sequence[Occurrence], stamp: datetim
     master.add("rrule", vRecur.from_ical(rule))
     _texts(master, series.title, series.description, series.link)
     master.add("sequence", series.sequence)
-    master.add("status", "CANCELLED" if series.status == "cancelled" else "CONFIRMED")
+    master.add("status", "CANCELLED" if stopped and not kept else "CONFIRMED")
     components = [master]
-    if series.status == "cancelled":
+    if stopped and not kept:
         return components
     # Occurrences of an older date pattern (kept when the series was re-anchored from a later
     # occurrence) are not produced by the rule any more: list them as RDATEs so they stay in the

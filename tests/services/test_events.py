@@ -891,3 +891,19 @@ async def test_series_edit_of_lead_times_leaves_earlier_reminders_valid(
         await events.reminder_delivery(first_payload, occurrences[0].starts_at - timedelta(hours=1))
         is not None
     )
+
+
+async def test_series_start_must_stay_after_the_earlier_occurrences(events: EventService) -> None:
+    occurrences = await weekly_series(events)  # Wednesdays 13:00 UTC from 3 March
+    with pytest.raises(UserFacingError) as caught:
+        await events.edit_event(
+            occurrences[2].id,
+            EventChanges(start="2027-03-10 13:00"),  # the previous occurrence's own time
+            "series",
+            ORGANISER,
+            editor_is_moderator=False,
+        )
+    assert caught.value.key == "events.errors.series_start_before_previous"
+    assert [o.starts_at for o in (await events.upcoming(GUILD, days=365, limit=100)).items] == [
+        o.starts_at for o in occurrences
+    ]

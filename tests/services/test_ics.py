@@ -188,3 +188,13 @@ async def test_reanchored_series_keeps_earlier_occurrences_as_rdates(events: Eve
 async def test_export_is_stable_for_the_same_clock(events: EventService) -> None:
     first = await events.create_event(draft(recurrence="yearly", start="2027-06-15 14:00"))
     assert await events.ics_for(GUILD) == await events.ics_for(GUILD, first.id)
+
+
+async def test_series_cancelled_from_a_later_occurrence_ends_before_it(events: EventService) -> None:
+    first = await events.create_event(draft(recurrence="weekly", start="2027-03-10 13:00"))
+    occurrences = await events.occurrences_for_calendar(GUILD, occurrence_id=first.id)
+    await events.cancel_event(occurrences[2].id, "series", ORGANISER, editor_is_moderator=False)
+    [master] = masters(await events.ics_for(GUILD, first.id))
+    assert str(master["STATUS"]) == "CONFIRMED"
+    assert master["RRULE"]["UNTIL"][0] == occurrences[1].starts_at
+    assert expand(master, occurrences[-1].starts_at) == [o.starts_at for o in occurrences[:2]]
