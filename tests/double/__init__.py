@@ -11,6 +11,7 @@ from .state import (
     RequestRecord,
     Role,
     ScheduledEvent,
+    Upload,
     User,
     Violation,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "RequestRecord",
     "Role",
     "ScheduledEvent",
+    "Upload",
     "User",
     "Violation",
 ]

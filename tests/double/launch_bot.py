@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 
 import discord.gateway
 import discord.http
@@ -23,12 +25,26 @@ def point_discord_at_double(port: int) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
 
 
+def exit_when_orphaned() -> None:
+    """Test processes must not outlive the test run: exit if the parent (pytest) goes away."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main() -> int:
     port = os.environ.get(PORT_VARIABLE)
     if not port or not port.isdigit():
         print(f"{PORT_VARIABLE} must hold the double's port", file=sys.stderr)
         return 2
     point_discord_at_double(int(port))
+    exit_when_orphaned()
     from bot.cli import main as bot_main
 
     result = bot_main()

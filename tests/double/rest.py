@@ -78,13 +78,12 @@ def build_app(double: FakeDiscord) -> web.Application:
         return await handle_api(double, request)
 
     async def attachment(request: web.Request) -> web.StreamResponse:
-        attachment_id = int(request.match_info["attachment_id"])
-        for msg in double._messages.values():
-            for att in msg.attachments:
-                if att.id == attachment_id:
-                    kind = att.content_type or "application/octet-stream"
-                    return web.Response(body=att.data, headers={"Content-Type": kind})
-        return web.Response(status=404)
+        raw_id = request.match_info["attachment_id"]
+        att = double.find_attachment(int(raw_id)) if raw_id.isdigit() else None
+        if att is None:
+            return web.Response(status=404)
+        kind = att.content_type or "application/octet-stream"
+        return web.Response(body=att.data, headers={"Content-Type": kind})
 
     app.router.add_get("/gateway", gateway)
     app.router.add_get("/gateway/", gateway)

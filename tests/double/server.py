@@ -50,6 +50,7 @@ from .state import (
     Role,
     ScheduledEvent,
     SnowflakeFactory,
+    Upload,
     User,
     Violation,
     as_permission_int,
@@ -140,6 +141,7 @@ class FakeDiscord:
         self._violations: list[Violation] = []
         self._unhandled: list[RequestRecord] = []
         self._rate_limits: dict[str, tuple[int, float, list[float]]] = {}
+        self._uploads: dict[int, Attachment] = {}  # files attached to slash command options
         self.gateway = Gateway(self)
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -1000,6 +1002,17 @@ class FakeDiscord:
     def _option_value(self, opt: dict[str, Any], value: Any, resolved: dict[str, Any]) -> Any:
         otype = opt["type"]
         name = opt["name"]
+        if otype == 11:
+            if not isinstance(value, Upload):
+                raise InvocationError(
+                    f"option {name!r} is an attachment option: pass tests.double.Upload(...)"
+                )
+            att = Attachment(self.snowflakes.next(), value.filename, value.content_type, value.data)
+            self._uploads[att.id] = att
+            payload = att.payload(self.base_url, 0)
+            payload["ephemeral"] = True
+            resolved.setdefault("attachments", {})[str(att.id)] = payload
+            return str(att.id)
         if otype in (6, 7, 8, 9):
             target_id = self._id(value)
             self._resolve(resolved, target_id, otype)
@@ -1598,6 +1611,15 @@ class FakeDiscord:
         if mid is None or mid not in self._messages or self._messages[mid].deleted:
             raise ApiError(404, 10008, "Unknown Message", violation=message_ref == "@original")
         return self._messages[mid]
+
+    def find_attachment(self, attachment_id: int) -> Attachment | None:
+        if attachment_id in self._uploads:
+            return self._uploads[attachment_id]
+        for msg in self._messages.values():
+            for att in msg.attachments:
+                if att.id == attachment_id:
+                    return att
+        return None
 
     def walk(self, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return walk_components(components)

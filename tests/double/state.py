@@ -318,6 +318,15 @@ class Attachment:
         return data
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file a member attaches to a slash command option of type attachment (11)."""
+
+    filename: str
+    data: bytes
+    content_type: str | None = None
+
+
 @dataclass
 class Message:
     """A message as the double stores it. Tests receive copies (see ``FakeDiscord.messages``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator, Iterator
 
 import discord
@@ -11,7 +12,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from tests.double import FakeDiscord, InvocationError, Perm
+from tests.double import FakeDiscord, InvocationError, Perm, Upload
 
 GUILD_COMMANDS_SYNCED = "synced"
 
@@ -133,6 +134,13 @@ def build_bot(double: FakeDiscord, errors: list[BaseException]) -> commands.Bot:
             await interaction.response.send_message("x" * 2001)
         except discord.HTTPException as exc:
             errors.append(exc)
+
+    @bot.tree.command(name="upload", description="Reads an attachment", guild=guild)
+    async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+        data = await file.read()
+        await interaction.response.send_message(
+            f"{file.filename}: {data.decode()}", file=discord.File(io.BytesIO(data), "copy.txt")
+        )
 
     async def setup_hook() -> None:
         await bot.tree.sync(guild=guild)
@@ -343,6 +351,15 @@ async def test_late_response_is_unknown_interaction(double: FakeDiscord, bot: tu
         await handle.response(timeout=1)
     await double.wait_until(lambda d: d.violations, what="the late response to be recorded")
     assert double.violations[0].kind == "http 404/10062"
+
+
+async def test_attachment_option_and_file_upload(double: FakeDiscord, bot: tuple) -> None:
+    ada = double.add_member("ada")
+    handle = await double.invoke("upload", user=ada, options={"file": Upload("notes.txt", b"agenda")})
+    message = await handle.message()
+    assert message.content == "notes.txt: agenda"
+    assert [(a.filename, a.data) for a in message.attachments] == [("copy.txt", b"agenda")]
+    double.assert_clean()
 
 
 def test_command_registration_limits() -> None:
