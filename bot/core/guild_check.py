@@ -15,10 +15,13 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = (
     "manage_roles",
     "manage_channels",
     "manage_events",
+    "create_events",
     "view_channel",
     "send_messages",
+    "send_messages_in_threads",
     "embed_links",
     "attach_files",
+    "read_message_history",
 )
 
 
