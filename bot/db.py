@@ -141,12 +141,19 @@ class Database:
         # One transaction for all pending migrations: a failure leaves the database as it was.
         async with self._lock:
             try:
-                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
+                )
             except BaseException:
                 if self._conn.in_transaction:
                     await self._conn.execute("ROLLBACK")
                 raise
-        log.info("Database migrated from version %d to %d (%s)", current, target, ", ".join(n for _, n, _ in pending))
+        log.info(
+            "Database migrated from version %d to %d (%s)",
+            current,
+            target,
+            ", ".join(n for _, n, _ in pending),
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -51,7 +51,9 @@ class About(commands.Cog):
         embed.add_field(name=bot.t(lang, "about.uptime"), value=format_dt(bot.started_at, "R"))
         embed.add_field(
             name=bot.t(lang, "about.guild_settings"),
-            value=bot.t(lang, "about.guild_settings_value", timezone=config.timezone, language=config.language),
+            value=bot.t(
+                lang, "about.guild_settings_value", timezone=config.timezone, language=config.language
+            ),
         )
         embed.add_field(
             name=bot.t(lang, "about.pending_timers"),

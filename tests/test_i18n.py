@@ -25,7 +25,8 @@ def test_placeholders_match_english(lang: str) -> None:
     mismatched = {
         key: (placeholders(template), placeholders(CATALOG.messages[lang][key]))
         for key, template in CATALOG.messages["en"].items()
-        if key in CATALOG.messages[lang] and placeholders(template) != placeholders(CATALOG.messages[lang][key])
+        if key in CATALOG.messages[lang]
+        and placeholders(template) != placeholders(CATALOG.messages[lang][key])
     }
     assert mismatched == {}
 
@@ -36,18 +37,27 @@ def test_command_names_and_descriptions_fit_discord_limits(lang: str) -> None:
         if not key.startswith("cmd."):
             continue
         if key.endswith(".name"):
-            assert COMMAND_NAME.match(text) and text == text.lower(), f"{lang}:{key} = {text!r} is not a valid name"
+            assert COMMAND_NAME.match(text) and text == text.lower(), (
+                f"{lang}:{key} = {text!r} is not a valid name"
+            )
         else:  # descriptions and choice names
             assert 1 <= len(text) <= 100, f"{lang}:{key} must be 1-100 characters"
 
 
 def test_no_empty_translations() -> None:
-    empty = [f"{lang}:{key}" for lang in LANGUAGES for key, text in CATALOG.messages[lang].items() if not text.strip()]
+    empty = [
+        f"{lang}:{key}"
+        for lang in LANGUAGES
+        for key, text in CATALOG.messages[lang].items()
+        if not text.strip()
+    ]
     assert empty == []
 
 
 def test_translate_fills_placeholders_and_falls_back_to_english() -> None:
-    catalog = Catalog({"en": {"greet": "Hello {name}", "only_en": "Hi"}, "fr": {"greet": "Bonjour {name}"}, "es": {}})
+    catalog = Catalog(
+        {"en": {"greet": "Hello {name}", "only_en": "Hi"}, "fr": {"greet": "Bonjour {name}"}, "es": {}}
+    )
     assert catalog.t("fr", "greet", name="Ada") == "Bonjour Ada"
     assert catalog.t("es", "greet", name="Ada") == "Hello Ada"
     assert catalog.t("fr", "unknown.key") == "unknown.key"

@@ -135,7 +135,9 @@ class WimBot(commands.Bot):
     # -- events ---------------------------------------------------------------------------------
 
     async def on_ready(self) -> None:
-        log.info("Connected as %s (%s) to %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        log.info(
+            "Connected as %s (%s) to %d guild(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds)
+        )
         for guild_id in self.config.guild_ids:
             if guild_id in self._verified_guilds:
                 continue
@@ -172,16 +174,25 @@ class WimBot(commands.Bot):
         try:
             await channel.send(content[:2000], allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException:
-            log.warning("Could not post to #%s in guild %s: %s", channel.name, guild_id, content, exc_info=True)
+            log.warning(
+                "Could not post to #%s in guild %s: %s", channel.name, guild_id, content, exc_info=True
+            )
             return False
         return True
 
     async def _report_failed_timer(self, timer: Timer, error: str) -> None:
         await self.wait_until_ready()
-        guild_ids = [timer.payload["guild_id"]] if "guild_id" in timer.payload else list(self.config.guild_ids)
+        guild_ids = (
+            [timer.payload["guild_id"]] if "guild_id" in timer.payload else list(self.config.guild_ids)
+        )
         lang = self.config.language
         text = self.catalog.t(
-            lang, "timers.failed", kind=timer.kind, timer_id=timer.id, attempts=timer.attempts, error=error[:500]
+            lang,
+            "timers.failed",
+            kind=timer.kind,
+            timer_id=timer.id,
+            attempts=timer.attempts,
+            error=error[:500],
         )
         for guild_id in guild_ids:
             await self.post_mod_log(int(guild_id), text)

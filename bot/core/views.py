@@ -21,9 +21,7 @@ class OwnedView(discord.ui.View):
         if interaction.user.id == self.owner_id:
             return True
         bot: Any = interaction.client
-        await interaction.response.send_message(
-            bot.t(interaction, "errors.not_your_view"), ephemeral=True
-        )
+        await interaction.response.send_message(bot.t(interaction, "errors.not_your_view"), ephemeral=True)
         return False
 
     def disable_all(self) -> None:

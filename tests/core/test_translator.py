@@ -8,7 +8,9 @@ from bot.i18n import Catalog
 
 
 async def test_command_strings_are_translated_by_key_for_french_and_both_spanish_locales() -> None:
-    catalog = Catalog({"en": {"cmd.x.name": "about"}, "fr": {"cmd.x.name": "a-propos"}, "es": {"cmd.x.name": "acerca"}})
+    catalog = Catalog(
+        {"en": {"cmd.x.name": "about"}, "fr": {"cmd.x.name": "a-propos"}, "es": {"cmd.x.name": "acerca"}}
+    )
     translator = CatalogTranslator(catalog)
     string = app_commands.locale_str("about", key="cmd.x.name")
     context = app_commands.TranslationContext(app_commands.TranslationContextLocation.other, None)
