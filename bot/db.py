@@ -179,6 +179,10 @@ class Database:
             finally:
                 _current_transaction.reset(token)
 
+    def in_transaction(self) -> bool:
+        """True inside ``async with db.transaction()`` in the current task."""
+        return _current_transaction.get() is not None
+
     async def _read(self, method: str, sql: str, params: Params) -> Any:
         tx = _current_transaction.get()
         if tx is not None:

@@ -29,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from bot.db import Database, Transaction, _current_transaction
+from bot.db import Database, Transaction
 from bot.repositories import timers as repo
 from bot.repositories.timers import Timer
 
@@ -409,7 +409,7 @@ class TimerService:
         roll back, so the wake-up stays where it is (possibly early, which is harmless).
         """
         # bot.db has no public "am I inside a transaction" yet; its context variable is the truth.
-        if tx is None and _current_transaction.get() is None:
+        if tx is None and not self._db.in_transaction():
             await self._arm_next()
 
     # -- reading ----------------------------------------------------------------------------------
