@@ -14,8 +14,13 @@ Model
   ``config.events.horizon_days`` ahead; :meth:`EventService.extend_horizons` tops them up.
 * Every delayed action is a timer row, written in the same transaction as the occurrence:
   ``event.reminder`` (payload ``occurrence_id``, ``lead_seconds``, ``starts_at``) for each lead time
-  still in the future, ``event.start`` and ``event.end`` (payload ``occurrence_id``, ``starts_at``).
-  Editing the time cancels and re-creates them; cancelling cancels them.
+  still in the future, ``event.start`` (``occurrence_id``, ``starts_at``) and ``event.end``
+  (``occurrence_id``, ``ends_at``). Editing the time or lead times cancels and re-creates them;
+  cancelling cancels them. The payload carries the planned time too, so even a timer that escaped
+  cancellation is recognised as stale by the decision methods below.
+* Edits apply to one occurrence (stored as per-occurrence overrides) or to the series from an
+  occurrence on (earlier occurrences keep their values; a new start re-anchors the rule there and
+  later occurrences keep their ids, so RSVPs and announcements survive).
 
 Timer handlers (registered by the cog, which owns Discord) ask this service what to do:
 :meth:`EventService.reminder_delivery`, :meth:`EventService.start_plan`,

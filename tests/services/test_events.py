@@ -907,3 +907,21 @@ async def test_series_start_must_stay_after_the_earlier_occurrences(events: Even
     assert [o.starts_at for o in (await events.upcoming(GUILD, days=365, limit=100)).items] == [
         o.starts_at for o in occurrences
     ]
+
+
+class TimersFailingOnEnd(TimerService):
+    """A real TimerService whose third kind of timer cannot be written: the rows before it must go too."""
+
+    async def schedule(self, kind: str, due_at: datetime, payload: dict[str, Any], *, tx: Any = None) -> int:
+        if kind == EVENT_END:
+            raise RuntimeError("disk full")
+        return await super().schedule(kind, due_at, payload, tx=tx)
+
+
+async def test_create_is_atomic_when_a_timer_cannot_be_written(
+    db: Database, clock: FakeClock, config: Config
+) -> None:
+    events = EventService(db, clock, TimersFailingOnEnd(db, clock), config)
+    with pytest.raises(RuntimeError):
+        await events.create_event(draft(recurrence="weekly"))
+    assert await row_counts(db) == (0, 0, 0)
