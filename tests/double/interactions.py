@@ -134,6 +134,10 @@ class InteractionHandle:
 
         return await self._double._wait_value(get, timeout, f"the initial response to interaction {self.id}")
 
+    def callback_count(self) -> int:
+        """How many times the bot POSTed an initial response (Discord accepts exactly one)."""
+        return self._double._sync(lambda: self._record().callbacks)
+
     def original(self) -> Message | None:
         def get() -> Message | None:
             rec = self._record()

@@ -31,8 +31,7 @@ async def _about(env: DiscordEnv, member_name: str) -> tuple[str, float, int]:
     assert response.ephemeral, "the /about answer must be ephemeral"
     final = await handle.message(timeout=5)
     assert final.ephemeral
-    record = double._sync(lambda: double._interactions[handle.id])
-    return final.text, response.elapsed, record.callbacks
+    return final.text, response.elapsed, handle.callback_count()
 
 
 async def test_about_in_english_for_an_english_member(discord_env: DiscordEnv) -> None:
