@@ -57,7 +57,8 @@ def stored_counts(env: DiscordEnv) -> dict[str, int]:
 def timers_of(env: DiscordEnv, occurrence_id: int, kind: str = "event.reminder") -> list[sqlite3.Row]:
     with bot_db(env) as conn:
         return conn.execute(
-            "SELECT * FROM timers WHERE kind = ? AND json_extract(payload, '$.occurrence_id') = ? ORDER BY id",
+            "SELECT * FROM timers WHERE kind = ? AND json_extract(payload, '$.occurrence_id') = ? "
+            "ORDER BY id",
             (kind, occurrence_id),
         ).fetchall()
 
@@ -68,13 +69,18 @@ def far_start(days: int = 40, zone: str = "UTC") -> str:
     return f"{day.isoformat()} 13:00"
 
 
-def soon(reminder_in: float = 15.0) -> tuple[str, datetime, str]:
-    """(local UTC start "YYYY-MM-DD HH:MM", start, lead) for an event whose reminder is due in
-    about ``reminder_in`` seconds: the start is the first whole minute at least 60 s after that."""
+def soon(reminder_in: float = 15.0, *, later_by: int = 0) -> tuple[str, datetime, int]:
+    """(UTC start "YYYY-MM-DD HH:MM", start, lead seconds) for an event whose reminder is due about
+    ``reminder_in`` seconds from now: the start is the first whole minute at least a minute after
+    that. ``later_by`` minutes are added to the start but not to the lead (so that reminder is due
+    that much later), for tests that then move the event earlier."""
     now = datetime.now(UTC)
-    start = (now + timedelta(seconds=reminder_in + 60)).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    start = (now + timedelta(seconds=reminder_in + 60)).replace(second=0, microsecond=0) + timedelta(
+        minutes=1
+    )
     lead = int((start - now).total_seconds() - reminder_in)
-    return start.strftime("%Y-%m-%d %H:%M"), start, f"{lead}s"
+    start += timedelta(minutes=later_by)
+    return start.strftime("%Y-%m-%d %H:%M"), start, lead
 
 
 def occurrence_id_of(message: Message) -> int:
@@ -108,11 +114,10 @@ async def answer_of(double: FakeDiscord, path: str, *, user: Member, **options: 
     return message
 
 
-def assert_no_pings(double: FakeDiscord, *, after: int, allowed_role_ids: frozenset[int] = frozenset()) -> None:
-    """Nobody was notified since ``after``, except the given roles by reminder posts."""
-    channels = [channel for channel in double.guild.channels.values()]
-    for channel in channels:
-        for message in double.messages(channel, after=after, include_ephemeral=True):
+def assert_no_pings(env: DiscordEnv, *, after: int, allowed_role_ids: frozenset[int] = frozenset()) -> None:
+    """Nobody was notified since ``after`` in the seeded channels, except the given roles."""
+    for channel in env.seed.channels.values():
+        for message in env.double.messages(channel, after=after, include_ephemeral=True):
             assert not message.pinged_everyone, message.text
             assert not message.pinged_user_ids, (message.text, message.pinged_user_ids)
             assert set(message.pinged_role_ids) <= allowed_role_ids, (message.text, message.pinged_role_ids)
@@ -168,7 +173,7 @@ async def test_create_announces_with_buttons_mirrors_and_answers_privately(disco
         row = conn.execute("SELECT * FROM event_occurrences WHERE id = ?", (occurrence_id,)).fetchone()
     assert row["announcement_message_id"] == announcement.id
     assert row["discord_event_id"] == mirrored.id
-    assert_no_pings(double, after=mark)
+    assert_no_pings(discord_env, after=mark)
 
 
 async def test_french_moderator_gets_french_answer_and_announcement_stays_in_guild_language(
@@ -181,3 +186,521 @@ async def test_french_moderator_gets_french_answer_and_announcement_stays_in_gui
     assert answer.content.startswith("**Table ronde des dirigeantes** créé")
     assert field(announcement, "Duration") == "1 h"  # config default 60 minutes, shown in English (guild)
     assert "Replies" in [f["name"] for f in announcement.embed["fields"]]  # type: ignore[index]
+
+
+async def test_create_defaults_to_the_members_saved_time_zone(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    saved = await answer_of(double, "timezone set", user=seed.moderator_fr, zone="Asia/Kolkata")
+    assert saved.ephemeral and "Asia/Kolkata" in saved.content and "maintenant" in saved.content
+    _, announcement, _ = await create_event(
+        discord_env,
+        moderator=seed.moderator_fr,
+        title="Asia-Pacific chapter meeting",
+        start="2027-04-20 18:30",
+    )
+    assert "Asia/Kolkata" in field(announcement, "Organiser's time zone")
+    expected = datetime(2027, 4, 20, 13, 0, tzinfo=UTC)  # 18:30 in India (UTC+5:30)
+    assert f"<t:{int(expected.timestamp())}:F>" in field(announcement, "When")
+    shown = await answer_of(double, "timezone show", user=seed.moderator_fr)
+    assert "Asia/Kolkata" in shown.content
+
+
+async def test_time_zone_autocomplete_and_unknown_zone(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    handle = await double.autocomplete(
+        "timezone set", user=seed.member_es, options={"zone": "lima"}, focused="zone"
+    )
+    choices = (await handle.response()).choices
+    assert {"name": "America/Lima", "value": "America/Lima"} in choices
+    handle = await double.autocomplete(
+        "event create", user=seed.moderator, options={"timezone": "a"}, focused="timezone"
+    )
+    assert 0 < len((await handle.response()).choices) <= 25
+    refused = await answer_of(double, "timezone set", user=seed.member_es, zone="Mars/Olympus_Mons")
+    assert refused.ephemeral and "Mars/Olympus_Mons" in refused.content
+    shown = await answer_of(double, "timezone show", user=seed.member_es)
+    assert "zona horaria" in shown.content and "Mars" not in shown.content
+
+
+# --- listing and looking up ----------------------------------------------------------------------
+
+
+async def test_list_pages_through_upcoming_events_in_the_readers_language(isolated_env: DiscordEnv) -> None:
+    double, seed = isolated_env.double, isolated_env.seed
+    for index in range(12):
+        await create_event(isolated_env, title=f"Working group sync {index:02d}", start=far_start(10 + index))
+    handle = await double.invoke("event list", user=seed.member_es, options={"days": 60})
+    first = await handle.message()
+    assert first.ephemeral
+    embed = first.embed
+    assert embed is not None and embed["title"] == "Próximos eventos, siguientes 60 días"
+    assert embed["description"].count("\n") == 9  # ten per page
+    assert (
+        "Working group sync 00" in embed["description"]
+        and "Working group sync 10" not in embed["description"]
+    )
+    assert "<t:" in embed["description"]  # Discord timestamps: each reader sees their own zone
+    assert embed["footer"]["text"].startswith("Página 1 de 2")
+    next_button = first.button(label="Siguiente")
+    clicked = await double.click(first, next_button["custom_id"], user=seed.member_es)
+    second = await clicked.message()
+    assert "Working group sync 10" in second.embed["description"]  # type: ignore[index]
+    assert second.button(label="Siguiente")["disabled"] is True
+    others = await double.click(second, second.button(label="Anterior")["custom_id"], user=seed.member_en)
+    refusal = await others.message()
+    assert refusal.ephemeral and "Only the person who opened this" in refusal.content
+
+
+async def test_info_and_autocomplete_find_an_event_by_title(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, _, occurrence_id = await create_event(
+        discord_env, title="International WIM Day 2027", start="2027-06-15 12:00"
+    )
+    handle = await double.autocomplete(
+        "event info", user=seed.member_fr, options={"event": "international wim day"}, focused="event"
+    )
+    choices = (await handle.response()).choices
+    assert any(choice["value"] == str(occurrence_id) and "2027-06-15" in choice["name"] for choice in choices)
+    info = await answer_of(double, "event info", user=seed.member_fr, event=str(occurrence_id))
+    assert info.ephemeral and info.embed is not None
+    assert info.embed["title"] == "International WIM Day 2027"
+    assert "Quand" in [f["name"] for f in info.embed["fields"]]
+
+
+# --- RSVPs -----------------------------------------------------------------------------------------
+
+
+async def test_rsvp_buttons_count_latest_choice_and_survive_a_restart(isolated_env: DiscordEnv) -> None:
+    double, seed = isolated_env.double, isolated_env.seed
+    _, announcement, occurrence_id = await create_event(isolated_env, title="December assembly")
+    going = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
+    confirmation = await going.message()
+    assert confirmation.ephemeral and confirmation.content.startswith(
+        "You are going to **December assembly**"
+    )
+    maybe = await double.click(announcement, f"event:rsvp:{occurrence_id}:maybe", user=seed.member_fr)
+    assert (await maybe.message()).content.startswith("Noté « peut-être »")
+    await double.wait_until(
+        lambda d: "1 going · ❔ 1 maybe" in d.message(announcement.id).text,
+        what="the counts to show 1 going, 1 maybe",
+    )
+
+    await isolated_env.bot.restart()
+
+    declined = await double.click(announcement, f"event:rsvp:{occurrence_id}:declined", user=seed.member_es)
+    assert (await declined.message()).content.startswith("Anotado: no puede asistir")
+    changed = await double.click(announcement, f"event:rsvp:{occurrence_id}:maybe", user=seed.member_en)
+    assert (await changed.message()).ephemeral
+    await double.wait_until(
+        lambda d: "0 going · ❔ 2 maybe · ❌ 1 can't go" in d.message(announcement.id).text,
+        what="the counts after the restart",
+    )
+    with bot_db(isolated_env) as conn:
+        rows = dict(
+            conn.execute("SELECT user_id, status FROM event_rsvps WHERE occurrence_id = ?", (occurrence_id,))
+        )
+    assert rows == {seed.member_en.id: "maybe", seed.member_fr.id: "maybe", seed.member_es.id: "declined"}
+
+
+async def test_a_burst_of_clicks_becomes_few_announcement_edits(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, announcement, occurrence_id = await create_event(discord_env, title="Roundtable: safety culture")
+    clickers = [
+        seed.member_en,
+        seed.member_fr,
+        seed.member_es,
+        seed.moderator,
+        seed.moderator_fr,
+        seed.dms_closed,
+    ]
+    handles = await asyncio.gather(
+        *(double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=member) for member in clickers)
+    )
+    for handle in handles:
+        assert (await handle.message()).ephemeral
+    final = await double.wait_until(
+        lambda d: d.message(announcement.id) if "6 going" in d.message(announcement.id).text else None,
+        what="the announcement to count 6 going",
+    )
+    # Six clicks within the debounce window: one immediate edit, then one with the final counts.
+    assert final.edits < len(clickers)
+
+
+async def test_members_outside_the_audience_are_politely_refused(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    leaders = double.add_role("WIM leaders (test)", mentionable=True)
+    double.add_member_role(seed.member_en, leaders)
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Leaders roundtable", audience=leaders
+    )
+    assert field(announcement, "For") == leaders.mention
+    refused = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_fr)
+    answer = await refused.message()
+    assert answer.ephemeral and leaders.mention in answer.content and not answer.pinged_role_ids
+    accepted = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
+    assert (await accepted.message()).content.startswith("You are going")
+    with bot_db(discord_env) as conn:
+        users = [
+            r[0]
+            for r in conn.execute("SELECT user_id FROM event_rsvps WHERE occurrence_id = ?", (occurrence_id,))
+        ]
+    assert users == [seed.member_en.id]
+
+
+# --- reminders, edits, cancellations --------------------------------------------------------------
+
+
+async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_replied(
+    discord_env: DiscordEnv,
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    audience = double.add_role("Reminder audience (test)", mentionable=True)
+    for member in (seed.member_en, seed.member_fr, seed.dms_closed):
+        double.add_member_role(member, audience)
+    off = await answer_of(double, "event dm", user=seed.member_fr, setting="off")
+    assert off.content.startswith("Rappels par message privé désactivés")
+    mark = double.mark()
+    start_text, start, lead = soon(15)
+    _, announcement, occurrence_id = await create_event(
+        discord_env,
+        title="Reminder probe",
+        start=start_text,
+        timezone="UTC",
+        audience=audience,
+        reminders=f"{lead}s",
+        link="https://meet.example.org/probe",
+    )
+    for member in (seed.member_en, seed.member_fr, seed.dms_closed):
+        handle = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=member)
+        assert (await handle.message()).ephemeral
+
+    reminder = await double.wait_for_message(
+        seed.announcements,
+        lambda m: m.content.startswith(audience.mention),
+        after=mark,
+        timeout=REMINDER_TIMEOUT,
+    )
+    assert reminder.created_at >= start - timedelta(seconds=lead)  # never early
+    assert "Reminder probe" in reminder.content and "https://meet.example.org/probe" in reminder.content
+    assert f"<t:{int(start.timestamp())}:R>" in reminder.content
+    assert reminder.pinged_role_ids == frozenset({audience.id})
+    assert not reminder.pinged_user_ids and not reminder.pinged_everyone
+    assert f"event:rsvp:{occurrence_id}:going" in reminder.custom_ids()
+
+    dm = await double.wait_for_dm(seed.member_en, after=mark, timeout=10)
+    assert "Reminder probe" in dm.content
+    await double.wait_until(
+        lambda d: timers_of(discord_env, occurrence_id)[0]["status"] == "done",
+        what="the reminder timer to finish",
+    )
+    assert double.dms(seed.member_fr, after=mark) == []  # turned DMs off
+    assert double.dms(seed.dms_closed, after=mark) == []  # DMs closed: skipped, not retried
+    with bot_db(discord_env) as conn:
+        logged = dict(
+            conn.execute(
+                "SELECT user_id, status FROM event_reminder_dms WHERE occurrence_id = ?", (occurrence_id,)
+            )
+        )
+    assert logged == {seed.member_en.id: "sent", seed.dms_closed.id: "skipped_closed"}
+    reminders = [
+        m for m in double.messages(seed.announcements, after=mark) if m.content.startswith(audience.mention)
+    ]
+    assert len(reminders) == 1
+    assert_no_pings(discord_env, after=mark, allowed_role_ids=frozenset({audience.id}))
+    await answer_of(double, "event dm", user=seed.member_fr, setting="on")
+
+
+async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    mark = double.mark()
+    # Created a minute later than the final time: its first reminder would be due in ~75 s.
+    later_text, later, lead = soon(15, later_by=1)
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Edit probe", start=later_text, timezone="UTC", reminders=f"{lead}s"
+    )
+    rsvp = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_es)
+    await rsvp.message()
+    [old_timer] = timers_of(discord_env, occurrence_id)
+    new_start = later - timedelta(minutes=1)
+
+    handle = await double.invoke(
+        "event edit",
+        user=seed.moderator,
+        options={
+            "event": str(occurrence_id),
+            "start": new_start.strftime("%Y-%m-%d %H:%M"),
+            "title": "Edit probe (moved)",
+        },
+    )
+    done = await handle.message(timeout=10)
+    assert done.ephemeral and done.content.startswith("Updated **Edit probe (moved)**")
+    assert "1 member(s)" in done.content
+    timers = timers_of(discord_env, occurrence_id)
+    assert {t["id"]: t["status"] for t in timers}[old_timer["id"]] == "cancelled"
+    [pending] = [t for t in timers if t["status"] == "pending"]
+    assert datetime.fromisoformat(pending["due_at"]) == new_start - timedelta(seconds=lead)
+
+    notice = await double.wait_for_dm(seed.member_es, after=mark, timeout=10)
+    assert "Edit probe (moved)" in notice.content and f"<t:{int(new_start.timestamp())}:F>" in notice.content
+    edited = await double.wait_until(
+        lambda d: (
+            d.message(announcement.id) if "Edit probe (moved)" in d.message(announcement.id).text else None
+        ),
+        what="the announcement to show the new title",
+    )
+    assert f"<t:{int(new_start.timestamp())}:F>" in field(edited, "When")
+    mirrored = await double.wait_for_scheduled_event(lambda e: e.name == "Edit probe (moved)")
+    assert mirrored.start == new_start
+
+    reminder = await double.wait_for_message(
+        seed.announcements, lambda m: "Edit probe (moved)" in m.content, after=mark, timeout=REMINDER_TIMEOUT
+    )
+    assert reminder.created_at >= new_start - timedelta(seconds=lead)
+    with bot_db(discord_env) as conn:
+        posted = conn.execute(
+            "SELECT lead_seconds FROM event_reminder_deliveries WHERE occurrence_id = ?", (occurrence_id,)
+        ).fetchall()
+    assert [row[0] for row in posted] == [lead]
+    assert {t["status"] for t in timers_of(discord_env, occurrence_id) if t["id"] == old_timer["id"]} == {
+        "cancelled"
+    }
+    assert_no_pings(discord_env, after=mark)
+
+
+async def test_cancel_silences_reminders_and_tells_everyone(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    mark = double.mark()
+    start_text, _, lead = soon(20)
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Cancel probe", start=start_text, timezone="UTC", reminders=f"{lead}s,{lead - 5}s"
+    )
+    await double.wait_for_scheduled_event(lambda e: e.name == "Cancel probe")
+    going = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
+    await going.message()
+
+    done = await answer_of(double, "event cancel", user=seed.moderator, event=str(occurrence_id))
+    assert done.ephemeral and done.content.startswith("Cancelled **Cancel probe**")
+    assert {t["status"] for t in timers_of(discord_env, occurrence_id)} == {"cancelled"}
+    assert {t["status"] for t in timers_of(discord_env, occurrence_id, "event.start")} == {"cancelled"}
+    notice = await double.wait_for_message(
+        seed.announcements, lambda m: "has been cancelled" in m.content, after=mark
+    )
+    assert "Cancel probe" in notice.content
+    dm = await double.wait_for_dm(seed.member_en, after=mark)
+    assert "Cancel probe" in dm.content
+    updated = double.message(announcement.id)
+    assert updated.embed is not None and updated.embed["title"] == "[Cancelled] Cancel probe"
+    assert all(button.get("disabled") for button in updated.buttons())
+    await double.wait_until(
+        lambda d: not any(e.name == "Cancel probe" for e in d.scheduled_events()),
+        what="the Events tab entry to go",
+    )
+    late = await answer_of(
+        double, "event rsvp", user=seed.member_fr, event=str(occurrence_id), status="maybe"
+    )
+    assert late.ephemeral and late.content == CATALOG.t("fr", "events.errors.event_cancelled")
+    assert_no_pings(discord_env, after=mark)
+
+
+async def test_cancelling_a_series_asks_which_occurrences(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, _, occurrence_id = await create_event(
+        discord_env, title="Weekly secretariat check-in", start=far_start(20), recurrence="weekly"
+    )
+    with bot_db(discord_env) as conn:
+        series_id = conn.execute(
+            "SELECT series_id FROM event_occurrences WHERE id = ?", (occurrence_id,)
+        ).fetchone()[0]
+        scheduled = conn.execute(
+            "SELECT count(*) FROM event_occurrences WHERE series_id = ? AND status = 'scheduled'",
+            (series_id,),
+        ).fetchone()[0]
+    assert scheduled > 1
+    handle = await double.invoke("event cancel", user=seed.moderator, options={"event": str(occurrence_id)})
+    question = await handle.message()
+    assert question.ephemeral and "repeats" in question.content
+    other = await double.click(
+        question, question.button(label="The whole series")["custom_id"], user=seed.moderator_fr
+    )
+    assert (await other.message()).content == CATALOG.t("fr", "errors.not_your_view")
+    chosen = await double.click(
+        question, question.button(label="The whole series")["custom_id"], user=seed.moderator
+    )
+    [result] = await chosen.followups(1, timeout=10)
+    assert result.ephemeral and result.content.startswith(
+        "Cancelled the whole series **Weekly secretariat check-in**"
+    )
+    with bot_db(discord_env) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM event_occurrences WHERE series_id = ? AND status = 'scheduled'",
+            (series_id,),
+        ).fetchone()[0]
+    assert left == 0
+    assert all(button.get("disabled") for button in double.message(question.id).buttons())
+
+
+# --- check-in and attendees --------------------------------------------------------------------------
+
+
+async def test_check_in_is_recorded_and_listed_for_moderators(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    mark = double.mark()
+    start_text, _, _ = soon(30)
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Check-in probe", start=start_text, timezone="UTC", reminders=""
+    )
+    assert f"event:checkin:{occurrence_id}" in announcement.custom_ids()  # opens 10 minutes before
+    first = await double.click(announcement, f"event:checkin:{occurrence_id}", user=seed.member_es)
+    assert (await first.message()).content.startswith("Asistencia registrada en **Check-in probe**")
+    again = await double.click(announcement, f"event:checkin:{occurrence_id}", user=seed.member_es)
+    assert (await again.message()).content.startswith("Ya había registrado")
+    going = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
+    await going.message()
+
+    refused = await answer_of(double, "event attendees", user=seed.member_en, event=str(occurrence_id))
+    assert refused.ephemeral and refused.embed is None and "Only moderators" in refused.content
+    listing = await answer_of(double, "event attendees", user=seed.moderator, event=str(occurrence_id))
+    assert listing.ephemeral and listing.embed is not None
+    assert field(listing, "Checked in (1)") == seed.member_es.mention
+    assert field(listing, "Going (1)") == seed.member_en.mention
+    assert field(listing, "Maybe (0)") == "Nobody yet"
+    with bot_db(discord_env) as conn:
+        checked = [
+            r[0]
+            for r in conn.execute(
+                "SELECT user_id FROM event_check_ins WHERE occurrence_id = ?", (occurrence_id,)
+            )
+        ]
+    assert checked == [seed.member_es.id]
+    assert_no_pings(discord_env, after=mark)
+
+
+# --- calendar export ---------------------------------------------------------------------------------
+
+
+async def test_ics_export_keeps_local_time_across_daylight_saving(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    # Paris changes to summer time on 28 March 2027: 13:00 local is 12:00 UTC before, 11:00 UTC after.
+    _, _, occurrence_id = await create_event(
+        discord_env,
+        title="Paris monthly call",
+        start="2027-03-10 13:00",
+        timezone="Europe/Paris",
+        recurrence="monthly",
+    )
+    handle = await double.invoke("event calendar", user=seed.member_fr, options={"event": str(occurrence_id)})
+    answer = await handle.message()
+    assert answer.ephemeral and "fichier d'agenda" in answer.content
+    [attachment] = answer.attachments
+    assert attachment.filename.endswith(".ics")
+    calendar = icalendar.Calendar.from_ical(attachment.data)
+    [event] = [c for c in calendar.walk("VEVENT") if str(c.get("summary")) == "Paris monthly call"]
+    first = event.decoded("dtstart")
+    assert first.astimezone(UTC) == datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(event.get("rrule").to_ical().decode(), dtstart=first)
+    after_change = rule.after(datetime(2027, 3, 28, tzinfo=UTC).astimezone(first.tzinfo))
+    assert after_change.astimezone(UTC) == datetime(2027, 4, 10, 11, 0, tzinfo=UTC)
+    with bot_db(discord_env) as conn:
+        stored = [
+            datetime.fromisoformat(r[0])
+            for r in conn.execute(
+                "SELECT starts_at FROM event_occurrences WHERE series_id = "
+                "(SELECT series_id FROM event_occurrences WHERE id = ?) ORDER BY starts_at LIMIT 2",
+                (occurrence_id,),
+            )
+        ]
+    assert stored == [datetime(2027, 3, 10, 12, 0, tzinfo=UTC), datetime(2027, 4, 10, 11, 0, tzinfo=UTC)]
+
+    whole = await double.invoke("event calendar", user=seed.member_en)
+    everything = icalendar.Calendar.from_ical((await whole.message()).attachments[0].data)
+    assert "Paris monthly call" in {str(c.get("summary")) for c in everything.walk("VEVENT")}
+
+
+# --- refusals: each bad input gets a private explanation and nothing is written ---------------------
+
+BAD_CREATE_INPUTS = [
+    pytest.param({"timezone": "Mars/Olympus_Mons"}, "is not a time zone", id="unknown-zone"),
+    pytest.param({"start": "next tuesday at 10"}, "could not read the start", id="unparseable-start"),
+    pytest.param({"start": "2020-01-01 10:00"}, "already past", id="past-start"),
+    pytest.param({"start": "2027-03-28 02:30", "timezone": "Europe/Paris"}, "does not exist", id="dst-gap"),
+    pytest.param({"duration": 0}, "between 1 and", id="zero-duration"),
+    pytest.param({"duration": 10081}, "between 1 and", id="over-a-week"),
+    pytest.param({"title": "T" * 101}, "title is too long", id="long-title"),
+    pytest.param({"description": "d" * 2001}, "description is too long", id="long-description"),
+    pytest.param({"reminders": "5x"}, "could not read the reminders", id="bad-lead-unit"),
+    pytest.param({"reminders": "61d"}, "could not read the reminders", id="lead-too-long"),
+    pytest.param({"link": "ftp://example.org/file"}, "web address", id="ftp-link"),
+    pytest.param({"link": "javascript:alert(1)"}, "web address", id="script-link"),
+]
+
+
+@pytest.mark.parametrize(("bad", "explanation"), BAD_CREATE_INPUTS)
+async def test_bad_create_input_is_explained_privately_and_writes_nothing(
+    discord_env: DiscordEnv, bad: dict[str, Any], explanation: str
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    before = stored_counts(discord_env)
+    events_before = len(double.scheduled_events())
+    mark = double.mark()
+    options = {"title": "Refusal probe", "start": far_start(), **bad}
+    answer = await answer_of(double, "event create", user=seed.moderator, **options)
+    assert answer.ephemeral
+    assert explanation in answer.content, answer.content
+    assert stored_counts(discord_env) == before
+    assert double.messages(seed.announcements, after=mark) == []
+    assert len(double.scheduled_events()) == events_before
+
+
+async def test_channel_the_bot_cannot_post_in_is_named_and_nothing_written(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    closed = double.add_text_channel("bot-muted", overwrites=[(seed.bot_role, 0, Perm.SEND_MESSAGES)])
+    before = stored_counts(discord_env)
+    answer = await answer_of(
+        double, "event create", user=seed.moderator, title="Muted", start=far_start(), channel=closed
+    )
+    assert answer.ephemeral and "I cannot post in" in answer.content and "Send Messages" in answer.content
+    assert stored_counts(discord_env) == before
+
+
+async def test_non_moderators_cannot_create_edit_or_cancel(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    before = stored_counts(discord_env)
+    for path, options in (
+        ("event create", {"title": "Sneaky", "start": far_start()}),
+        ("event edit", {"event": "1", "title": "Sneaky"}),
+        ("event cancel", {"event": "1"}),
+    ):
+        answer = await answer_of(double, path, user=seed.member_en, **options)
+        assert answer.ephemeral and answer.content.startswith("Only moderators"), (path, answer.content)
+    assert stored_counts(discord_env) == before
+
+
+async def test_unknown_and_cancelled_events_are_refused(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, _, occurrence_id = await create_event(discord_env, title="Soon cancelled")
+    await answer_of(double, "event cancel", user=seed.moderator, event=str(occurrence_id))
+    before = stored_counts(discord_env)
+    for path, user, options in (
+        ("event info", seed.member_en, {"event": "987654321"}),
+        ("event info", seed.member_en, {"event": "no such event title at all"}),
+        ("event rsvp", seed.member_fr, {"event": str(occurrence_id), "status": "going"}),
+        ("event edit", seed.moderator, {"event": str(occurrence_id), "title": "Back from the dead"}),
+        ("event cancel", seed.moderator, {"event": "987654321"}),
+        ("event attendees", seed.moderator, {"event": "99999999999999999999999"}),
+    ):
+        answer = await answer_of(double, path, user=user, **options)
+        assert answer.ephemeral, (path, options)
+        assert "Something went wrong" not in answer.content and "went wrong" not in answer.content
+        assert any(word in answer.content for word in ("could not find", "trouve", "cancelled", "annulé")), (
+            answer.content
+        )
+    assert stored_counts(discord_env) == before
+
+
+async def test_edit_without_changes_is_refused(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, _, occurrence_id = await create_event(discord_env, title="Unchanged")
+    answer = await answer_of(double, "event edit", user=seed.moderator, event=str(occurrence_id))
+    assert answer.ephemeral and answer.content == CATALOG.t("en", "events_ui.edit.nothing")
