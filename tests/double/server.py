@@ -797,10 +797,18 @@ class FakeDiscord:
         return await self._start_interaction(kind, data, user, channel_id, locale, guild_locale)
 
     async def click(
-        self, message: Message | int, custom_id: str, *, user: Member, locale: str | None = None
+        self,
+        message: Message | int,
+        custom_id: str,
+        *,
+        user: Member,
+        locale: str | None = None,
+        stale: bool = False,
     ) -> InteractionHandle:
+        """Press a button. ``stale=True`` allows a disabled button: a click racing the bot's edit."""
+
         def build() -> tuple[dict[str, Any], Message]:
-            msg, comp = self._component(message, custom_id)
+            msg, comp = self._component(message, custom_id, stale=stale)
             if comp.get("type") != 2:
                 raise InvocationError(f"component {custom_id!r} is not a button (type {comp.get('type')})")
             return {"custom_id": custom_id, "component_type": 2, "id": comp.get("id", 0)}, msg
@@ -818,9 +826,10 @@ class FakeDiscord:
         *,
         user: Member,
         locale: str | None = None,
+        stale: bool = False,
     ) -> InteractionHandle:
         def build() -> tuple[dict[str, Any], Message]:
-            msg, comp = self._component(message, custom_id)
+            msg, comp = self._component(message, custom_id, stale=stale)
             ctype = comp.get("type")
             if ctype not in (3, 5, 6, 7, 8):
                 raise InvocationError(f"component {custom_id!r} is not a select menu (type {ctype})")
@@ -909,7 +918,9 @@ class FakeDiscord:
             }
         return None
 
-    def _component(self, message: Message | int, custom_id: str) -> tuple[Message, dict[str, Any]]:
+    def _component(
+        self, message: Message | int, custom_id: str, *, stale: bool = False
+    ) -> tuple[Message, dict[str, Any]]:
         msg = self._messages.get(self._id(message))
         if msg is None or msg.deleted:
             raise InvocationError(f"message {self._id(message)} does not exist (deleted?)")
@@ -918,8 +929,11 @@ class FakeDiscord:
             raise InvocationError(
                 f"message {msg.id} has no component {custom_id!r}; it has {msg.custom_ids()}"
             )
-        if comp.get("disabled"):
-            raise InvocationError(f"component {custom_id!r} is disabled")
+        if comp.get("disabled") and not stale:
+            raise InvocationError(
+                f"component {custom_id!r} is disabled: Discord does not let members press it"
+                " (pass stale=True to simulate a click racing the bot's edit)"
+            )
         return msg, comp
 
     def _channel_or_default(self, channel: Channel | int | None) -> int:

@@ -83,8 +83,18 @@ def _names(config: dict[str, Any]) -> tuple[list[str], dict[str, str], list[str]
     return moderators, channels, extra_channels, extra_roles
 
 
+def invite_permissions() -> int:
+    """What the operator grants through the bot's own invite link (bot.cli), else the double's default."""
+    try:
+        from bot.cli import invite_permissions as bot_invite_permissions
+    except ImportError:
+        return Perm.BOT_DEFAULT
+    return int(bot_invite_permissions().value)
+
+
 def seed_guild(double: FakeDiscord, config: dict[str, Any]) -> Seed:
     moderators, channel_names, extra_channels, extra_roles = _names(config)
+    double.set_bot_permissions(invite_permissions())
     roles = {name: double.add_role(name, MODERATOR_PERMISSIONS) for name in moderators}
     for name in extra_roles:
         if name not in roles:
