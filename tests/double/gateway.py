@@ -122,6 +122,7 @@ class Gateway:
         self.resumes = 0
         self.invalid_sessions = 0
         self.allowed_privileged_intents = PRIVILEGED
+        self.connects: list[dict[str, str]] = []  # query of every websocket connection, in order
 
     # ---- dispatch -------------------------------------------------------------------------------------
 
@@ -192,6 +193,7 @@ class Gateway:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         query = request.query
+        self.connects.append(dict(query))
         compress = query.get("compress")
         if query.get("v") != "10":
             self.double.violate("gateway", f"gateway version v={query.get('v')!r}, expected 10")

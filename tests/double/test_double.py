@@ -191,6 +191,7 @@ async def test_connects_registers_guild_commands_and_answers(double: FakeDiscord
     assert response.ephemeral
     assert response.content == "pong fr"
     assert response.elapsed < 3
+    assert double.gateway.connects[0] == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
     double.assert_clean()
 
 
@@ -373,3 +374,24 @@ def test_command_registration_limits() -> None:
     assert "lowercase" in limits.describe(limits.check_commands([upper]))
     too_long = {**ok, "description": "d" * 101}
     assert limits.check_commands([too_long])
+
+
+def test_pings_follow_allowed_mentions_and_permissions() -> None:
+    fake = FakeDiscord()  # state only: compute_pings needs no server
+    ada = fake.add_member("ada")
+    leaders = fake.add_role("WIM Leaders")
+    open_role = fake.add_role("Open", mentionable=True)
+    content = f"{ada.mention} {leaders.mention} {open_role.mention} @everyone"
+    # No allowed_mentions: Discord parses everything the author may ping.
+    users, roles, everyone = fake.compute_pings(content, None, Perm.SEND_MESSAGES, True)
+    assert users == {ada.id} and roles == {open_role.id} and not everyone
+    users, roles, everyone = fake.compute_pings(content, None, Perm.MENTION_EVERYONE, True)
+    assert roles == {leaders.id, open_role.id} and everyone
+    # Explicit allow-lists only ping what they name.
+    only_role = {"parse": [], "roles": [str(leaders.id)]}
+    assert fake.compute_pings(content, only_role, Perm.MENTION_EVERYONE, True) == (
+        frozenset(),
+        frozenset({leaders.id}),
+        False,
+    )
+    assert fake.compute_pings(content, {"parse": []}, Perm.ALL, True) == (frozenset(), frozenset(), False)
