@@ -704,3 +704,119 @@ async def test_edit_without_changes_is_refused(discord_env: DiscordEnv) -> None:
     _, _, occurrence_id = await create_event(discord_env, title="Unchanged")
     answer = await answer_of(double, "event edit", user=seed.moderator, event=str(occurrence_id))
     assert answer.ephemeral and answer.content == CATALOG.t("en", "events_ui.edit.nothing")
+
+
+# --- what the bot cannot fix itself: told to moderators once, never a crash loop --------------------
+
+
+async def test_without_manage_events_moderators_are_told_once_and_events_still_work(
+    isolated_env: DiscordEnv,
+) -> None:
+    double, seed = isolated_env.double, isolated_env.seed
+    double.set_bot_permissions(Perm.BOT_DEFAULT & ~(Perm.MANAGE_EVENTS | Perm.CREATE_EVENTS))
+    mark = double.mark()
+    answer, announcement, _ = await create_event(isolated_env, title="Without the Events tab")
+    assert answer.content.startswith("Created **Without the Events tab**")
+    notice = await double.wait_for_message(seed.mod_log, lambda m: "Manage Events" in m.content, after=mark)
+    assert not notice.pinged_role_ids and not notice.pinged_user_ids
+    await create_event(isolated_env, title="Still without the Events tab")
+    assert [m.id for m in double.messages(seed.mod_log, after=mark)] == [notice.id]
+    assert double.scheduled_events() == []
+    assert announcement.embed is not None
+
+
+async def test_reminder_for_a_deleted_role_posts_without_ping_and_reports_once(
+    discord_env: DiscordEnv,
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    doomed = double.add_role("Doomed audience (test)", mentionable=True)
+    mark = double.mark()
+    start_text, _, lead = soon(12)
+    _, _, occurrence_id = await create_event(
+        discord_env,
+        title="Role gone probe",
+        start=start_text,
+        timezone="UTC",
+        audience=doomed,
+        reminders=f"{lead}s,{lead - 3}s",
+    )
+    double.delete_role(doomed)
+    await double.wait_until(
+        lambda d: all(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
+        timeout=REMINDER_TIMEOUT,
+        what="both reminders to be handled",
+    )
+    posts = [m for m in double.messages(seed.announcements, after=mark) if "Role gone probe" in m.content]
+    assert len(posts) == 2 and all(not m.pinged_role_ids for m in posts)
+    reports = [m for m in double.messages(seed.mod_log, after=mark) if "Role gone probe" in m.content]
+    assert len(reports) == 1 and "no longer exists" in reports[0].content
+    assert_no_pings(discord_env, after=mark)
+
+
+async def test_reminder_for_a_deleted_channel_is_reported_once_and_not_retried(
+    discord_env: DiscordEnv,
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    doomed = double.add_text_channel("doomed-channel")
+    mark = double.mark()
+    start_text, _, lead = soon(12)
+    _, _, occurrence_id = await create_event(
+        discord_env,
+        title="Channel gone probe",
+        start=start_text,
+        timezone="UTC",
+        channel=doomed,
+        reminders=f"{lead}s,{lead - 3}s",
+    )
+    double.delete_channel(doomed)
+    await double.wait_until(
+        lambda d: all(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
+        timeout=REMINDER_TIMEOUT,
+        what="both reminders to be handled",
+    )
+    assert all(t["attempts"] <= 1 for t in timers_of(discord_env, occurrence_id))
+    reports = [m for m in double.messages(seed.mod_log, after=mark) if "Channel gone probe" in m.content]
+    assert len(reports) == 1 and "no longer exists" in reports[0].content
+
+
+# --- the event itself: "starting now" with Check in, then closed at the end ---------------------------
+
+
+async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    mark = double.mark()
+    # The next whole minute at least 3 s away: the shortest wait a minute-precision start allows.
+    start = (datetime.now(UTC) + timedelta(seconds=63)).replace(second=0, microsecond=0)
+    _, announcement, occurrence_id = await create_event(
+        discord_env,
+        title="Start probe",
+        start=start.strftime("%Y-%m-%d %H:%M"),
+        timezone="UTC",
+        duration=1,
+        reminders="",
+        link="https://meet.example.org/start",
+    )
+    starting = await double.wait_for_message(
+        seed.announcements, lambda m: "starting now" in m.content, after=mark, timeout=REMINDER_TIMEOUT + 30
+    )
+    assert starting.created_at >= start
+    assert "Start probe" in starting.content and "https://meet.example.org/start" in starting.content
+    assert starting.custom_ids() == [f"event:checkin:{occurrence_id}"]
+    checked = await double.click(starting, f"event:checkin:{occurrence_id}", user=seed.member_fr)
+    assert (await checked.message()).content.startswith("Présence enregistrée")
+
+    await double.wait_until(
+        lambda d: timers_of(discord_env, occurrence_id, "event.end")[0]["status"] == "done",
+        timeout=REMINDER_TIMEOUT + 30,
+        what="the end timer",
+    )
+    closed = await double.wait_until(
+        lambda d: d.message(starting.id) if d.message(starting.id).button()["disabled"] else None,
+        what="the Check in button to be disabled",
+    )
+    assert closed.button(custom_id=f"event:checkin:{occurrence_id}")["disabled"] is True
+    ended = double.message(announcement.id)
+    assert "This event has ended." in ended.text
+    assert field(ended, "Checked in") == "1"
+    assert all(button.get("disabled") for button in ended.buttons())
+    assert_no_pings(discord_env, after=mark)
