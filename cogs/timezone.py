@@ -47,6 +47,14 @@ def _guild_id(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
+def canonical_zone(typed: str) -> str:
+    """The IANA spelling of a zone typed in any case ("europe/paris" -> "Europe/Paris"); anything that
+    is not a zone comes back unchanged, for the service to refuse with a message naming it."""
+    text = typed.strip()
+    folded = text.casefold().replace(" ", "_")
+    return next((zone for zone in all_zone_names() if zone.casefold() == folded), text)
+
+
 class TimeZones(commands.Cog):
     timezone = app_commands.Group(
         name=locale_str("timezone", key="cmd.timezone.name"),
@@ -72,7 +80,9 @@ class TimeZones(commands.Cog):
     )
     async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
         guild_id = _guild_id(interaction)
-        settings = await self.bot.services.members.set_timezone(guild_id, interaction.user.id, zone.strip())
+        settings = await self.bot.services.members.set_timezone(
+            guild_id, interaction.user.id, canonical_zone(zone)
+        )
         assert settings.timezone is not None
         await reply(
             interaction,

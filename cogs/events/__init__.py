@@ -12,16 +12,17 @@ Announcements, reminders and notices posted in channels speak the guild's langua
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
-from discord.utils import MISSING, format_dt
+from discord.utils import MISSING
 
 from bot.core.checks import moderator_only
 from bot.core.guild_check import find_text_channel
@@ -42,7 +43,7 @@ from bot.timeutil import get_zone
 from cogs.events import _render
 from cogs.events._handlers import EventTimerHandlers
 from cogs.events._views import CheckInButton, Paginator, RsvpButton, ScopeChooser, event_buttons
-from cogs.timezone import zone_choices
+from cogs.timezone import canonical_zone, zone_choices
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -112,6 +113,12 @@ def _member_role_ids(user: discord.Member | discord.User) -> list[int]:
 
 def _blank_to_none(value: str | None) -> str | None:
     return value if value is None or value.strip() else None
+
+
+def _zone_option(value: str | None) -> str | None:
+    """A typed time zone option: None when left empty, else its IANA spelling."""
+    value = _blank_to_none(value)
+    return None if value is None else canonical_zone(value)
 
 
 class Events(commands.Cog):
@@ -505,7 +512,7 @@ class Events(commands.Cog):
             title=title,
             start=start,
             channel_id=target.id,
-            timezone=_blank_to_none(timezone),
+            timezone=_zone_option(timezone),
             duration_minutes=duration,
             description=description or "",
             link=_blank_to_none(link),
@@ -600,7 +607,7 @@ class Events(commands.Cog):
             description=description,
             link=link,
             start=start,
-            timezone=_blank_to_none(timezone),
+            timezone=_zone_option(timezone),
             duration_minutes=duration,
             lead_times=reminders,
         )
@@ -700,7 +707,12 @@ class Events(commands.Cog):
         if not result.occurrences:
             raise UserFacingError("events_ui.errors.unknown_event")
         first = result.occurrences[0]
-        notice = _render.cancelled_post_text(self.bot.catalog, self.guild_lang, first)
+        notice = _render.cancelled_post_text(
+            self.bot.catalog,
+            self.guild_lang,
+            first,
+            series_count=len(result.occurrences) if scope == "series" else None,
+        )
         channel = self.text_channel(guild, first.channel_id)
         if channel is not None and not self.missing_permissions(channel):
             await channel.send(notice, allowed_mentions=discord.AllowedMentions.none())
@@ -724,15 +736,36 @@ class Events(commands.Cog):
         occurrence_id = await self._occurrence_id(interaction, event)
         await self.answer_rsvp(interaction, occurrence_id, status)
 
+    async def _guild_occurrence(self, interaction: discord.Interaction, occurrence_id: int) -> Occurrence:
+        """The occurrence a button or command names, refused unless it belongs to this guild."""
+        occurrence = await self.bot.services.events.get_occurrence(occurrence_id)
+        if occurrence.guild_id != self._guild(interaction).id:
+            raise UserFacingError("events_ui.errors.unknown_event")
+        return occurrence
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _polite_audience_refusal(occurrence: Occurrence) -> Iterator[None]:
+        """Say whom the event is for, and what to do about it, instead of the service's bare refusal."""
+        try:
+            yield
+        except UserFacingError as error:
+            if error.key != "events.errors.not_in_audience" or occurrence.audience_role_id is None:
+                raise
+            raise UserFacingError(
+                "events_ui.rsvp.not_audience",
+                title=occurrence.title,
+                role=f"<@&{occurrence.audience_role_id}>",
+            ) from error
+
     async def answer_rsvp(self, interaction: discord.Interaction, occurrence_id: int, status: str) -> None:
         """An RSVP from the command or a button: record it, confirm privately, refresh the counts soon."""
-        guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
-        events = self.bot.services.events
-        occurrence = await events.get_occurrence(occurrence_id)
-        if occurrence.guild_id != guild.id:
-            raise UserFacingError("events_ui.errors.unknown_event")
-        await events.rsvp(occurrence_id, interaction.user.id, status, _member_role_ids(interaction.user))
+        occurrence = await self._guild_occurrence(interaction, occurrence_id)
+        with self._polite_audience_refusal(occurrence):
+            await self.bot.services.events.rsvp(
+                occurrence_id, interaction.user.id, status, _member_role_ids(interaction.user)
+            )
         await reply(
             interaction,
             self.bot.t(
@@ -743,19 +776,13 @@ class Events(commands.Cog):
 
     async def answer_check_in(self, interaction: discord.Interaction, occurrence_id: int) -> None:
         lang = self.bot.lang_for(interaction)
-        guild = self._guild(interaction)
-        result = await self.bot.services.events.check_in(
-            occurrence_id, interaction.user.id, _member_role_ids(interaction.user)
-        )
-        if result.occurrence.guild_id != guild.id:
-            raise UserFacingError("events_ui.errors.unknown_event")
+        occurrence = await self._guild_occurrence(interaction, occurrence_id)
+        with self._polite_audience_refusal(occurrence):
+            result = await self.bot.services.events.check_in(
+                occurrence_id, interaction.user.id, _member_role_ids(interaction.user)
+            )
         key = "events_ui.checkin.already" if result.already else "events_ui.checkin.done"
-        await reply(
-            interaction,
-            self.bot.t(
-                lang, key, title=result.occurrence.title, when=format_dt(result.check_in.checked_in_at, "t")
-            ),
-        )
+        await reply(interaction, self.bot.t(lang, key, title=result.occurrence.title))
 
     @event.command(
         name=locale_str("attendees", key="cmd.event.attendees.name"),

@@ -207,5 +207,3 @@ class EventTimerHandlers:
         )
         for key, reason in result.skipped.items():
             log.warning("Calendar entry %s not created in guild %s: missing %s", key, guild.id, reason)
-        if result.created:
-            log.info("Calendar seeded in guild %s: %s", guild.id, ", ".join(result.created))

@@ -268,13 +268,23 @@ def change_notice_text(catalog: Catalog, lang: str, occurrence: Occurrence, url:
     )
 
 
-def cancelled_post_text(catalog: Catalog, lang: str, occurrence: Occurrence) -> str:
-    return clip(
-        catalog.t(
+def cancelled_post_text(
+    catalog: Catalog, lang: str, occurrence: Occurrence, *, series_count: int | None = None
+) -> str:
+    """The notice posted (and DMed) on cancellation: one occurrence, or a series from it on."""
+    if series_count is not None:
+        text = catalog.t(
+            lang,
+            "events_ui.announcement.cancelled_series_post",
+            title=occurrence.title,
+            when=format_dt(occurrence.starts_at, "F"),
+            count=series_count,
+        )
+    else:
+        text = catalog.t(
             lang,
             "events_ui.announcement.cancelled_post",
             title=occurrence.title,
             when=format_dt(occurrence.starts_at, "F"),
-        ),
-        MESSAGE_CONTENT_LIMIT,
-    )
+        )
+    return clip(text, MESSAGE_CONTENT_LIMIT)
