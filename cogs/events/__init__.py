@@ -42,7 +42,14 @@ from bot.services.events import (
 from bot.timeutil import get_zone
 from cogs.events import _render
 from cogs.events._handlers import EventTimerHandlers
-from cogs.events._views import CheckInButton, Paginator, RsvpButton, ScopeChooser, event_buttons
+from cogs.events._views import (
+    CheckInButton,
+    Paginator,
+    RsvpButton,
+    ScopeAction,
+    ScopeChooser,
+    event_buttons,
+)
 from cogs.timezone import canonical_zone, zone_choices
 
 if TYPE_CHECKING:
@@ -625,7 +632,7 @@ class Events(commands.Cog):
         occurrence: Occurrence,
         lang: str,
         question_key: str,
-        apply: Any,
+        apply: ScopeAction,
     ) -> None:
         """Run ``apply(interaction, scope)``: directly for a one-off, after asking for a series."""
         if not occurrence.is_recurring:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.services.events import Occurrence
 from bot.services.timers import Timer
 from cogs.events import _render
 from cogs.events._views import check_in_view
@@ -63,9 +64,7 @@ class EventTimerHandlers:
                 occurrence.id, lead_seconds, user_id, "sent" if delivered else "skipped_closed"
             )
 
-    async def _post_reminder(
-        self, guild: discord.Guild, occurrence: _render.Occurrence, *, late: bool
-    ) -> int | None:
+    async def _post_reminder(self, guild: discord.Guild, occurrence: Occurrence, *, late: bool) -> int | None:
         """Post the channel reminder; its message id, or None when it cannot be posted (reported)."""
         channel = self.cog.text_channel(guild, occurrence.channel_id)
         if channel is None:

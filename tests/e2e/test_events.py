@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from dateutil.rrule import rrulestr
 
 from bot.i18n import Catalog
 from tests.double import FakeDiscord, Member, Message, Perm
@@ -605,8 +606,6 @@ async def test_ics_export_keeps_local_time_across_daylight_saving(discord_env: D
     [event] = [c for c in calendar.walk("VEVENT") if str(c.get("summary")) == "Paris monthly call"]
     first = event.decoded("dtstart")
     assert first.astimezone(UTC) == datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
-    from dateutil.rrule import rrulestr
-
     rule = rrulestr(event.get("rrule").to_ical().decode(), dtstart=first)
     after_change = rule.after(datetime(2027, 3, 28, tzinfo=UTC).astimezone(first.tzinfo))
     assert after_change.astimezone(UTC) == datetime(2027, 4, 10, 11, 0, tzinfo=UTC)
