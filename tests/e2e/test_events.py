@@ -827,3 +827,41 @@ async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -
     assert field(ended, "Checked in") == "1"
     assert all(button.get("disabled") for button in ended.buttons())
     assert_no_pings(discord_env, after=mark)
+
+
+async def test_editing_one_occurrence_of_a_series_leaves_the_others(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Monthly communications circle", start=far_start(25), recurrence="monthly"
+    )
+    handle = await double.invoke(
+        "event edit",
+        user=seed.moderator_fr,
+        options={"event": str(occurrence_id), "title": "Communications circle: special edition"},
+    )
+    question = await handle.message()
+    assert question.ephemeral and "se répète" in question.content
+    chosen = await double.click(
+        question, question.button(label="Cette occurrence seulement")["custom_id"], user=seed.moderator_fr
+    )
+    [result] = await chosen.followups(1, timeout=10)
+    assert result.ephemeral and result.content.startswith(
+        "**Communications circle: special edition** mis à jour"
+    )
+    with bot_db(discord_env) as conn:
+        titles = [
+            row[0]
+            for row in conn.execute(
+                "SELECT coalesce(o.title, s.title) FROM event_occurrences o "
+                "JOIN event_series s ON s.id = o.series_id "
+                "WHERE o.series_id = (SELECT series_id FROM event_occurrences WHERE id = ?) "
+                "ORDER BY o.starts_at",
+                (occurrence_id,),
+            )
+        ]
+    assert titles[0] == "Communications circle: special edition"
+    assert len(titles) > 1 and set(titles[1:]) == {"Monthly communications circle"}
+    await double.wait_until(
+        lambda d: "Communications circle: special edition" in d.message(announcement.id).text,
+        what="the announcement to show the edited title",
+    )
