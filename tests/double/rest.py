@@ -169,6 +169,14 @@ async def handle_api(double: FakeDiscord, request: web.Request) -> web.StreamRes
             raise ApiError(429, 0, "You are being rate limited.", body={
                 "message": "You are being rate limited.", "retry_after": round(wait, 3), "global": False,
             })  # fmt: skip
+        if double.discord_limits is not None:
+            headers, verdict = double.discord_limits.check(method, template, params)
+            if verdict is not None:
+                double.record_rate_limited(verdict)
+                raise ApiError(429, 0, "You are being rate limited.", body={
+                    "message": "You are being rate limited.", "retry_after": round(verdict.retry_after, 3),
+                    "global": verdict.is_global,
+                })  # fmt: skip
         call = Call(double, method, tail, params, query, body_json, files, authorized=auth is not None)
         response_body = await handler(call)
         if response_body is None:

@@ -38,6 +38,7 @@ from .interactions import (
     InteractionResponse,
     InvocationError,
 )
+from .ratelimits import DiscordRateLimits, RateLimited
 from .state import (
     Attachment,
     Channel,
@@ -141,6 +142,8 @@ class FakeDiscord:
         self._violations: list[Violation] = []
         self._unhandled: list[RequestRecord] = []
         self._rate_limits: dict[str, tuple[int, float, list[float]]] = {}
+        self.discord_limits: DiscordRateLimits | None = None
+        self._rate_limited: list[RateLimited] = []
         self._uploads: dict[int, Attachment] = {}  # files attached to slash command options
         self.gateway = Gateway(self)
         self.port = 0
@@ -358,6 +361,23 @@ class FakeDiscord:
     def rate_limit(self, route: str, limit: int, per_seconds: float) -> None:
         """Opt-in: answer 429 on ``route`` (a template like ``POST /channels/{channel_id}/messages``)."""
         self._sync(lambda: self._rate_limits.__setitem__(route, (limit, per_seconds, [])))
+
+    def enable_discord_rate_limits(
+        self,
+        *,
+        buckets: dict[tuple[str, str], tuple[int, float]] | None = None,
+        global_per_second: int = 50,
+    ) -> None:
+        """Opt-in: Discord's per-channel message buckets (5 per 5 s) and global cap, with truthful headers."""
+        self._sync(lambda: setattr(self, "discord_limits", DiscordRateLimits(buckets, global_per_second)))
+
+    def record_rate_limited(self, refusal: RateLimited) -> None:
+        self._rate_limited.append(refusal)
+
+    @property
+    def rate_limited(self) -> list[RateLimited]:
+        """Every 429 the realistic limits gave (a well-behaved bot gets few or none)."""
+        return list(self._rate_limited)
 
     def rate_limit_check(self, route: str) -> float | None:
         """Seconds to wait if ``route`` is exhausted, else None (and the call is counted)."""

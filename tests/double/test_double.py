@@ -395,3 +395,38 @@ def test_pings_follow_allowed_mentions_and_permissions() -> None:
         False,
     )
     assert fake.compute_pings(content, {"parse": []}, Perm.ALL, True) == (frozenset(), frozenset(), False)
+
+
+async def test_realistic_rate_limits_hold_back_a_client_that_reads_the_headers(
+    double: FakeDiscord, bot: tuple
+) -> None:
+    client, _ = bot
+    double.enable_discord_rate_limits(buckets={("POST", "/channels/{channel_id}/messages"): (3, 1.0)})
+    general = double.channel("general")
+    channel = client.get_channel(general.id)
+    started = asyncio.get_running_loop().time()
+    for n in range(7):
+        await channel.send(f"burst {n}")
+    elapsed = asyncio.get_running_loop().time() - started
+    assert [m.content for m in double.messages(general) if m.content.startswith("burst")] == [
+        f"burst {n}" for n in range(7)
+    ]
+    # 7 messages through a 3-per-second bucket need two refills: the client waited, unrefused.
+    assert elapsed >= 1.5
+    assert double.rate_limited == []
+
+
+async def test_realistic_rate_limits_refuse_a_burst_beyond_the_bucket(
+    double: FakeDiscord, bot: tuple
+) -> None:
+    client, _ = bot
+    double.enable_discord_rate_limits(buckets={("POST", "/channels/{channel_id}/messages"): (2, 0.5)})
+    channel = client.get_channel(double.channel("general").id)
+    # Concurrent first sends: the client has not seen the bucket's headers yet, so some are refused
+    # with 429 and retried by discord.py; every message still arrives exactly once.
+    await asyncio.gather(*(channel.send(f"wave {n}") for n in range(6)))
+    contents = sorted(
+        m.content for m in double.messages(double.channel("general")) if m.content.startswith("wave")
+    )
+    assert contents == sorted(f"wave {n}" for n in range(6))
+    assert all(not refusal.is_global for refusal in double.rate_limited)
