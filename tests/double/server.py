@@ -548,6 +548,16 @@ class FakeDiscord:
 
         return self._sync(run)
 
+    def post_bot_message(self, channel: Channel, content: str) -> Message:
+        """A message the bot posted earlier (state prepared for a test): stored, nothing dispatched."""
+
+        def run() -> Message:
+            msg = Message(self.snowflakes.next(), channel.id, self.bot_user_id, content=content)
+            self._store_message(msg)
+            return copy.deepcopy(msg)
+
+        return self._sync(run)
+
     def role(self, name: str) -> Role:
         return self._sync(lambda: self._find(self.guild.roles.values(), name, "role"))
 

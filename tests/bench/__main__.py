@@ -1,0 +1,40 @@
+"""Benchmarks for the targets in the issues: ``make bench`` (``python -m tests.bench``).
+
+Figures are printed, never asserted in the test suite: timing depends on the machine. Each benchmark
+says its target; the exit code is 1 when a target is missed, so a regression is visible in a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from tests.bench import events_bench, reminders_bench
+
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]] = {
+    "events": events_bench.run,
+    "reminders": reminders_bench.run,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
+    parser.add_argument("--events", type=int, default=10_000, help="events in the start-up/list data set")
+    parser.add_argument("--burst", type=int, default=500, help="reminders due in the same minute")
+    args = parser.parse_args(argv)
+    met = True
+    for name, bench in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"\n== {name} ==", flush=True)
+        met = asyncio.run(bench(args)) and met
+    print("\nall targets met" if met else "\nSOME TARGETS MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
