@@ -460,6 +460,11 @@ async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) ->
         seed.announcements, lambda m: "Edit probe (moved)" in m.content, after=mark, timeout=REMINDER_TIMEOUT
     )
     assert reminder.created_at >= new_start - timedelta(seconds=lead)
+    # The post comes first, then its record: wait for the record rather than race it.
+    await double.wait_until(
+        lambda d: any(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
+        what="the moved reminder's timer to finish",
+    )
     with bot_db(discord_env) as conn:
         posted = conn.execute(
             "SELECT lead_seconds FROM event_reminder_deliveries WHERE occurrence_id = ?", (occurrence_id,)
@@ -753,7 +758,11 @@ async def test_reminder_for_a_deleted_role_posts_without_ping_and_reports_once(
         timeout=REMINDER_TIMEOUT,
         what="both reminders to be handled",
     )
-    posts = [m for m in double.messages(seed.announcements, after=mark) if "Role gone probe" in m.content]
+    posts = [
+        m
+        for m in double.messages(seed.announcements, after=mark)
+        if "Role gone probe" in m.content and "starting now" not in m.content
+    ]
     assert len(posts) == 2 and all(not m.pinged_role_ids for m in posts)
     reports = [m for m in double.messages(seed.mod_log, after=mark) if "Role gone probe" in m.content]
     assert len(reports) == 1 and "no longer exists" in reports[0].content
@@ -804,7 +813,10 @@ async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -
         link="https://meet.example.org/start",
     )
     starting = await double.wait_for_message(
-        seed.announcements, lambda m: "starting now" in m.content, after=mark, timeout=REMINDER_TIMEOUT + 30
+        seed.announcements,
+        lambda m: "Start probe" in m.content and "starting now" in m.content,
+        after=mark,
+        timeout=REMINDER_TIMEOUT + 30,
     )
     assert starting.created_at >= start
     assert "Start probe" in starting.content and "https://meet.example.org/start" in starting.content
