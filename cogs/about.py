@@ -10,6 +10,7 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.core.replies import reply
+from bot.core.strings import cmd_str
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -28,12 +29,7 @@ class About(commands.Cog):
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name=app_commands.locale_str("about", key="cmd.about.name"),
-        description=app_commands.locale_str(
-            "Version, uptime and schedule of the WIM Alliance bot", key="cmd.about.description"
-        ),
-    )
+    @app_commands.command(name=cmd_str("cmd.about.name"), description=cmd_str("cmd.about.description"))
     async def about(self, interaction: discord.Interaction) -> None:
         bot = self.bot
         lang = bot.lang_for(interaction)
