@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Final
 
 import discord
 from discord import app_commands
-from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.core.replies import reply
+from bot.core.strings import cmd_str
 from bot.errors import UserFacingError
 from bot.timeutil import all_zone_names, get_zone
 
@@ -57,8 +57,8 @@ def canonical_zone(typed: str) -> str:
 
 class TimeZones(commands.Cog):
     timezone = app_commands.Group(
-        name=locale_str("timezone", key="cmd.timezone.name"),
-        description=locale_str("Your time zone, used for the times you type", key="cmd.timezone.description"),
+        name=cmd_str("cmd.timezone.name"),
+        description=cmd_str("cmd.timezone.description"),
         guild_only=True,
     )
 
@@ -69,15 +69,11 @@ class TimeZones(commands.Cog):
         return self.bot.clock.now().astimezone(get_zone(zone_name)).strftime("%H:%M")
 
     @timezone.command(
-        name=locale_str("set", key="cmd.timezone.set.name"),
-        description=locale_str("Set your time zone", key="cmd.timezone.set.description"),
+        name=cmd_str("cmd.timezone.set.name"),
+        description=cmd_str("cmd.timezone.set.description"),
     )
-    @app_commands.rename(zone=locale_str("zone", key="cmd.timezone.set.options.zone.name"))
-    @app_commands.describe(
-        zone=locale_str(
-            "Your IANA time zone, e.g. Europe/Paris", key="cmd.timezone.set.options.zone.description"
-        )
-    )
+    @app_commands.rename(zone=cmd_str("cmd.timezone.set.options.zone.name"))
+    @app_commands.describe(zone=cmd_str("cmd.timezone.set.options.zone.description"))
     async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
         guild_id = _guild_id(interaction)
         settings = await self.bot.services.members.set_timezone(
@@ -101,8 +97,8 @@ class TimeZones(commands.Cog):
         return zone_choices(current)
 
     @timezone.command(
-        name=locale_str("show", key="cmd.timezone.show.name"),
-        description=locale_str("Show your time zone", key="cmd.timezone.show.description"),
+        name=cmd_str("cmd.timezone.show.name"),
+        description=cmd_str("cmd.timezone.show.description"),
     )
     async def show(self, interaction: discord.Interaction) -> None:
         settings = await self.bot.services.members.get(_guild_id(interaction), interaction.user.id)

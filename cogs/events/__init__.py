@@ -27,6 +27,7 @@ from discord.utils import MISSING
 from bot.core.checks import moderator_only
 from bot.core.guild_check import find_text_channel
 from bot.core.replies import reply
+from bot.core.strings import cmd_str
 from bot.errors import UserFacingError
 from bot.services.events import (
     CHECK_IN_EARLY,
@@ -34,6 +35,8 @@ from bot.services.events import (
     EVENT_HORIZON,
     EVENT_REMINDER,
     EVENT_START,
+    RECURRENCES,
+    RSVP_STATUSES,
     EventChanges,
     EventDraft,
     Occurrence,
@@ -71,36 +74,12 @@ ANNOUNCE_PERMISSIONS: Final = ("view_channel", "send_messages", "embed_links")
 def _option(command: str, option: str) -> tuple[locale_str, locale_str]:
     """The (name, description) of a command option, keyed into the catalogs."""
     base = f"cmd.event.{command}.options.{option}"
-    return locale_str(option, key=f"{base}.name"), locale_str(option, key=f"{base}.description")
+    return cmd_str(f"{base}.name"), cmd_str(f"{base}.description")
 
 
-def _recurrence_choices() -> list[app_commands.Choice[str]]:
-    defaults = {
-        "none": "Does not repeat",
-        "weekly": "Every week",
-        "monthly": "Every month",
-        "every_2_months": "Every two months",
-        "yearly": "Every year",
-    }
-    return [
-        app_commands.Choice(name=locale_str(text, key=f"cmd.event.create.choices.{value}"), value=value)
-        for value, text in defaults.items()
-    ]
-
-
-def _rsvp_choices() -> list[app_commands.Choice[str]]:
-    defaults = {"going": "Going", "maybe": "Maybe", "declined": "Can't go"}
-    return [
-        app_commands.Choice(name=locale_str(text, key=f"cmd.event.rsvp.choices.{value}"), value=value)
-        for value, text in defaults.items()
-    ]
-
-
-def _dm_choices() -> list[app_commands.Choice[str]]:
-    return [
-        app_commands.Choice(name=locale_str("On", key="cmd.event.dm.choices.on"), value="on"),
-        app_commands.Choice(name=locale_str("Off", key="cmd.event.dm.choices.off"), value="off"),
-    ]
+def _choices(key_prefix: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    """Choices whose names come from the catalogs (``<key_prefix>.<value>``), values stay stable ids."""
+    return [app_commands.Choice(name=cmd_str(f"{key_prefix}.{value}"), value=value) for value in values]
 
 
 def _described(command: str, *options: str) -> Any:
@@ -132,10 +111,8 @@ class Events(commands.Cog):
     # default_permissions would be the UI hint, but Discord applies it to top-level commands only and
     # /event also holds member commands (list, rsvp...): moderator_only() is what enforces.
     event = app_commands.Group(
-        name=locale_str("event", key="cmd.event.name"),
-        description=locale_str(
-            "Alliance events: calls, roundtables, assemblies", key="cmd.event.description"
-        ),
+        name=cmd_str("cmd.event.name"),
+        description=cmd_str("cmd.event.description"),
         guild_only=True,
     )
 
@@ -161,6 +138,7 @@ class Events(commands.Cog):
         for task in self._refresh_tasks.values():
             task.cancel()
         self._refresh_tasks.clear()
+        await self.handlers.close()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -472,10 +450,8 @@ class Events(commands.Cog):
     # --- commands ----------------------------------------------------------------------------------
 
     @event.command(
-        name=locale_str("create", key="cmd.event.create.name"),
-        description=locale_str(
-            "Create an event and announce it (moderators)", key="cmd.event.create.description"
-        ),
+        name=cmd_str("cmd.event.create.name"),
+        description=cmd_str("cmd.event.create.description"),
     )
     @_described(
         "create",
@@ -490,7 +466,7 @@ class Events(commands.Cog):
         "recurrence",
         "reminders",
     )
-    @app_commands.choices(recurrence=_recurrence_choices())
+    @app_commands.choices(recurrence=_choices("cmd.event.create.choices", RECURRENCES))
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @moderator_only()
     async def create(
@@ -542,8 +518,8 @@ class Events(commands.Cog):
         )
 
     @event.command(
-        name=locale_str("list", key="cmd.event.list.name"),
-        description=locale_str("Upcoming events", key="cmd.event.list.description"),
+        name=cmd_str("cmd.event.list.name"),
+        description=cmd_str("cmd.event.list.description"),
     )
     @_described("list", "days")
     async def list_(
@@ -576,8 +552,8 @@ class Events(commands.Cog):
         view.message = await interaction.original_response()
 
     @event.command(
-        name=locale_str("info", key="cmd.event.info.name"),
-        description=locale_str("Details of one event", key="cmd.event.info.description"),
+        name=cmd_str("cmd.event.info.name"),
+        description=cmd_str("cmd.event.info.description"),
     )
     @_described("info", "event")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -589,8 +565,8 @@ class Events(commands.Cog):
         await reply(interaction, content, embed=embed)
 
     @event.command(
-        name=locale_str("edit", key="cmd.event.edit.name"),
-        description=locale_str("Change an event (moderators)", key="cmd.event.edit.description"),
+        name=cmd_str("cmd.event.edit.name"),
+        description=cmd_str("cmd.event.edit.description"),
     )
     @_described("edit", "event", "title", "start", "timezone", "duration", "description", "link", "reminders")
     @app_commands.autocomplete(event=event_autocomplete, timezone=timezone_autocomplete)
@@ -683,8 +659,8 @@ class Events(commands.Cog):
         )
 
     @event.command(
-        name=locale_str("cancel", key="cmd.event.cancel.name"),
-        description=locale_str("Cancel an event (moderators)", key="cmd.event.cancel.description"),
+        name=cmd_str("cmd.event.cancel.name"),
+        description=cmd_str("cmd.event.cancel.description"),
     )
     @_described("cancel", "event")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -733,11 +709,11 @@ class Events(commands.Cog):
         await reply(interaction, text)
 
     @event.command(
-        name=locale_str("rsvp", key="cmd.event.rsvp.name"),
-        description=locale_str("Say whether you are coming", key="cmd.event.rsvp.description"),
+        name=cmd_str("cmd.event.rsvp.name"),
+        description=cmd_str("cmd.event.rsvp.description"),
     )
     @_described("rsvp", "event", "status")
-    @app_commands.choices(status=_rsvp_choices())
+    @app_commands.choices(status=_choices("cmd.event.rsvp.choices", RSVP_STATUSES))
     @app_commands.autocomplete(event=event_autocomplete)
     async def rsvp(self, interaction: discord.Interaction, event: str, status: str) -> None:
         occurrence_id = await self._occurrence_id(interaction, event)
@@ -792,10 +768,8 @@ class Events(commands.Cog):
         await reply(interaction, self.bot.t(lang, key, title=result.occurrence.title))
 
     @event.command(
-        name=locale_str("attendees", key="cmd.event.attendees.name"),
-        description=locale_str(
-            "Who replied and who checked in (moderators)", key="cmd.event.attendees.description"
-        ),
+        name=cmd_str("cmd.event.attendees.name"),
+        description=cmd_str("cmd.event.attendees.description"),
     )
     @_described("attendees", "event")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -807,10 +781,8 @@ class Events(commands.Cog):
         await reply(interaction, embed=_render.attendees_embed(self.bot.catalog, lang, occurrence, found))
 
     @event.command(
-        name=locale_str("calendar", key="cmd.event.calendar.name"),
-        description=locale_str(
-            "Download a calendar file (.ics) of one event or of all", key="cmd.event.calendar.description"
-        ),
+        name=cmd_str("cmd.event.calendar.name"),
+        description=cmd_str("cmd.event.calendar.description"),
     )
     @_described("calendar", "event")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -828,13 +800,11 @@ class Events(commands.Cog):
         await reply(interaction, content, file=discord.File(io.BytesIO(data), filename=filename))
 
     @event.command(
-        name=locale_str("dm", key="cmd.event.dm.name"),
-        description=locale_str(
-            "Turn your reminder direct messages on or off", key="cmd.event.dm.description"
-        ),
+        name=cmd_str("cmd.event.dm.name"),
+        description=cmd_str("cmd.event.dm.description"),
     )
     @_described("dm", "setting")
-    @app_commands.choices(setting=_dm_choices())
+    @app_commands.choices(setting=_choices("cmd.event.dm.choices", ("on", "off")))
     async def dm(self, interaction: discord.Interaction, setting: str) -> None:
         guild = self._guild(interaction)
         enabled = setting == "on"
