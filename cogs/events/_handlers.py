@@ -10,10 +10,12 @@ mod-log channel and treated as handled, so they never crash-loop.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.batching import KeyedBatcher
 from bot.services.events import Occurrence
 from bot.services.timers import Timer
 from cogs.events import _render
@@ -24,14 +26,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Reminders for one channel falling due within this many seconds share a message. Short enough that a
+# lone reminder is barely delayed, long enough to gather the handlers the timer service runs at once.
+REMINDER_BATCH_WINDOW = 0.5
+REMINDER_BATCH_MAX_ITEMS = 50
 # How far back the end handler looks for the "starting now" post whose Check in button it disables.
 START_POST_SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class _ReminderPost:
+    occurrence: Occurrence
+    late: bool
+    role: discord.Role | None  # the audience role to ping; None: no ping
 
 
 class EventTimerHandlers:
     def __init__(self, cog: Events) -> None:
         self.cog = cog
         self.bot = cog.bot
+        self._batcher: KeyedBatcher[int, _ReminderPost, dict[_ReminderPost, int | BaseException]] = (
+            KeyedBatcher(
+                self._send_reminder_batch, window=REMINDER_BATCH_WINDOW, max_items=REMINDER_BATCH_MAX_ITEMS
+            )
+        )
+
+    async def close(self) -> None:
+        """Send reminders still gathering into a batch (called when the cog unloads)."""
+        await self._batcher.close()
 
     @property
     def _lang(self) -> str:
@@ -102,8 +124,85 @@ class EventTimerHandlers:
                         "events_ui.reminder.role_missing", title=occurrence.title, occurrence_id=occurrence.id
                     ),
                 )
+        # Reminders due together in one channel leave as one message (see _send_reminder_batch).
+        post = _ReminderPost(occurrence, late, role)
+        outcome = (await self._batcher.submit(channel.id, post))[post]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _send_reminder_batch(
+        self, channel_id: int, items: list[_ReminderPost]
+    ) -> dict[_ReminderPost, int | BaseException]:
+        """Post the reminders of one channel that fell due together; for each, its message id or the
+        error that kept it from going out (so only that timer is retried, and none posts twice).
+
+        One reminder gets the full announcement embed with its RSVP buttons. Several become compact
+        lines in as few messages as fit, so a burst (every roundtable reminded at 09:00) respects
+        Discord's 5 messages per 5 s per channel instead of queueing behind it. Occurrences never
+        announced still get their own post, which becomes their announcement.
+        """
+        channel = self.bot.get_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)  # checked by every submitter just before
+        outcomes: dict[_ReminderPost, int | BaseException] = {}
+        announced = [item for item in items if item.occurrence.announcement_message_id is not None]
+        alone = [item for item in items if item.occurrence.announcement_message_id is None]
+        if len(announced) == 1:
+            alone += announced
+            announced = []
+        for item in alone:
+            try:
+                outcomes[item] = await self._post_one(channel, item)
+            except Exception as error:
+                outcomes[item] = error
+        for chunk in self._chunks(announced):
+            roles = list({item.role.id: item.role for item in chunk if item.role is not None}.values())
+            try:
+                message = await channel.send(
+                    "\n".join(self._line(item) for item in chunk),
+                    allowed_mentions=discord.AllowedMentions(
+                        everyone=False, users=False, roles=roles or False
+                    ),
+                    suppress_embeds=True,
+                )
+            except Exception as error:
+                outcomes.update((item, error) for item in chunk)
+            else:
+                outcomes.update((item, message.id) for item in chunk)
+        return outcomes
+
+    def _line(self, item: _ReminderPost) -> str:
+        occurrence = item.occurrence
+        text = _render.reminder_text(
+            self.bot.catalog,
+            self._lang,
+            occurrence,
+            late=item.late,
+            role_mention=item.role.mention if item.role else None,
+        )
+        return f"{text} {self.cog.announcement_url(occurrence)}"
+
+    def _chunks(self, items: list[_ReminderPost]) -> list[list[_ReminderPost]]:
+        """``items`` in order, grouped so each group's lines fit in one message."""
+        chunks: list[list[_ReminderPost]] = []
+        length = 0
+        for item in items:
+            line = len(self._line(item)) + 1
+            if not chunks or length + line > _render.MESSAGE_CONTENT_LIMIT:
+                chunks.append([])
+                length = 0
+            chunks[-1].append(item)
+            length += line
+        return chunks
+
+    async def _post_one(self, channel: discord.TextChannel, item: _ReminderPost) -> int:
+        occurrence, role = item.occurrence, item.role
         content = _render.reminder_text(
-            self.bot.catalog, self._lang, occurrence, late=late, role_mention=role.mention if role else None
+            self.bot.catalog,
+            self._lang,
+            occurrence,
+            late=item.late,
+            role_mention=role.mention if role else None,
         )
         # Only the audience role may be pinged, and only by this post; no role means no ping at all.
         mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role] if role else False)
@@ -112,7 +211,7 @@ class EventTimerHandlers:
             message = await self.cog.post_announcement(
                 channel, occurrence, content=content, allowed_mentions=mentions
             )
-            await self.cog.mirror_create(guild, occurrence)
+            await self.cog.mirror_create(channel.guild, occurrence)
         else:
             embed, view = self.cog.announcement_message(occurrence)
             message = await channel.send(content, embed=embed, view=view, allowed_mentions=mentions)

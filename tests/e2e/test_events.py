@@ -877,3 +877,43 @@ async def test_editing_one_occurrence_of_a_series_leaves_the_others(discord_env:
         lambda d: "Communications circle: special edition" in d.message(announcement.id).text,
         what="the announcement to show the edited title",
     )
+
+
+async def test_reminders_due_together_in_a_channel_share_one_message(discord_env: DiscordEnv) -> None:
+    double = discord_env.double
+    room = double.add_text_channel("batch-room")
+    first_role = double.add_role("Batch audience one (test)", mentionable=True)
+    second_role = double.add_role("Batch audience two (test)", mentionable=True)
+    mark = double.mark()
+    start_text, _, lead = soon(12)
+    ids = []
+    for title, role in (("Batch probe one", first_role), ("Batch probe two", second_role)):
+        _, _, occurrence_id = await create_event(
+            discord_env,
+            title=title,
+            start=start_text,
+            timezone="UTC",
+            channel=room,
+            audience=role,
+            reminders=f"{lead}s",
+        )
+        ids.append(occurrence_id)
+    await double.wait_until(
+        lambda d: all(timers_of(discord_env, i)[0]["status"] == "done" for i in ids),
+        timeout=REMINDER_TIMEOUT,
+        what="both reminders to be handled",
+    )
+    reminders = [m for m in double.messages(room, after=mark) if "Batch probe" in m.content]
+    assert len(reminders) == 1, [m.content for m in reminders]
+    [reminder] = reminders
+    assert "Batch probe one" in reminder.content and "Batch probe two" in reminder.content
+    assert reminder.pinged_role_ids == frozenset({first_role.id, second_role.id})
+    assert not reminder.pinged_user_ids and not reminder.pinged_everyone
+    with bot_db(discord_env) as conn:
+        recorded = {
+            row[0]
+            for row in conn.execute(
+                "SELECT channel_message_id FROM event_reminder_deliveries WHERE occurrence_id IN (?, ?)", ids
+            )
+        }
+    assert recorded == {reminder.id}
