@@ -33,8 +33,13 @@ class Services:
     events: EventService
 
 
+# Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
+# the reminder batcher can group them per channel (see bot/batching.py and `make bench`).
+TIMER_CONCURRENCY = 500
+
+
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
-    timers = TimerService(db, clock)
+    timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),

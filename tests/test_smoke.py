@@ -68,3 +68,6 @@ async def test_every_command_string_is_keyed_into_the_catalog(offline_bot) -> No
     keys = {string.extras["key"] for string in recorder.strings}
     missing = sorted(key for key in keys if not offline_bot.catalog.has(key))
     assert missing == []
+    english = offline_bot.catalog.messages["en"]
+    drifted = sorted(str(s) for s in recorder.strings if str(s) != english[s.extras["key"]])
+    assert drifted == [], "Discord's default text must be the English catalog entry (use cmd_str)"
