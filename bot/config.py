@@ -7,7 +7,6 @@ the file can fix it without reading code. Secrets never live here: the token com
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -539,11 +538,3 @@ def load_config(path: str | os.PathLike[str], *, environ: Mapping[str, str] | No
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
         raise ConfigError("(file)", f"expected valid YAML; the parser stopped at {where}") from None
     return parse_config(data, base_dir=path.resolve().parent, environ=environ)
-
-
-def configure_logging(config: Config) -> None:
-    """Plain stderr logging at the configured level; discord.py's own loggers follow it."""
-    logging.basicConfig(
-        level=config.log_level,
-        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-    )
