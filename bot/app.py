@@ -53,18 +53,22 @@ def setup_logging(config: Config) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-async def build_offline_bot(config: Config) -> WimBot:
-    """A bot with every cog loaded that never logs in: for docs generation and smoke tests."""
-    db = await Database.open(":memory:")
+def build_bot(config: Config, db: Database, *, start_timers: bool, force_sync: bool = False) -> WimBot:
     clock = SystemClock()
-    bot = WimBot(
+    return WimBot(
         config=config,
         db=db,
         services=build_services(config, db, clock),
         clock=clock,
         catalog=Catalog.load(),
-        start_timers=False,
+        start_timers=start_timers,
+        force_sync=force_sync,
     )
+
+
+async def build_offline_bot(config: Config) -> WimBot:
+    """A bot with every cog loaded that never logs in: for docs generation and smoke tests."""
+    bot = build_bot(config, await Database.open(":memory:"), start_timers=False)
     await bot.load_all_extensions()
     return bot
 
@@ -73,16 +77,7 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> Non
     """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
     setup_logging(config)
     db = await Database.open(config.database)
-    clock = SystemClock()
-    bot = WimBot(
-        config=config,
-        db=db,
-        services=build_services(config, db, clock),
-        clock=clock,
-        catalog=Catalog.load(),
-        start_timers=not sync_only,
-        force_sync=sync_only,
-    )
+    bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only)
     try:
         async with bot:
             if sync_only:

@@ -209,13 +209,10 @@ def _link_suffix(catalog: Catalog, lang: str, link: str | None) -> str:
     return catalog.t(lang, "events_ui.reminder.link_suffix", link=link) if link else ""
 
 
-def reminder_text(
-    catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool, role_mention: str | None
-) -> str:
-    """The channel reminder: the audience role (if any) first, so it is the only mention."""
+def _reminder_body(catalog: Catalog, lang: str, key: str, occurrence: Occurrence, *, late: bool) -> str:
     text = catalog.t(
         lang,
-        "events_ui.reminder.post",
+        key,
         title=occurrence.title,
         relative=format_dt(occurrence.starts_at, "R"),
         when=format_dt(occurrence.starts_at, "F"),
@@ -223,22 +220,21 @@ def reminder_text(
     )
     if late:
         text += catalog.t(lang, "events_ui.reminder.late")
+    return text
+
+
+def reminder_text(
+    catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool, role_mention: str | None
+) -> str:
+    """The channel reminder: the audience role (if any) first, so it is the only mention."""
+    text = _reminder_body(catalog, lang, "events_ui.reminder.post", occurrence, late=late)
     if role_mention:
         text = f"{role_mention} {text}"
     return clip(text, MESSAGE_CONTENT_LIMIT)
 
 
 def reminder_dm_text(catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool) -> str:
-    text = catalog.t(
-        lang,
-        "events_ui.reminder.dm",
-        title=occurrence.title,
-        relative=format_dt(occurrence.starts_at, "R"),
-        when=format_dt(occurrence.starts_at, "F"),
-        link=_link_suffix(catalog, lang, occurrence.link),
-    )
-    if late:
-        text += catalog.t(lang, "events_ui.reminder.late")
+    text = _reminder_body(catalog, lang, "events_ui.reminder.dm", occurrence, late=late)
     return clip(text, MESSAGE_CONTENT_LIMIT)
 
 

@@ -8,7 +8,6 @@ like Discord does (404, code 0) and recorded as unhandled.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 import time
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from .ratelimits import generous_headers
 from .server import ApiError, form_error
 from .state import Channel, Message, Overwrite, Perm, RequestRecord, Role
 
@@ -93,17 +93,6 @@ def build_app(double: FakeDiscord) -> web.Application:
     return app
 
 
-def ratelimit_headers(template: str) -> dict[str, str]:
-    return {
-        "X-RateLimit-Limit": "50",
-        "X-RateLimit-Remaining": "49",
-        "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
-        "X-RateLimit-Reset-After": "1.000",
-        "X-RateLimit-Bucket": hashlib.sha1(template.encode()).hexdigest()[:16],
-        "X-RateLimit-Scope": "user",
-    }
-
-
 async def read_body(request: web.Request) -> tuple[Any, list[tuple[str, str | None, bytes]]]:
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
@@ -159,7 +148,7 @@ async def handle_api(double: FakeDiscord, request: web.Request) -> web.StreamRes
             unhandled = True
             raise ApiError(404, 0, "404: Not Found")
         template, handler, needs_auth, params = match
-        headers = ratelimit_headers(f"{method} {template}")
+        headers = generous_headers(f"{method} {template}")
         auth = request.headers.get("Authorization")
         if needs_auth and auth != f"Bot {double.token}":
             raise ApiError(401, 0, "401: Unauthorized")
