@@ -116,9 +116,18 @@ _SERIES_COLUMNS = (
 )
 # Columns an edit may change (names are interpolated only from this allow-list, never from input).
 _SERIES_EDITABLE = frozenset(
-    {"title", "description", "link", "timezone", "local_start", "duration_minutes", "lead_times"}
+    {
+        "title",
+        "description",
+        "link",
+        "timezone",
+        "local_start",
+        "duration_minutes",
+        "lead_times",
+        "channel_id",
+    }
 )
-_OCCURRENCE_OVERRIDES = frozenset({"title", "description", "link", "lead_times"})
+_OCCURRENCE_OVERRIDES = frozenset({"title", "description", "link", "lead_times", "channel_id"})
 
 
 async def insert_series(tx: Transaction, values: dict[str, Any]) -> int | None:
@@ -227,10 +236,11 @@ SELECT o.id, o.series_id, o.guild_id, o.original_start, o.starts_at, o.ends_at, 
        coalesce(o.lead_times, s.lead_times) AS lead_times,
        o.sequence, o.announcement_channel_id, o.announcement_message_id, o.discord_event_id,
        (o.title IS NOT NULL OR o.description IS NOT NULL OR o.link IS NOT NULL OR o.lead_times IS NOT NULL
-        OR o.starts_at != o.original_start
+        OR o.channel_id IS NOT NULL OR o.starts_at != o.original_start
         OR round((julianday(o.ends_at) - julianday(o.starts_at)) * 1440) != s.duration_minutes)
          AS has_overrides,
-       s.timezone, s.recurrence, s.channel_id, s.audience_role_id, s.organiser_id, s.source_key,
+       coalesce(o.channel_id, s.channel_id) AS channel_id,
+       s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'going') AS going,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'maybe') AS maybe,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'declined') AS declined

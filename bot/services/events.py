@@ -159,7 +159,9 @@ class EventChanges:
     """An edit: ``None`` leaves a field as it is. ``description=""`` / ``link=""`` clear them.
 
     ``start`` is local "YYYY-MM-DD HH:MM" in ``timezone`` (or the event's zone when ``timezone`` is
-    None). ``timezone`` alone keeps the wall-clock time and reads it in the new zone.
+    None). ``timezone`` alone keeps the wall-clock time and reads it in the new zone. ``channel_id`` is
+    the new announcement and reminder channel: as in create, the cog checks the bot can post there;
+    reminders read it when they fire, so moving the event moves its future reminders too.
     """
 
     title: str | None = None
@@ -169,6 +171,7 @@ class EventChanges:
     timezone: str | None = None
     duration_minutes: int | None = None
     lead_times: str | None = None
+    channel_id: int | None = None
 
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
@@ -363,9 +366,11 @@ class EventService:
 
         Only the organiser or a moderator may edit (``events.errors.not_organiser``). A changed start,
         duration or lead times cancels the affected occurrences' pending timers and schedules new
-        ones. With scope "series" a new start re-anchors the series: this and every later occurrence
-        move to the new local time and date pattern (cancelled later occurrences are dropped, as they
-        belonged to the old pattern). For a one-off event both scopes mean the same. Raises the same
+        ones. A new channel is where announcements and reminders go from now on (the timers stay:
+        they read the channel when they fire). With scope "series" a new start re-anchors the
+        series: this and every later occurrence move to the new local time and date pattern
+        (cancelled later occurrences are dropped, as they belonged to the old pattern). For a one-off
+        event both scopes mean the same. Raises the same
         validation errors as ``create_event`` plus ``events.errors.{unknown_event, event_cancelled,
         already_ended, nothing_to_change, series_start_before_previous}`` (a series' new start must
         come after the occurrences before this one).
@@ -411,6 +416,8 @@ class EventService:
             overrides["link"] = _checked_link(changes.link) or ""  # "" = no link for this one
         if changes.lead_times is not None:
             overrides["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
+        if changes.channel_id is not None:
+            overrides["channel_id"] = _checked_channel_id(changes.channel_id)
         duration = (
             timedelta(minutes=_checked_duration(changes.duration_minutes))
             if changes.duration_minutes is not None
@@ -449,6 +456,9 @@ class EventService:
         if changes.lead_times is not None:
             series_changes["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
             cleared.append("lead_times")
+        if changes.channel_id is not None:
+            series_changes["channel_id"] = _checked_channel_id(changes.channel_id)
+            cleared.append("channel_id")
         if changes.duration_minutes is not None:
             series_changes["duration_minutes"] = _checked_duration(changes.duration_minutes)
         if new_time is not None:
@@ -993,6 +1003,14 @@ def _checked_start(text: str, zone_name: str, now: datetime) -> _NewTime:
     if starts_at <= now:
         raise UserFacingError("events.errors.start_in_past", start=text.strip(), timezone=zone_name)
     return _NewTime(zone_name=zone_name, local=local, starts_at=starts_at)
+
+
+def _checked_channel_id(channel_id: int) -> int:
+    # The cog passes a channel Discord resolved (and checked the bot may post in), so anything else
+    # is a programming error, not something the member could fix.
+    if isinstance(channel_id, bool) or not isinstance(channel_id, int) or channel_id <= 0:
+        raise ValueError(f"not a channel id: {channel_id!r}")
+    return channel_id
 
 
 def _checked_duration(minutes: int) -> int:

@@ -319,6 +319,40 @@ class Events(commands.Cog):
         except discord.HTTPException:
             log.warning("Could not update the announcement of occurrence %s", occurrence_id, exc_info=True)
 
+    async def move_announcement(self, guild: discord.Guild, occurrence: Occurrence) -> None:
+        """Announce the occurrence in its new channel (buttons and current counts; remembered as its
+        announcement) and turn the old announcement into a short "moved to" notice without buttons."""
+        old_channel_id, old_message_id = (
+            occurrence.announcement_channel_id,
+            occurrence.announcement_message_id,
+        )
+        target = self.text_channel(guild, occurrence.channel_id)
+        if target is None or self.missing_permissions(target):
+            # Checked by /event edit just before; the channel changed since. Reminders report it.
+            log.warning(
+                "Cannot move the announcement of occurrence %s to %s", occurrence.id, occurrence.channel_id
+            )
+            await self.refresh_announcement(occurrence.id)
+            return
+        try:
+            await self.post_announcement(target, occurrence)
+        except discord.HTTPException:
+            log.warning("Could not announce occurrence %s in its new channel", occurrence.id, exc_info=True)
+            await self.refresh_announcement(occurrence.id)
+            return
+        old_channel = self.bot.get_channel(old_channel_id) if old_channel_id is not None else None
+        if old_message_id is None or not isinstance(old_channel, discord.TextChannel):
+            return
+        notice = self.bot.t(
+            self.guild_lang, "events_ui.edit.moved", title=occurrence.title, channel=target.mention
+        )
+        try:
+            await old_channel.get_partial_message(old_message_id).edit(content=notice, embed=None, view=None)
+        except discord.NotFound:
+            pass  # the old announcement was deleted: nothing left to point elsewhere
+        except discord.HTTPException:
+            log.warning("Could not mark the old announcement of %s as moved", occurrence.id, exc_info=True)
+
     def schedule_refresh(self, occurrence_id: int) -> None:
         """Refresh the announcement soon, coalescing bursts: one pending task per occurrence, and at
         most one edit per ``REFRESH_INTERVAL``. Clicks arriving while a task waits are folded into it,
@@ -568,7 +602,18 @@ class Events(commands.Cog):
         name=cmd_str("cmd.event.edit.name"),
         description=cmd_str("cmd.event.edit.description"),
     )
-    @_described("edit", "event", "title", "start", "timezone", "duration", "description", "link", "reminders")
+    @_described(
+        "edit",
+        "event",
+        "title",
+        "start",
+        "timezone",
+        "duration",
+        "description",
+        "link",
+        "reminders",
+        "channel",
+    )
     @app_commands.autocomplete(event=event_autocomplete, timezone=timezone_autocomplete)
     @moderator_only()
     async def edit(
@@ -582,9 +627,13 @@ class Events(commands.Cog):
         description: str | None = None,
         link: str | None = None,
         reminders: str | None = None,
+        channel: discord.TextChannel | None = None,
     ) -> None:
         lang = self.bot.lang_for(interaction)
         occurrence = await self._occurrence(interaction, event)
+        if channel is not None:
+            # As in create, before anything is written: never move an event where it cannot be seen.
+            self._ensure_can_post(channel, lang)
         changes = EventChanges(
             title=title,
             description=description,
@@ -593,6 +642,7 @@ class Events(commands.Cog):
             timezone=_zone_option(timezone),
             duration_minutes=duration,
             lead_times=reminders,
+            channel_id=None if channel is None else channel.id,
         )
         if changes.is_empty():
             raise UserFacingError("events_ui.edit.nothing")
@@ -638,7 +688,14 @@ class Events(commands.Cog):
             editor_is_moderator=self.bot.is_moderator(interaction.user),
         )
         for occurrence in result.occurrences:
-            await self.refresh_announcement(occurrence.id)
+            if changes.channel_id is not None and occurrence.announcement_channel_id not in (
+                None,
+                occurrence.channel_id,
+            ):
+                await self.move_announcement(guild, occurrence)
+            else:
+                await self.refresh_announcement(occurrence.id)
+            # The Events tab location names the channel (unless a link fits there): it follows too.
             await self.mirror_update(guild, occurrence)
         edited = (
             result.occurrences[0]

@@ -917,3 +917,71 @@ async def test_reminders_due_together_in_a_channel_share_one_message(discord_env
             )
         }
     assert recorded == {reminder.id}
+
+
+async def test_edit_channel_moves_the_announcement_and_its_buttons(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    new_home = double.add_text_channel("wg-announcements")
+    _, announcement, occurrence_id = await create_event(discord_env, title="Channel move probe")
+    first = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
+    await first.message()
+    events_before = {e.id: e for e in double.scheduled_events() if e.name == "Channel move probe"}
+    mark = double.mark()
+
+    handle = await double.invoke(
+        "event edit", user=seed.moderator, options={"event": str(occurrence_id), "channel": new_home}
+    )
+    done = await handle.message(timeout=10)
+    assert done.ephemeral and done.content.startswith("Updated **Channel move probe**"), done.content
+
+    moved = await double.wait_for_message(
+        new_home, lambda m: bool(m.embeds) and bool(m.custom_ids()), after=mark, timeout=10
+    )
+    assert occurrence_id_of(moved) == occurrence_id
+    assert "Channel move probe" in moved.text and "1 going" in moved.text
+    old = double.message(announcement.id)
+    assert old.content == f"📢 **Channel move probe** has moved to {new_home.mention}: RSVP there."
+    assert old.embeds == [] and old.buttons() == []
+    with bot_db(discord_env) as conn:
+        row = conn.execute(
+            "SELECT o.announcement_channel_id, o.announcement_message_id, s.channel_id "
+            "FROM event_occurrences o JOIN event_series s ON s.id = o.series_id WHERE o.id = ?",
+            (occurrence_id,),
+        ).fetchone()
+    assert tuple(row) == (new_home.id, moved.id, new_home.id)
+    # Mirrored to the Events tab at creation: its location follows the channel.
+    [mirrored] = [e for e in double.scheduled_events() if e.id in events_before]
+    assert mirrored.location == f"#{new_home.name}"
+
+    click = await double.click(moved, f"event:rsvp:{occurrence_id}:going", user=seed.member_es)
+    assert (await click.message()).ephemeral
+    await double.wait_until(
+        lambda d: "2 going" in d.message(moved.id).text, what="the moved announcement to count 2 going"
+    )
+    assert_no_pings(discord_env, after=mark)
+
+
+async def test_edit_to_a_channel_the_bot_cannot_post_in_is_refused_and_nothing_written(
+    discord_env: DiscordEnv,
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    _, announcement, occurrence_id = await create_event(discord_env, title="Stay put probe")
+    closed = double.add_text_channel("bot-cannot-embed", overwrites=[(seed.bot_role, 0, Perm.EMBED_LINKS)])
+    before = stored_counts(discord_env)
+    with bot_db(discord_env) as conn:
+        stored_before = tuple(
+            conn.execute("SELECT * FROM event_occurrences WHERE id = ?", (occurrence_id,)).fetchone()
+        )
+    mark = double.mark()
+    answer = await answer_of(
+        double, "event edit", user=seed.moderator, event=str(occurrence_id), channel=closed
+    )
+    assert answer.ephemeral and "I cannot post in" in answer.content and "Embed Links" in answer.content
+    assert stored_counts(discord_env) == before
+    with bot_db(discord_env) as conn:
+        stored_after = tuple(
+            conn.execute("SELECT * FROM event_occurrences WHERE id = ?", (occurrence_id,)).fetchone()
+        )
+    assert stored_after == stored_before
+    assert double.messages(closed, after=mark) == []
+    assert double.message(announcement.id).buttons()

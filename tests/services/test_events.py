@@ -509,6 +509,61 @@ async def test_series_edit_all_from_an_occurrence_on(events: EventService, timer
     assert start_timers == sorted(o.starts_at for o in after.values())
 
 
+async def test_edit_channel_of_a_one_off_is_stored_and_read_by_its_reminders(
+    events: EventService, timers: TimerService, clock: FakeClock
+) -> None:
+    occurrence = await events.create_event(draft())
+    timers_before = sorted((t.kind, t.due_at) for t in await pending(timers))
+    result = await events.edit_event(
+        occurrence.id, EventChanges(channel_id=CHANNEL + 1), "this", MODERATOR, editor_is_moderator=True
+    )
+    assert [o.channel_id for o in result.occurrences] == [CHANNEL + 1]
+    assert not result.time_changed and result.notify_user_ids == ()
+    assert (await events.get_occurrence(occurrence.id)).channel_id == CHANNEL + 1
+    # A move is not a reschedule: the same reminders stay, and when one fires it names the new channel.
+    assert sorted((t.kind, t.due_at) for t in await pending(timers)) == timers_before
+    reminder = min(await pending(timers, EVENT_REMINDER), key=lambda t: t.due_at)
+    clock.set(reminder.due_at)
+    plan = await events.reminder_delivery(reminder.payload, clock.now())
+    assert plan is not None and plan.occurrence.channel_id == CHANNEL + 1
+
+
+async def test_edit_channel_this_moves_one_occurrence_series_moves_the_rest(events: EventService) -> None:
+    occurrences = await weekly_series(events)
+    first, second, third = occurrences[0], occurrences[1], occurrences[2]
+    await events.edit_event(
+        second.id, EventChanges(channel_id=CHANNEL + 1), "this", ORGANISER, editor_is_moderator=False
+    )
+    after = {o.id: o for o in (await events.upcoming(GUILD, days=365, limit=100)).items}
+    assert after[second.id].channel_id == CHANNEL + 1
+    assert after[second.id].has_overrides
+    assert all(o.channel_id == CHANNEL for o in after.values() if o.id != second.id)
+
+    await events.edit_event(
+        third.id, EventChanges(channel_id=CHANNEL + 2), "series", ORGANISER, editor_is_moderator=False
+    )
+    after = {o.id: o for o in (await events.upcoming(GUILD, days=365, limit=100)).items}
+    # Earlier occurrences keep what they had; from the third on (new ones included) the new channel.
+    assert after[first.id].channel_id == CHANNEL
+    assert after[second.id].channel_id == CHANNEL + 1
+    later = [o for o in after.values() if o.starts_at >= third.starts_at]
+    assert len(later) > 2
+    assert all(o.channel_id == CHANNEL + 2 and not o.has_overrides for o in later)
+    await events.extend_horizons()
+    newest = (await events.upcoming(GUILD, days=365, limit=100)).items[-1]
+    assert newest.channel_id == CHANNEL + 2
+
+
+async def test_edit_channel_rejects_what_is_not_a_channel_id(events: EventService, db: Database) -> None:
+    occurrence = await events.create_event(draft())
+    for bad in (0, -5, True):
+        with pytest.raises(ValueError, match="not a channel id"):
+            await events.edit_event(
+                occurrence.id, EventChanges(channel_id=bad), "this", ORGANISER, editor_is_moderator=False
+            )
+    assert (await events.get_occurrence(occurrence.id)).channel_id == CHANNEL
+
+
 async def test_series_scope_on_a_one_off_edits_it(events: EventService) -> None:
     occurrence = await events.create_event(draft())
     result = await events.edit_event(
