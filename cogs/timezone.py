@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Final
 
 import discord
@@ -11,12 +12,31 @@ from discord.ext import commands
 from bot.core.replies import reply
 from bot.core.strings import cmd_str
 from bot.errors import UserFacingError
+from bot.i18n import LANGUAGES
 from bot.timeutil import all_zone_names, get_zone
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
 
+log = logging.getLogger(__name__)
+
 MAX_CHOICES: Final = 25
+
+
+async def remember_member_language(bot: WimBot, interaction: discord.Interaction) -> None:
+    """Remember the language the member uses Discord in, so DMs sent later (reminders, change
+    notices) outside any interaction speak it. Only a locale the catalogs have counts (an en-US
+    member is "en"; a German one stays unknown and gets the guild's language). Best effort: the
+    member's action already succeeded, a failure here must not turn it into an error."""
+    if interaction.guild is None or interaction.locale is None:
+        return
+    lang = str(interaction.locale).split("-")[0].lower()
+    if lang not in LANGUAGES:
+        return
+    try:
+        await bot.services.members.remember_language(interaction.guild.id, interaction.user.id, lang)
+    except Exception:
+        log.warning("Could not remember the language of member %s", interaction.user.id, exc_info=True)
 
 
 def zone_choices(typed: str) -> list[app_commands.Choice[str]]:
@@ -80,6 +100,7 @@ class TimeZones(commands.Cog):
             guild_id, interaction.user.id, canonical_zone(zone)
         )
         assert settings.timezone is not None
+        await remember_member_language(self.bot, interaction)
         await reply(
             interaction,
             self.bot.t(

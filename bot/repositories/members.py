@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.db import Queryable, Transaction
@@ -13,17 +14,37 @@ class MemberSettings:
     user_id: int
     timezone: str | None  # IANA name; None = not set (the guild's zone applies)
     dm_reminders: bool  # True unless the member turned reminder DMs off
+    language: str | None = None  # "en"/"fr"/"es" from their last interaction; None = not known yet
 
 
 async def get(conn: Queryable, guild_id: int, user_id: int) -> MemberSettings:
     """The member's settings, or the defaults (no zone, DMs on) when the member never set anything."""
     row = await conn.fetchone(
-        "SELECT timezone, dm_reminders FROM member_settings WHERE guild_id = ? AND user_id = ?",
+        "SELECT timezone, dm_reminders, language FROM member_settings WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     )
     if row is None:
         return MemberSettings(guild_id, user_id, timezone=None, dm_reminders=True)
-    return MemberSettings(guild_id, user_id, timezone=row["timezone"], dm_reminders=bool(row["dm_reminders"]))
+    return MemberSettings(
+        guild_id,
+        user_id,
+        timezone=row["timezone"],
+        dm_reminders=bool(row["dm_reminders"]),
+        language=row["language"],
+    )
+
+
+async def languages(conn: Queryable, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+    """The remembered language of each of these members who has one (one query)."""
+    if not user_ids:
+        return {}
+    marks = ", ".join("?" for _ in user_ids)
+    rows = await conn.fetchall(
+        f"SELECT user_id, language FROM member_settings WHERE guild_id = ? AND user_id IN ({marks}) "  # noqa: S608
+        "AND language IS NOT NULL",
+        [guild_id, *user_ids],
+    )
+    return {int(row["user_id"]): str(row["language"]) for row in rows}
 
 
 async def set_timezone(tx: Transaction, guild_id: int, user_id: int, timezone: str | None) -> None:
@@ -39,4 +60,12 @@ async def set_dm_reminders(tx: Transaction, guild_id: int, user_id: int, enabled
         "INSERT INTO member_settings (guild_id, user_id, dm_reminders) VALUES (?, ?, ?) "
         "ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_reminders = excluded.dm_reminders",
         (guild_id, user_id, int(enabled)),
+    )
+
+
+async def set_language(tx: Transaction, guild_id: int, user_id: int, language: str) -> None:
+    await tx.execute(
+        "INSERT INTO member_settings (guild_id, user_id, language) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language",
+        (guild_id, user_id, language),
     )

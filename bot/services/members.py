@@ -1,10 +1,14 @@
-"""Per-member preferences shared by every feature: time zone and whether reminders come by DM."""
+"""Per-member preferences shared by every feature: time zone, whether reminders come by DM, and the
+language the member uses Discord in (remembered so DMs sent outside an interaction speak it)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.i18n import LANGUAGES
 from bot.repositories import members as repo
 from bot.repositories.members import MemberSettings
 from bot.timeutil import all_zone_names
@@ -41,3 +45,22 @@ class MemberSettingsService:
         async with self._db.transaction() as tx:
             await repo.set_dm_reminders(tx, guild_id, user_id, enabled)
             return await repo.get(tx, guild_id, user_id)
+
+    async def remember_language(self, guild_id: int, user_id: int, lang: str) -> bool:
+        """Remember the member's language ("en", "fr" or "es") from their latest interaction.
+
+        Called on every RSVP and check-in, so it reads first and writes only when the language is
+        new or changed (a click must not cost a write transaction). Returns whether it wrote.
+        Raises ``ValueError`` for a language the catalogs do not have (the caller maps locales).
+        """
+        if lang not in LANGUAGES:
+            raise ValueError(f"not a catalog language: {lang!r}")
+        if (await repo.get(self._db, guild_id, user_id)).language == lang:
+            return False
+        async with self._db.transaction() as tx:
+            await repo.set_language(tx, guild_id, user_id, lang)
+        return True
+
+    async def languages(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """Remembered languages of these members (those without one are absent: use the guild's)."""
+        return await repo.languages(self._db, guild_id, list(user_ids))

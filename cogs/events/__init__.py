@@ -6,7 +6,9 @@ decides everything else and raises ``UserFacingError`` for what the member can f
 error handler shows those in the member's language.
 
 Announcements, reminders and notices posted in channels speak the guild's language
-(``config.language``); replies to a member speak theirs (``bot.lang_for``).
+(``config.language``); replies to a member speak theirs (``bot.lang_for``), and so do DMs: the
+member's language is remembered on every RSVP and check-in (and /timezone), since a reminder DM is
+sent outside any interaction; a member never seen gets ``config.language``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import discord
@@ -53,7 +55,7 @@ from cogs.events._views import (
     ScopeChooser,
     event_buttons,
 )
-from cogs.timezone import canonical_zone, zone_choices
+from cogs.timezone import canonical_zone, remember_member_language, zone_choices
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -246,12 +248,24 @@ class Events(commands.Cog):
             return False
         return True
 
-    async def dm_members(self, guild_id: int, user_ids: Iterable[int], content: str) -> int:
-        """DM ``content`` to each member who keeps reminder DMs on; returns how many were reached."""
+    async def member_languages(self, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+        """Each member's remembered language, ``config.language`` for those never seen."""
+        ids = list(user_ids)
+        known = await self.bot.services.members.languages(guild_id, ids)
+        return {user_id: known.get(user_id, self.guild_lang) for user_id in ids}
+
+    async def dm_members(self, guild_id: int, user_ids: Iterable[int], render: Callable[[str], str]) -> int:
+        """DM each member who keeps reminder DMs on ``render(their language)``; returns how many were
+        reached. Each language's text is rendered once."""
+        texts: dict[str, str] = {}
         reached = 0
-        for user_id in user_ids:
+        for user_id, lang in (await self.member_languages(guild_id, user_ids)).items():
             settings = await self.bot.services.members.get(guild_id, user_id)
-            if settings.dm_reminders and await self.send_dm(user_id, content):
+            if not settings.dm_reminders:
+                continue
+            if lang not in texts:
+                texts[lang] = render(lang)
+            if await self.send_dm(user_id, texts[lang]):
                 reached += 1
         return reached
 
@@ -704,10 +718,12 @@ class Events(commands.Cog):
         )
         notified = 0
         if result.time_changed or changes.link is not None:
-            notice = _render.change_notice_text(
-                self.bot.catalog, self.guild_lang, edited, self.announcement_url(edited)
+            url = self.announcement_url(edited)
+            notified = await self.dm_members(
+                guild.id,
+                result.notify_user_ids,
+                lambda lang: _render.change_notice_text(self.bot.catalog, lang, edited, url),
             )
-            notified = await self.dm_members(guild.id, result.notify_user_ids, notice)
         await reply(
             interaction,
             self.bot.t(
@@ -747,15 +763,16 @@ class Events(commands.Cog):
         if not result.occurrences:
             raise UserFacingError("events_ui.errors.unknown_event")
         first = result.occurrences[0]
-        notice = _render.cancelled_post_text(
-            self.bot.catalog,
-            self.guild_lang,
-            first,
-            series_count=len(result.occurrences) if scope == "series" else None,
-        )
+        series_count = len(result.occurrences) if scope == "series" else None
+
+        def notice(notice_lang: str) -> str:
+            return _render.cancelled_post_text(
+                self.bot.catalog, notice_lang, first, series_count=series_count
+            )
+
         channel = self.text_channel(guild, first.channel_id)
         if channel is not None and not self.missing_permissions(channel):
-            await channel.send(notice, allowed_mentions=discord.AllowedMentions.none())
+            await channel.send(notice(self.guild_lang), allowed_mentions=discord.AllowedMentions.none())
         await self.dm_members(guild.id, result.notify_user_ids, notice)
         if scope == "series":
             text = self.bot.t(
@@ -813,6 +830,7 @@ class Events(commands.Cog):
             ),
         )
         self.schedule_refresh(occurrence_id)
+        await remember_member_language(self.bot, interaction)
 
     async def answer_check_in(self, interaction: discord.Interaction, occurrence_id: int) -> None:
         lang = self.bot.lang_for(interaction)
@@ -823,6 +841,7 @@ class Events(commands.Cog):
             )
         key = "events_ui.checkin.already" if result.already else "events_ui.checkin.done"
         await reply(interaction, self.bot.t(lang, key, title=result.occurrence.title))
+        await remember_member_language(self.bot, interaction)
 
     @event.command(
         name=cmd_str("cmd.event.attendees.name"),

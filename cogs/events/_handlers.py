@@ -79,9 +79,13 @@ class EventTimerHandlers:
         if plan.post_to_channel:
             message_id = await self._post_reminder(guild, plan.occurrence, late=plan.late)
             await events.record_reminder_posted(occurrence.id, lead_seconds, message_id)
-        dm_text = _render.reminder_dm_text(self.bot.catalog, self._lang, occurrence, late=plan.late)
-        for user_id in plan.dm_user_ids:
-            delivered = await self.cog.send_dm(user_id, dm_text)
+        # Each member in the language they use Discord in (remembered from their RSVP).
+        texts: dict[str, str] = {}
+        languages = await self.cog.member_languages(occurrence.guild_id, plan.dm_user_ids)
+        for user_id, lang in languages.items():
+            if lang not in texts:
+                texts[lang] = _render.reminder_dm_text(self.bot.catalog, lang, occurrence, late=plan.late)
+            delivered = await self.cog.send_dm(user_id, texts[lang])
             await events.record_dm(
                 occurrence.id, lead_seconds, user_id, "sent" if delivered else "skipped_closed"
             )

@@ -985,3 +985,43 @@ async def test_edit_to_a_channel_the_bot_cannot_post_in_is_refused_and_nothing_w
     assert stored_after == stored_before
     assert double.messages(closed, after=mark) == []
     assert double.message(announcement.id).buttons()
+
+
+async def test_reminder_dms_speak_the_language_each_member_rsvped_in(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    assert discord_env.config.get("language", "en") == "en"  # so a French DM cannot be the guild default
+    for member in (seed.member_fr, seed.member_es):
+        await answer_of(double, "event dm", user=member, setting="on")
+    mark = double.mark()
+    start_text, _, lead = soon(15)
+    _, announcement, occurrence_id = await create_event(
+        discord_env, title="Language probe", start=start_text, timezone="UTC", reminders=f"{lead}s"
+    )
+    for member in (seed.member_fr, seed.member_es, seed.member_en):
+        handle = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=member)
+        assert (await handle.message()).ephemeral
+    expected = {seed.member_fr.id: "fr", seed.member_es.id: "es", seed.member_en.id: "en"}
+
+    def remembered(_: FakeDiscord) -> bool:
+        with bot_db(discord_env) as conn:
+            rows = conn.execute(
+                "SELECT user_id, language FROM member_settings WHERE user_id IN (?, ?, ?)", tuple(expected)
+            )
+            return dict(rows.fetchall()) == expected
+
+    # Remembered just after the confirmation is sent: wait for the record rather than race it.
+    await double.wait_until(remembered, what="each member's language to be remembered")
+
+    for member, lang in ((seed.member_fr, "fr"), (seed.member_es, "es"), (seed.member_en, "en")):
+        dm = await double.wait_for_dm(member, after=mark, timeout=REMINDER_TIMEOUT)
+        template = CATALOG.get(lang, "events_ui.reminder.dm")
+        assert template is not None
+        assert dm.content.startswith(template.split("{")[0]), (lang, dm.content)
+        assert "Language probe" in dm.content
+    french = double.dms(seed.member_fr, after=mark)[-1].content
+    assert french.startswith("⏰ Rappel")
+    # The channel reminder stays in the guild's language.
+    reminder = await double.wait_for_message(
+        seed.announcements, lambda m: "Language probe" in m.content, after=mark, timeout=REMINDER_TIMEOUT
+    )
+    assert "Rappel" not in reminder.content

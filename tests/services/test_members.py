@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.clock import FakeClock
@@ -51,3 +53,36 @@ async def test_dm_reminders_switch_keeps_the_timezone(members: MemberSettingsSer
     assert off == MemberSettings(1, 2, timezone="Africa/Johannesburg", dm_reminders=False)
     assert (await members.set_dm_reminders(1, 2, True)).dm_reminders is True
     assert (await members.get(1, 2)).timezone == "Africa/Johannesburg"
+
+
+async def test_remember_language_writes_only_when_it_changes_and_keeps_other_settings(
+    members: MemberSettingsService, db: Database
+) -> None:
+    await members.set_timezone(1, 2, "Europe/Paris")
+    await members.set_dm_reminders(1, 2, False)
+    assert (await members.get(1, 2)).language is None
+    assert await members.remember_language(1, 2, "fr") is True
+    assert await members.remember_language(1, 2, "fr") is False  # same language: nothing written
+    assert await members.get(1, 2) == MemberSettings(
+        1, 2, timezone="Europe/Paris", dm_reminders=False, language="fr"
+    )
+    assert await members.remember_language(1, 2, "es") is True
+    assert (await members.get(1, 2)).language == "es"
+    # A member seen for the first time gets a row with the defaults and their language.
+    assert await members.remember_language(1, 3, "en") is True
+    assert await members.get(1, 3) == MemberSettings(1, 3, timezone=None, dm_reminders=True, language="en")
+    assert (await members.get(9, 2)).language is None  # the same member in another guild
+    assert await members.languages(1, [2, 3, 4]) == {2: "es", 3: "en"}
+    assert await members.languages(1, []) == {}
+
+
+async def test_remember_language_refuses_a_language_without_catalog(
+    members: MemberSettingsService, db: Database
+) -> None:
+    with pytest.raises(ValueError, match="not a catalog language"):
+        await members.remember_language(1, 2, "de")
+    assert await db.fetchval("SELECT count(*) FROM member_settings") == 0
+    # The column's CHECK backs this up for any other writer.
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO member_settings (guild_id, user_id, language) VALUES (1, 2, 'de')")
