@@ -20,6 +20,7 @@ from bot.core.translator import CatalogTranslator
 from bot.core.tree import WimTree
 from bot.i18n import Catalog, language_for
 from bot.repositories import meta
+from bot.timeutil import utc_iso
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -160,6 +161,14 @@ class WimBot(commands.Bot):
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         return member_is_moderator(member, self.config)
+
+    async def first_time(self, key: str) -> bool:
+        """True only the first time ever for ``key``: kept in the database, so a restart remembers.
+
+        For notices that must reach moderators once (a deleted channel behind an event, say).
+        """
+        async with self.db.transaction() as tx:
+            return await meta.put_if_absent(tx, f"once:{key}", utc_iso(self.clock.now()))
 
     def mod_log_channel(self, guild_id: int) -> discord.TextChannel | None:
         guild = self.get_guild(guild_id)

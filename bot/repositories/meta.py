@@ -15,3 +15,11 @@ async def put(tx: Transaction, key: str, value: str) -> None:
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+async def put_if_absent(tx: Transaction, key: str, value: str) -> bool:
+    """Store ``key`` unless it exists; True when this call stored it."""
+    cursor = await tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
+    )
+    return cursor.rowcount == 1

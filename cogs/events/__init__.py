@@ -124,7 +124,6 @@ class Events(commands.Cog):
         self._refresh_tasks: dict[int, asyncio.Task[None]] = {}
         self._last_refresh: dict[int, float] = {}
         self._told_no_manage_events: set[int] = set()
-        self._reported: set[tuple[int, str]] = set()
         self._seeded_guilds: set[int] = set()
 
     # --- life cycle ----------------------------------------------------------------------------
@@ -229,11 +228,10 @@ class Events(commands.Cog):
         )
 
     async def report_once(self, guild_id: int, occurrence_id: int, problem: str, text: str) -> None:
-        """Tell moderators about a problem with an occurrence once per process, however often it recurs."""
-        if (occurrence_id, problem) in self._reported:
-            return
-        self._reported.add((occurrence_id, problem))
-        await self.bot.post_mod_log(guild_id, text)
+        """Tell moderators about a problem with an occurrence once, however often it recurs and across
+        restarts (the database remembers)."""
+        if await self.bot.first_time(f"event-problem:{occurrence_id}:{problem}"):
+            await self.bot.post_mod_log(guild_id, text)
 
     async def send_dm(self, user_id: int, content: str) -> bool:
         """DM a member; False when their DMs are closed or they left (never worth a retry)."""
