@@ -168,13 +168,23 @@ async def active_recurring_series(conn: Queryable) -> list[Series]:
 
 async def update_series(tx: Transaction, series_id: int, changes: dict[str, Any]) -> None:
     """Apply edited fields and bump the iCalendar SEQUENCE."""
-    unknown = set(changes) - _SERIES_EDITABLE
+    await _update_bumping_sequence(tx, "event_series", _SERIES_EDITABLE, changes, series_id)
+
+
+async def _update_bumping_sequence(
+    tx: Transaction, table: str, allowed: frozenset[str], values: dict[str, Any], row_id: int
+) -> None:
+    """UPDATE allow-listed ``values`` of one row and bump its iCalendar SEQUENCE.
+
+    Column names come only from ``allowed`` (never from user input), so the f-string is safe.
+    """
+    unknown = set(values) - allowed
     if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    assignments = "".join(f"{column} = ?, " for column in changes)
+        raise ValueError(f"not editable in {table}: {sorted(unknown)}")
+    assignments = "".join(f"{column} = ?, " for column in values)
     await tx.execute(
-        f"UPDATE event_series SET {assignments}sequence = sequence + 1 WHERE id = ?",  # noqa: S608 - allow-listed
-        [*changes.values(), series_id],
+        f"UPDATE {table} SET {assignments}sequence = sequence + 1 WHERE id = ?",  # noqa: S608 - allow-listed
+        [*values.values(), row_id],
     )
 
 
@@ -382,14 +392,7 @@ async def search(
 
 async def set_occurrence_overrides(tx: Transaction, occurrence_id: int, overrides: dict[str, Any]) -> None:
     """Set per-occurrence overrides (NULL = back to the series' value) and bump its SEQUENCE."""
-    unknown = set(overrides) - _OCCURRENCE_OVERRIDES
-    if unknown:
-        raise ValueError(f"not an occurrence override: {sorted(unknown)}")
-    assignments = "".join(f"{column} = ?, " for column in overrides)
-    await tx.execute(
-        f"UPDATE event_occurrences SET {assignments}sequence = sequence + 1 WHERE id = ?",  # noqa: S608 - allow-listed
-        [*overrides.values(), occurrence_id],
-    )
+    await _update_bumping_sequence(tx, "event_occurrences", _OCCURRENCE_OVERRIDES, overrides, occurrence_id)
 
 
 async def clear_overrides(tx: Transaction, occurrence_ids: Sequence[int], columns: Sequence[str]) -> None:

@@ -785,19 +785,27 @@ class FakeDiscord:
         def build() -> tuple[int, dict[str, Any], int]:
             cmd, opts, resolved = self._command_options(path, options or {}, focused=None)
             self._check_default_permissions(cmd, user, ignore_default_permissions)
-            data: dict[str, Any] = {
-                "id": cmd["id"],
-                "name": cmd["name"],
-                "type": 1,
-                "guild_id": str(self.guild_id),
-                "options": opts,
-            }
-            if resolved:
-                data["resolved"] = resolved
-            return APPLICATION_COMMAND, data, self._channel_or_default(channel)
+            return (
+                APPLICATION_COMMAND,
+                self._command_data(cmd, opts, resolved),
+                self._channel_or_default(channel),
+            )
 
         kind, data, channel_id = self._sync(build)
         return await self._start_interaction(kind, data, user, channel_id, locale, guild_locale)
+
+    def _command_data(self, cmd: dict[str, Any], opts: list[Any], resolved: dict[str, Any]) -> dict[str, Any]:
+        """The ``data`` of an APPLICATION_COMMAND or AUTOCOMPLETE interaction for a registered command."""
+        data: dict[str, Any] = {
+            "id": cmd["id"],
+            "name": cmd["name"],
+            "type": 1,
+            "guild_id": str(self.guild_id),
+            "options": opts,
+        }
+        if resolved:
+            data["resolved"] = resolved
+        return data
 
     async def autocomplete(
         self,
@@ -812,16 +820,7 @@ class FakeDiscord:
     ) -> InteractionHandle:
         def build() -> tuple[int, dict[str, Any], int]:
             cmd, opts, resolved = self._command_options(path, options, focused=focused)
-            data: dict[str, Any] = {
-                "id": cmd["id"],
-                "name": cmd["name"],
-                "type": 1,
-                "guild_id": str(self.guild_id),
-                "options": opts,
-            }
-            if resolved:
-                data["resolved"] = resolved
-            return AUTOCOMPLETE, data, self._channel_or_default(channel)
+            return AUTOCOMPLETE, self._command_data(cmd, opts, resolved), self._channel_or_default(channel)
 
         kind, data, channel_id = self._sync(build)
         return await self._start_interaction(kind, data, user, channel_id, locale, guild_locale)
