@@ -5,10 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 
+class Term(str):
+    """A catalog key passed as an error parameter, shown translated: ``field=Term("events.fields.title")``
+    reads "Title" to an English member and "Titre" to a French one."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> str:
+        return str(self)
+
+
 class UserFacingError(Exception):
     """Something the user can fix: shown ephemerally, translated into their language.
 
-    ``key`` is a translation key; ``params`` fill its placeholders.
+    ``key`` is a translation key; ``params`` fill its placeholders (``Term`` values are translated
+    first). Quote a member's input only through ``bot.limits.excerpt`` so the reply stays short.
     """
 
     def __init__(self, key: str, **params: Any) -> None:

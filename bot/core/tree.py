@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.core.checks import NotModerator
 from bot.core.replies import reply
-from bot.errors import UserFacingError
+from bot.errors import Term, UserFacingError
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -26,11 +26,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def translated_params(bot: WimBot, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Error parameters with every ``Term`` (a catalog key, such as a field name) in ``lang``."""
+    return {
+        name: bot.catalog.t(lang, value.key) if isinstance(value, Term) else value
+        for name, value in params.items()
+    }
+
+
 def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:
     """The translated text for an error the user can fix, or None for a bug."""
     t = bot.catalog.t
     if isinstance(error, UserFacingError):
-        return t(lang, error.key, **error.params)
+        return t(lang, error.key, **translated_params(bot, lang, error.params))
     if isinstance(error, NotModerator):
         return t(lang, "errors.not_moderator")
     if isinstance(error, app_commands.NoPrivateMessage):
