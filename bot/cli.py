@@ -140,7 +140,12 @@ def _make_directory(folder: Path, context: str) -> None:
 
 def _config_path(args: argparse.Namespace) -> Path:
     """--config, else $BOT_CONFIG, else config.yml in the current directory."""
-    chosen = getattr(args, "config", None) or os.environ.get("BOT_CONFIG", "").strip() or DEFAULT_CONFIG
+    given = getattr(args, "config", None)
+    if given is not None and not given.strip():
+        raise CliError(
+            "--config needs the path of the config file, for example --config config.yml", EXIT_USAGE
+        )
+    chosen = given or os.environ.get("BOT_CONFIG", "").strip() or DEFAULT_CONFIG
     return Path(chosen)
 
 
@@ -357,6 +362,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if not source.exists():
         _err(f"No database at {source} (database in {_config_path(args)}): nothing to back up.")
         return EXIT_FAILED
+    _precheck_database(config, _config_path(args))  # a directory or a file that is not SQLite
     dest = _backup_target(args.dest, datetime.now(UTC))
     if dest.resolve() == source.resolve():
         _err(f"{dest} is the live database itself; choose another destination.")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -334,10 +335,10 @@ def test_an_unreadable_config_is_one_line(
     if os.geteuid() == 0:  # root reads a mode-000 file: make the read itself fail
         real_read_text = Path.read_text
 
-        def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        def refuse(self: Path, *args: Any, **kwargs: Any) -> str:
             if self == path:
                 raise PermissionError(13, "Permission denied", str(self))
-            return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+            return real_read_text(self, *args, **kwargs)
 
         monkeypatch.setattr(Path, "read_text", refuse)
     else:
@@ -446,11 +447,15 @@ def test_backup_into_a_directory_it_cannot_create(
     path = config_copy(tmp_path)
     create_database(tmp_path / "bot.sqlite3")
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied", str(self))
+    dest = tmp_path / "root-only" / "wim-bot"
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self == dest:  # as for a directory only root may write in (tests may run as root)
+            raise PermissionError(13, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", refuse)
-    dest = tmp_path / "root-only" / "wim-bot"
     assert main(["backup", "--config", str(path), f"{dest}/"]) == 1
     assert_one_clean_line(capsys.readouterr().err, f"cannot create the directory {dest}: Permission denied.")
 
@@ -483,3 +488,25 @@ def test_docs_check_of_a_binary_file_is_stale(tmp_path: Path, capsys: pytest.Cap
     output.write_bytes(b"\xff\xfe\x00 not text")
     assert main(["docs", "--config", str(REPO_ROOT / "config.yml"), "--output", str(output), "--check"]) == 1
     assert_one_clean_line(capsys.readouterr().err, "is out of date with the commands")
+
+
+def test_backup_of_a_database_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not SQLite" * 500)
+    cases = {folder: "it is a directory; database must name a file", garbage: "file is not a database"}
+    for database, fragment in cases.items():
+        config = config_copy(
+            tmp_path, replace=(f'database: "{tmp_path / "bot.sqlite3"}"', f'database: "{database}"')
+        )
+        assert main(["backup", "--config", str(config), f"{tmp_path}/out/"]) == 2
+        assert_one_clean_line(
+            capsys.readouterr().err, f"Database {database} (database in {config}): {fragment}"
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_config_option_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--config", ""]) == 2
+    assert_one_clean_line(capsys.readouterr().err, "--config needs the path of the config file")
