@@ -51,7 +51,6 @@ ERROR_CLASSES = frozenset({"UserFacingError", "NotFound", "PermissionDenied"})
 # Keys with nothing literal to check, as (file, function, the key expression as ast.unparse writes
 # it) -> why that is safe. Each one only passes on a key checked elsewhere.
 DYNAMIC: dict[tuple[str, str, str], str] = {
-    ("bot/core/tree.py", "translated_params", "value.key"): "a Term's key, checked where Term(...) is built",
     ("bot/core/tree.py", "_user_message", "error.key"): "a UserFacingError's key, checked where it is raised",
     (
         "bot/core/tree.py",
