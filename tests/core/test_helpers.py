@@ -57,3 +57,18 @@ def test_mention_list_fits_and_counts_the_rest() -> None:
 def test_zone_suggestions_for_an_over_long_text_are_empty_not_slow() -> None:
     assert zone_choices("x" * 6000) == []
     assert zone_choices("paris")[0].value == "Europe/Paris"
+
+
+async def test_paginator_lets_go_of_what_it_holds_when_it_expires() -> None:
+    from bot.core.paginator import Paginator
+    from bot.i18n import Catalog
+
+    async def render(page: int) -> discord.Embed:
+        return discord.Embed(title=f"page {page}")
+
+    view = Paginator(1, Catalog.load(), "fr", render, 3, timeout=60)
+    assert view.previous.label == "Précédent" and view.previous.disabled and not view.next.disabled
+    assert not view.released
+    await view.on_timeout()
+    assert view.released and view.message is None and view.is_finished()
+    assert all(getattr(item, "disabled", False) for item in view.children)
