@@ -117,14 +117,10 @@ EVENT_ANNOUNCE = "event.announce"  # {"guild_id", "occurrence_id"}: post the ann
 EVENT_MIRROR = "event.mirror"  # {"guild_id", "occurrence_id"}: show it in Discord's Events tab
 # The durable "counts changed" mark: one pending timer per occurrence, set in the RSVP's transaction.
 EVENT_REFRESH = "event.refresh"  # {"guild_id", "occurrence_id"}: re-render the announcement
-_OCCURRENCE_TIMER_KINDS = (
-    EVENT_REMINDER,
-    EVENT_START,
-    EVENT_END,
-    EVENT_ANNOUNCE,
-    EVENT_MIRROR,
-    EVENT_REFRESH,
-)
+# Timers that follow an occurrence's time (replaced when it moves) and every timer of an occurrence
+# (cancelled with it). Moving an event must not drop an announcement still waiting in the outbox.
+_TIMED_KINDS = (EVENT_REMINDER, EVENT_START, EVENT_END)
+_OCCURRENCE_TIMER_KINDS = (*_TIMED_KINDS, EVENT_ANNOUNCE, EVENT_MIRROR, EVENT_REFRESH)
 
 RSVP_STATUSES: tuple[str, ...] = ("going", "maybe", "declined")
 MAX_TITLE_LENGTH = 100
@@ -976,13 +972,16 @@ class EventService:
             end_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}
             await self._timers.schedule(EVENT_END, ends_at, end_payload, tx=tx)
 
-    async def _cancel_timers(self, tx: Transaction, occurrence_id: int) -> None:
-        for kind in _OCCURRENCE_TIMER_KINDS:
+    async def _cancel_timers(
+        self, tx: Transaction, occurrence_id: int, kinds: tuple[str, ...] = _OCCURRENCE_TIMER_KINDS
+    ) -> None:
+        for kind in kinds:
             await self._timers.cancel_matching(kind, tx=tx, occurrence_id=occurrence_id)
 
     async def _reschedule_timers(self, tx: Transaction, occurrence_id: int, now: datetime) -> None:
-        """Replace an occurrence's pending timers with ones for its current times and lead times."""
-        await self._cancel_timers(tx, occurrence_id)
+        """Replace an occurrence's pending timed timers with ones for its current times and lead times
+        (its outbox and refresh timers stay: they do not depend on the time)."""
+        await self._cancel_timers(tx, occurrence_id, _TIMED_KINDS)
         occurrence = await repo.get_occurrence(tx, occurrence_id)
         assert occurrence is not None
         await self._schedule_timers(

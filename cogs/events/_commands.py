@@ -94,9 +94,8 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _zone_option(value: str | None) -> str | None:
-    """A typed time zone option: None when left empty, else its IANA spelling (checked once, here)."""
-    value = _blank_to_none(value)
-    return None if value is None else validation.zone_name(value)
+    """A typed time zone option: None when left empty (the service checks and spells the rest)."""
+    return _blank_to_none(value)
 
 
 class Events(commands.Cog):
