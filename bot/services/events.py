@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from bot import validation
 from bot.clock import Clock
-from bot.config import MAX_DURATION_MINUTES, Config, RecurringEventConfig
+from bot.config import MAX_DURATION_MINUTES, RECURRENCES, Config, RecurringEventConfig
 from bot.db import Database, Transaction
 from bot.errors import NotFound, PermissionDenied, UserFacingError
 from bot.limits import excerpt
@@ -52,7 +52,6 @@ from bot.repositories import members as members_repo
 from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
 from bot.services import ics
 from bot.services.recurrence import (
-    RECURRENCES,
     first_start_not_before,
     format_local_start,
     occurrence_starts,
