@@ -12,12 +12,15 @@ Model
 * An **occurrence** is one concrete meeting with UTC ``starts_at``/``ends_at``. RSVPs, check-ins,
   announcements and timers hang off occurrences. Recurring series are materialised
   ``config.events.horizon_days`` ahead; :meth:`EventService.extend_horizons` tops them up.
-* Every delayed action is a timer row, written in the same transaction as the occurrence:
-  ``event.reminder`` (payload ``occurrence_id``, ``lead_seconds``, ``starts_at``) for each lead time
-  still in the future, ``event.start`` (``occurrence_id``, ``starts_at``) and ``event.end``
-  (``occurrence_id``, ``ends_at``). Editing the time or lead times cancels and re-creates them;
-  cancelling cancels them. The payload carries the planned time too, so even a timer that escaped
-  cancellation is recognised as stale by the decision methods below.
+* Every delayed action is a timer row, written in the same transaction as the occurrence, its payload
+  naming the guild: ``event.reminder`` (``guild_id``, ``occurrence_id``, ``lead_seconds``,
+  ``starts_at``) for each lead time still in the future, ``event.start`` (``guild_id``,
+  ``occurrence_id``, ``starts_at``) and ``event.end`` (``guild_id``, ``occurrence_id``, ``ends_at``).
+  Editing the time or lead times cancels and re-creates them; cancelling cancels them. The payload
+  carries the planned time too, so even a timer that escaped cancellation is recognised as stale by
+  the decision methods below.
+* Every Discord side effect of an action is a timer too (the outbox): ``event.announce`` and
+  ``event.mirror`` with ``create_and_announce``; an RSVP leaves one pending ``event.refresh``.
 * Edits apply to one occurrence (stored as per-occurrence overrides) or to the series from an
   occurrence on (earlier occurrences keep their values; a new start re-anchors the rule there and
   later occurrences keep their ids, so RSVPs and announcements survive).
