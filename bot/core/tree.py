@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.core.checks import NotModerator
 from bot.core.replies import reply
-from bot.errors import Term, UserFacingError
+from bot.errors import UserFacingError
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -27,11 +27,9 @@ log = logging.getLogger(__name__)
 
 
 def translated_params(bot: WimBot, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Error parameters with every ``Term`` (a catalog key, such as a field name) in ``lang``."""
-    return {
-        name: bot.catalog.t(lang, value.key) if isinstance(value, Term) else value
-        for name, value in params.items()
-    }
+    """Error parameters with every ``Term`` (a catalog key, such as a field name) and ``Choices``
+    (the names of a fixed set of choices) in ``lang``."""
+    return bot.catalog.render_params(lang, params)
 
 
 def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.config import Config, RecurringEventConfig
 from bot.db import Database, Transaction
-from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.errors import Choices, NotFound, PermissionDenied, UserFacingError
 from bot.repositories import events as repo
 from bot.repositories import members as members_repo
 from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
@@ -539,7 +539,9 @@ class EventService:
         """
         if status not in RSVP_STATUSES:
             raise UserFacingError(
-                "events.errors.bad_rsvp_status", status=status, choices=", ".join(RSVP_STATUSES)
+                "events.errors.bad_rsvp_status",
+                status=status,
+                choices=Choices("cmd.event.rsvp.choices", RSVP_STATUSES),
             )
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -974,7 +976,9 @@ def _checked_link(link: str | None) -> str | None:
 def _checked_recurrence(recurrence: str) -> str:
     if recurrence not in RECURRENCES:
         raise UserFacingError(
-            "events.errors.bad_recurrence", recurrence=recurrence, choices=", ".join(RECURRENCES)
+            "events.errors.bad_recurrence",
+            recurrence=recurrence,
+            choices=Choices("events_ui.recurrence", RECURRENCES),
         )
     return recurrence
 
