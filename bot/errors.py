@@ -42,7 +42,8 @@ class UserFacingError(Exception):
     """Something the user can fix: shown ephemerally, translated into their language.
 
     ``key`` is a translation key; ``params`` fill its placeholders (``Term`` and ``Choices`` values
-    are translated first). Quote a member's input only through ``bot.limits.excerpt`` so the reply stays short.
+    are translated first). Quote a member's input only through ``bot.limits.excerpt`` so the reply
+    stays short.
     """
 
     def __init__(self, key: str, **params: Any) -> None:
