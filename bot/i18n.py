@@ -112,15 +112,17 @@ class Catalog:
             log.exception("Bad placeholders for translation %r in %s", key, lang)
             return template
 
-
     def render_params(self, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Parameters with every ``Term`` (a catalog key) and ``Choices`` (choice names) in ``lang``."""
+        """Parameters with every ``Term`` (a catalog key), list of terms (read as "a, b") and ``Choices``
+        (choice names) in ``lang``."""
         rendered: dict[str, Any] = {}
         for name, value in params.items():
             if isinstance(value, Term):
                 rendered[name] = self.t(lang, value.key)
             elif isinstance(value, Choices):
                 rendered[name] = self.choices(lang, value.prefix, value.values)
+            elif isinstance(value, list | tuple) and value and all(isinstance(item, Term) for item in value):
+                rendered[name] = ", ".join(self.t(lang, item.key) for item in value)
             else:
                 rendered[name] = value
         return rendered
@@ -136,7 +138,7 @@ class Catalog:
         return self.or_list(lang, names)
 
     def or_list(self, lang: str, items: list[str]) -> str:
-        """"a, b or c" in English, "a, b ou c" in French, "a, b o c" in Spanish."""
+        """ "a, b or c" in English, "a, b ou c" in French, "a, b o c" in Spanish."""
         if not items:
             return ""
         text = items[-1]

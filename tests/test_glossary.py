@@ -87,7 +87,9 @@ def _calendar_texts() -> dict[str, dict[str, str]]:
     for entry in data.get("calendar") or []:
         for field in ("title", "description"):
             for lang in LANGUAGES:
-                texts[lang][f"config.calendar.{entry['key']}.{field}"] = " ".join(str(entry[field][lang]).split())
+                texts[lang][f"config.calendar.{entry['key']}.{field}"] = " ".join(
+                    str(entry[field][lang]).split()
+                )
     return texts
 
 
