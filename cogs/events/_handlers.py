@@ -153,6 +153,8 @@ class EventTimerHandlers:
 
     @property
     def _lang(self) -> str:
+        """Reports to the moderators (mod-log) speak the server's language; posts to an event's
+        audience speak the event's (``Announcements.lang``)."""
         return self.bot.config.language
 
     def _t(self, key: str, **params: object) -> str:
@@ -296,7 +298,7 @@ class EventTimerHandlers:
         occurrence = item.occurrence
         text = _render.reminder_text(
             self.bot.catalog,
-            self._lang,
+            self.announcements.lang(occurrence),
             occurrence,
             late=item.late,
             role_mention=item.role.mention if item.role else None,
@@ -320,7 +322,7 @@ class EventTimerHandlers:
         occurrence, role = item.occurrence, item.role
         content = _render.reminder_text(
             self.bot.catalog,
-            self._lang,
+            self.announcements.lang(occurrence),
             occurrence,
             late=item.late,
             role_mention=role.mention if role else None,
@@ -354,9 +356,10 @@ class EventTimerHandlers:
                 ),
             )
             return
+        lang = self.announcements.lang(occurrence)
         await channel.send(
-            _render.start_text(self.bot.catalog, self._lang, occurrence),
-            view=check_in_view(self.bot.catalog, self._lang, occurrence.id),
+            _render.start_text(self.bot.catalog, lang, occurrence),
+            view=check_in_view(self.bot.catalog, lang, occurrence.id),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         # After the post, nothing may raise: a retry would post "starting now" twice.
@@ -389,7 +392,12 @@ class EventTimerHandlers:
                     for child in getattr(row, "children", [])
                 ):
                     await message.edit(
-                        view=check_in_view(self.bot.catalog, self._lang, occurrence.id, disabled=True)
+                        view=check_in_view(
+                            self.bot.catalog,
+                            self.announcements.lang(occurrence),
+                            occurrence.id,
+                            disabled=True,
+                        )
                     )
         except discord.HTTPException:
             log.warning(
