@@ -7,6 +7,8 @@ whoever created it, while each member's DMs follow that member's own language.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.e2e.conftest import FRENCH_CHANNEL, DiscordEnv
 from tests.e2e.test_events import REMINDER_TIMEOUT, answer_of, create_event, far_start, field, soon
 
@@ -17,7 +19,7 @@ async def test_an_event_in_a_french_channel_speaks_french_while_dms_follow_each_
     double, seed = discord_env.double, discord_env.seed
     annonces = seed.channels[FRENCH_CHANNEL]
     mark = double.mark()
-    start_text, _, lead = soon(20)
+    start_text, start, lead = soon(double)
     answer, announcement, occurrence_id = await create_event(
         discord_env,
         title="Table ronde des responsables",
@@ -37,6 +39,7 @@ async def test_an_event_in_a_french_channel_speaks_french_while_dms_follow_each_
         handle = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=member)
         assert (await handle.message()).ephemeral
 
+    await double.advance_to(start - timedelta(seconds=lead))
     reminder = await double.wait_for_message(
         annonces,
         lambda m: m.content.startswith("⏰") and "Table ronde des responsables" in m.content,
