@@ -22,7 +22,9 @@ CREATE TABLE wg_groups (
     channel_id       INTEGER CHECK (channel_id IS NULL OR channel_id > 0),
     source           TEXT    NOT NULL CHECK (source IN ('config', 'command')),
     created_at       TEXT    NOT NULL,
-    last_activity_at TEXT    NOT NULL,   -- last progress update, summary, status change or document
+    last_activity_at TEXT    NOT NULL,   -- creation, or the last progress update or meeting summary
+    -- The last_activity_at a stale nudge was posted for: one nudge per quiet spell, across retries.
+    nudged_for       TEXT,
     archived_at      TEXT,
     UNIQUE (guild_id, key)
 );
