@@ -82,7 +82,7 @@ async def pending(db: Database, kind: str) -> list[dict[str, Any]]:
 
 
 async def count(db: Database, table: str) -> int:
-    return int(await db.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608 - test tables
+    return int(await db.fetchval(f"SELECT count(*) FROM {table}"))
 
 
 # --- seeding ---------------------------------------------------------------------------------------
