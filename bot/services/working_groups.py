@@ -808,15 +808,6 @@ class WorkingGroupService:
         assert decided is not None
         return decided
 
-    async def cancel_join_request(self, group_id: int, user_id: int) -> bool:
-        """A member who got the role another way (by hand, or by leaving and rejoining) no longer
-        needs their pending request."""
-        pending = await repo.pending_join_request(self._db, group_id, user_id)
-        if pending is None:
-            return False
-        async with self._db.transaction() as tx:
-            return await repo.decide_join_request(tx, pending.id, "cancelled", None, self._clock.now())
-
     # --- panels --------------------------------------------------------------------------------------
 
     async def add_panel(self, guild_id: int, channel_id: int, message_id: int) -> None:
