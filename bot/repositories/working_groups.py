@@ -784,47 +784,35 @@ async def report(conn: Queryable, guild_id: int, today: date) -> list[ReportRow]
 
 async def search(
     conn: Queryable,
-    guild_id: int,
     match: str,
     *,
-    visible_private: Collection[int] | None,
-    group_id: int | None,
+    group_ids: Collection[int],
     limit: int,
 ) -> list[SearchHit]:
-    """Best-first (bm25) hits for an FTS5 ``match`` expression in the guild's groups.
-
-    ``visible_private``: ids of private groups the member may see (None = all: a moderator).
-    Public groups are always visible.
-    """
-    params: list[Any] = [match, guild_id]
-    where = ""
-    if visible_private is not None:
-        marks = ", ".join("?" for _ in visible_private)
-        where += (
-            f" AND (g.visibility = 'public' OR g.id IN ({marks}))"
-            if visible_private
-            else (" AND g.visibility = 'public'")
-        )
-        params.extend(visible_private)
-    if group_id is not None:
-        where += " AND g.id = ?"
-        params.append(group_id)
-    params.append(limit)
+    """Best-first (bm25) hits for an FTS5 ``match`` expression among ``group_ids`` (the groups the
+    member may see). FTS5 ranks and limits on its own first; only the page is joined to its rows."""
+    if not group_ids:
+        return []
+    marks = ", ".join("?" for _ in group_ids)
     rows = await conn.fetchall(
         f"""
-        SELECT s.source, s.source_id, s.group_id, s.title,
-            snippet(wg_search, 1, '**', '**', '…', 16) AS snippet, s.rank AS rank,
+        WITH hits AS (
+            SELECT rowid, rank, source, source_id, group_id, title,
+                snippet(wg_search, 1, '**', '**', '…', 16) AS snippet
+            FROM wg_search
+            WHERE wg_search MATCH ? AND group_id IN ({marks})
+            ORDER BY rank
+            LIMIT ?
+        )
+        SELECT h.source, h.source_id, h.group_id, h.title, h.snippet, h.rank,
             p.channel_id, p.message_id, d.url AS doc_url, i.link AS initiative_url
-        FROM wg_search s
-        JOIN wg_groups g ON g.id = s.group_id
-        LEFT JOIN wg_posts p ON s.source IN ('update', 'summary') AND p.id = s.source_id
-        LEFT JOIN wg_documents d ON s.source = 'document' AND d.id = s.source_id
-        LEFT JOIN wg_initiatives i ON s.source = 'initiative' AND i.id = s.source_id
-        WHERE wg_search MATCH ? AND g.guild_id = ?{where}
-        ORDER BY s.rank
-        LIMIT ?
+        FROM hits h
+        LEFT JOIN wg_posts p ON h.source IN ('update', 'summary') AND p.id = h.source_id
+        LEFT JOIN wg_documents d ON h.source = 'document' AND d.id = h.source_id
+        LEFT JOIN wg_initiatives i ON h.source = 'initiative' AND i.id = h.source_id
+        ORDER BY h.rank
         """,  # noqa: S608 - only placeholders are interpolated
-        params,
+        [match, *group_ids, limit],
     )
     return [
         SearchHit(

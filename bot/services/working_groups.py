@@ -867,14 +867,15 @@ class WorkingGroupService:
 
     # --- search --------------------------------------------------------------------------------------
 
-    async def visible_private_groups(self, guild_id: int, actor: Actor) -> list[int] | None:
-        """Private groups the member may see (their role); None for moderators (all of them)."""
-        if actor.moderator:
-            return None
+    async def visible_groups(self, guild_id: int, actor: Actor) -> list[int]:
+        """The groups whose archive the member may see: every public group, the private ones whose
+        role they hold; every group for moderators."""
         return [
             group.id
             for group in await repo.list_groups(self._db, guild_id, include_archived=True)
-            if group.private and group.role_id is not None and group.role_id in actor.role_ids
+            if actor.moderator
+            or not group.private
+            or (group.role_id is not None and group.role_id in actor.role_ids)
         ]
 
     async def search(
@@ -893,14 +894,10 @@ class WorkingGroupService:
         match = fts_query(cleaned)
         if match is None:
             raise UserFacingError("working_groups.errors.no_words")
-        visible = await self.visible_private_groups(guild_id, actor)
+        visible = await self.visible_groups(guild_id, actor)
         if group_id is not None:
-            group = await self.get(group_id)
-            if group.private and visible is not None and group.id not in visible:
-                return []
-        return await repo.search(
-            self._db, guild_id, match, visible_private=visible, group_id=group_id, limit=limit
-        )
+            visible = [found for found in visible if found == group_id]
+        return await repo.search(self._db, match, group_ids=visible, limit=limit)
 
 
 def _localized(value: object) -> Texts:

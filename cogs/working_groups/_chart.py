@@ -1,8 +1,8 @@
 """The report's chart: one PNG of every group's progress (matplotlib, no Discord).
 
-Two horizontal bars per group (workplan items and deliverables done, in percent), coloured by the
-group's status, with the days since its last update written at the end of the row. Rendered in a
-worker thread so the event loop never waits on it.
+Two horizontal bars per group (workplan items done, then deliverables done, in percent, the second
+lighter), coloured by the group's status; each row is labelled with the group's key and the days since
+its last update, ⚠ when it is stale. Rendered in a worker thread so the event loop never waits on it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from bot.i18n import Catalog
@@ -37,50 +39,46 @@ def _percent(done: int, total: int) -> float:
 
 
 def render(catalog: Catalog, lang: str, lines: Sequence[ReportLine]) -> bytes:
-    """The chart as PNG bytes."""
+    """The chart as PNG bytes.
+
+    Kept cheap for 50 groups and more: every bar is in one ``PolyCollection`` (one artist instead of
+    a hundred rectangles), group names are plain texts rather than tick objects, no automatic layout,
+    light PNG compression.
+    """
     t = catalog.t
     with _LOCK:
-        height = max(2.5, 0.45 * len(lines) + 1.5)
-        figure = Figure(figsize=(9, height), dpi=100)
-        axes = figure.add_subplot()
-        labels = [line.row.key for line in lines]
-        positions = list(range(len(lines)))
-        workplan = [_percent(line.row.workplan_done, line.row.workplan_total) for line in lines]
-        deliverables = [_percent(line.row.deliverables_done, line.row.deliverables_total) for line in lines]
-        colours = [STATUS_COLOURS.get(line.row.status, "#9e9e9e") for line in lines]
-        axes.barh(
-            [p - 0.2 for p in positions],
-            workplan,
-            height=0.38,
-            color=colours,
-            label=t(lang, "working_groups.report.workplan"),
-        )
-        axes.barh(
-            [p + 0.2 for p in positions],
-            deliverables,
-            height=0.38,
-            color=colours,
-            alpha=0.55,
-            label=t(lang, "working_groups.report.deliverables"),
-        )
-        for position, line in zip(positions, lines, strict=True):
-            mark = " ⚠" if line.stale else ""
-            axes.text(
-                101,
-                position,
-                t(lang, "working_groups.report.days_short", days=line.days_since_update) + mark,
-                va="center",
-                fontsize=8,
+        rows = max(1, len(lines))
+        height = 1.2 + 0.3 * rows
+        figure = Figure(figsize=(8, height), dpi=80)
+        axes = figure.add_axes((0.3, 0.75 / height, 0.66, 1 - 1.25 / height))
+        polygons = []
+        colours = []
+        for row_index, line in enumerate(lines):
+            colour = to_rgba(STATUS_COLOURS.get(line.row.status, "#9e9e9e"))
+            for offset, value, alpha in (
+                (-0.4, _percent(line.row.workplan_done, line.row.workplan_total), 1.0),
+                (0.02, _percent(line.row.deliverables_done, line.row.deliverables_total), 0.5),
+            ):
+                top = row_index + offset
+                polygons.append([(0, top), (value, top), (value, top + 0.38), (0, top + 0.38)])
+                colours.append((*colour[:3], alpha))
+            label = (
+                f"{line.row.key} · {t(lang, 'working_groups.report.days_short', days=line.days_since_update)}"
             )
-        axes.set_yticks(positions, labels, fontsize=8)
-        axes.invert_yaxis()
-        axes.set_xlim(0, 125)
-        axes.set_xlabel(t(lang, "working_groups.report.percent_done"))
-        axes.set_title(t(lang, "working_groups.report.title"))
-        axes.legend(loc="lower right", fontsize=8)
-        figure.tight_layout()
+            axes.text(
+                -2, row_index, label + (" ⚠" if line.stale else ""), ha="right", va="center", fontsize=8
+            )
+        axes.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors="none"))
+        axes.set_xlim(0, 100)
+        axes.set_ylim(rows - 0.5, -0.5)
+        axes.set_yticks([])
+        axes.set_xticks([0, 25, 50, 75, 100])
+        axes.tick_params(labelsize=8)
+        legend = t(lang, "working_groups.report.legend_chart")
+        axes.set_xlabel(f"{t(lang, 'working_groups.report.percent_done')} · {legend}", fontsize=8)
+        axes.set_title(t(lang, "working_groups.report.title"), fontsize=10)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
 

@@ -532,3 +532,49 @@ async def test_report_flags_a_stale_group_and_nudges_its_coordinators_once(isola
     assert [m for m in double.messages(channel, after=mark) if m.id != nudge.id] == [], "nudged twice"
     refused = await answer(env, "wg report", seed.member_en)
     assert refused == t("en", "errors.not_moderator")
+
+
+# --- moderators: the panel follows new and archived groups; archive and repair -------------------
+
+
+async def test_panel_follows_new_and_archived_groups_and_repair_restores_a_deleted_channel(
+    discord_env: DiscordEnv,
+) -> None:
+    env, double, seed = discord_env, discord_env.double, discord_env.seed
+    await seeded(env)
+    general = seed.channels["general"]
+    mark = double.mark()
+    await (await double.invoke("wg panel", user=seed.moderator, channel=general)).response()
+    panel = await double.wait_for_message(general, lambda m: bool(m.custom_ids()), after=mark)
+    row = await new_group(env, "wg10-panel", "WG10 – Panel test")
+    toggle = f"wg:toggle:{row['id']}"
+    await double.wait_until(
+        lambda d: toggle in d.message(panel.id).custom_ids(), timeout=TIMEOUT, what="panel"
+    )
+
+    # A channel deleted by hand comes back with /wg repair, under the category, with its overwrites.
+    double.delete_channel(double.guild.channels[row["channel_id"]])
+    await asyncio.sleep(0.3)
+    repaired = await answer(env, "wg repair", seed.moderator, group="wg10-panel")
+    assert "the channel" in repaired
+    new_channel_id = group_row(env, "wg10-panel")["channel_id"]
+    assert new_channel_id != row["channel_id"] and new_channel_id in double.guild.channels
+    again = await answer(env, "wg repair", seed.moderator, group="wg10-panel")
+    assert "nothing was missing" in again
+
+    archived = await answer(env, "wg archive", seed.moderator, group="wg10-panel")
+    assert "nothing was deleted" in archived
+    channel = double.guild.channels[new_channel_id]
+    archive = double.guild.channels[channel.parent_id or 0]
+    assert archive.name == "Working Groups – Archive"
+    assert double.permissions_in(channel, seed.member_en) & Perm.VIEW_CHANNEL
+    assert not double.permissions_in(channel, seed.member_en) & Perm.SEND_MESSAGES
+    assert double.permissions_in(channel, None) & Perm.SEND_MESSAGES
+    assert row["role_id"] in double.guild.roles, "archiving deleted the role"
+    await double.wait_until(
+        lambda d: toggle not in d.message(panel.id).custom_ids(), timeout=TIMEOUT, what="panel"
+    )
+    refused = await answer(env, "wg update", seed.moderator, group="wg10-panel", text="Late")
+    assert "No working group called" in refused
+    card = await answer(env, "wg info", seed.member_en, group="wg10-panel")
+    assert "Archived" in card
