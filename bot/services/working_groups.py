@@ -37,6 +37,7 @@ from bot.repositories.working_groups import (
     Deliverable,
     Document,
     Group,
+    Initiative,
     JoinRequest,
     Post,
     ReportRow,
@@ -49,7 +50,10 @@ from bot.services.timers import TimerService
 
 __all__ = [
     "DELIVERABLE_KINDS",
+    "INITIATIVE_KINDS",
     "STATUSES",
+    "WG_INITIATIVE_OUTCOME",
+    "WG_INITIATIVE_REVIEW",
     "WG_JOIN_OUTCOME",
     "WG_JOIN_REQUEST",
     "WG_POST",
@@ -59,6 +63,7 @@ __all__ = [
     "Document",
     "Group",
     "GroupCard",
+    "Initiative",
     "JoinRequest",
     "Post",
     "ReportLine",
@@ -80,6 +85,14 @@ WG_POST: Final = "wg.post"  # {post_id, guild_id}: post an update or summary in 
 WG_JOIN_REQUEST: Final = "wg.join_request"  # {request_id, guild_id}: show a join request to coordinators
 WG_JOIN_OUTCOME: Final = "wg.join_outcome"  # {request_id, guild_id}: DM the member the decision
 WG_STALE: Final = "wg.stale"  # {group_id, guild_id}: flag and nudge a group that went quiet
+WG_INITIATIVE_REVIEW: Final = "wg.initiative_review"  # {initiative_id, guild_id}: show it to coordinators
+WG_INITIATIVE_OUTCOME: Final = "wg.initiative_outcome"  # {initiative_id, guild_id}: DM the submitter
+
+INITIATIVE_KINDS: Final = ("programme", "campaign", "policy", "provider", "resource", "other")
+INITIATIVE_TITLE_LIMIT: Final = 100
+ORGANISATION_LIMIT: Final = 100
+COUNTRY_LIMIT: Final = 60
+INITIATIVE_DESCRIPTION_LIMIT: Final = 2000
 
 NAME_LIMIT: Final = 100  # Discord's role-name limit
 TEXT_LIMIT: Final = 1000
@@ -112,6 +125,11 @@ F_SUMMARY: Final = "working_groups.fields.summary"
 F_DOC_TITLE: Final = "working_groups.fields.doc_title"
 F_URL: Final = "working_groups.fields.url"
 F_QUERY: Final = "working_groups.fields.query"
+F_INITIATIVE_TITLE: Final = "working_groups.fields.initiative_title"
+F_ORGANISATION: Final = "working_groups.fields.organisation"
+F_COUNTRY: Final = "working_groups.fields.country"
+F_INITIATIVE_LINK: Final = "working_groups.fields.initiative_link"
+F_INITIATIVE_DESCRIPTION: Final = "working_groups.fields.initiative_description"
 
 
 @dataclass(frozen=True)
@@ -898,6 +916,131 @@ class WorkingGroupService:
         if group_id is not None:
             visible = [found for found in visible if found == group_id]
         return await repo.search(self._db, match, group_ids=visible, limit=limit)
+
+    # --- index of initiatives ------------------------------------------------------------------------
+
+    async def may_see(self, group: Group, actor: Actor) -> bool:
+        """A private group's initiatives and archive need its role (or moderation or coordination)."""
+        if not group.private or actor.moderator:
+            return True
+        if group.role_id is not None and group.role_id in actor.role_ids:
+            return True
+        return await repo.is_coordinator(self._db, group.id, actor.user_id)
+
+    async def submit_initiative(
+        self,
+        group_id: int,
+        actor: Actor,
+        lang: str,
+        *,
+        title: str,
+        organisation: str,
+        country: str,
+        link: str | None,
+        description: str,
+        kind: str,
+    ) -> Initiative:
+        """A member of the group proposes an entry for its index; its coordinators approve or decline it
+        (a timer shows it to them). Raises ``working_groups.errors.not_member_to_submit``."""
+        group = await self.get(group_id)
+        self._ensure_active(group, lang)
+        member = group.role_id is not None and group.role_id in actor.role_ids
+        if not member and not await self.can_manage(group, actor):
+            raise PermissionDenied("working_groups.errors.not_member_to_submit", group=group.name.get(lang))
+        if kind not in INITIATIVE_KINDS:
+            raise UserFacingError("working_groups.errors.bad_kind")
+        values = {
+            "title": validation.text(title, field=F_INITIATIVE_TITLE, max_length=INITIATIVE_TITLE_LIMIT),
+            "organisation": validation.text(
+                organisation, field=F_ORGANISATION, max_length=ORGANISATION_LIMIT
+            ),
+            "country": validation.text(country, field=F_COUNTRY, max_length=COUNTRY_LIMIT),
+            "link": validation.optional_web_url(link, field=F_INITIATIVE_LINK),
+            "description": validation.text(
+                description,
+                field=F_INITIATIVE_DESCRIPTION,
+                max_length=INITIATIVE_DESCRIPTION_LIMIT,
+                multiline=True,
+            ),
+        }
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            initiative_id = await repo.insert_initiative(
+                tx,
+                group.id,
+                submitted_by=actor.user_id,
+                title=str(values["title"]),
+                organisation=str(values["organisation"]),
+                country=str(values["country"]),
+                link=values["link"],
+                description=str(values["description"]),
+                kind=kind,
+                language=lang,
+                now=now,
+            )
+            await self._timers.schedule(
+                WG_INITIATIVE_REVIEW, now, {"initiative_id": initiative_id, "guild_id": group.guild_id}, tx=tx
+            )
+            initiative = await repo.get_initiative(tx, initiative_id)
+        assert initiative is not None
+        return initiative
+
+    async def get_initiative(self, initiative_id: int) -> Initiative:
+        initiative = await repo.get_initiative(self._db, initiative_id)
+        if initiative is None:
+            raise NotFound("working_groups.errors.unknown_initiative")
+        return initiative
+
+    async def record_initiative_message(self, initiative_id: int, channel_id: int, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await repo.set_initiative_message(tx, initiative_id, channel_id, message_id)
+
+    async def decide_initiative(
+        self, initiative_id: int, approve: bool, actor: Actor, lang: str
+    ) -> Initiative:
+        """Coordinators of the group (or moderators) approve or decline a pending entry; the submitter is
+        told by DM (a timer). An approved entry becomes searchable (the FTS trigger)."""
+        initiative = await self.get_initiative(initiative_id)
+        group = await self.get(initiative.group_id)
+        await self.ensure_can_manage(group, actor, lang)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if not await repo.decide_initiative(
+                tx, initiative.id, "approved" if approve else "declined", actor.user_id, now
+            ):
+                raise UserFacingError("working_groups.errors.initiative_decided")
+            await self._timers.schedule(
+                WG_INITIATIVE_OUTCOME,
+                now,
+                {"initiative_id": initiative.id, "guild_id": group.guild_id},
+                tx=tx,
+            )
+            decided = await repo.get_initiative(tx, initiative.id)
+        assert decided is not None
+        return decided
+
+    async def initiatives(
+        self, group_id: int, actor: Actor, lang: str, *, country: str | None = None, kind: str | None = None
+    ) -> list[Initiative]:
+        """Approved entries, optionally of one country (case and accents ignored) and kind."""
+        group = await self.get(group_id)
+        if not await self.may_see(group, actor):
+            raise PermissionDenied("working_groups.errors.private_group", group=group.name.get(lang))
+        if kind is not None and kind not in INITIATIVE_KINDS:
+            raise UserFacingError("working_groups.errors.bad_kind")
+        found = await repo.approved_initiatives(self._db, group.id, kind)
+        if country is not None and country.strip():
+            wanted = fold(validation.text(country, field=F_COUNTRY, max_length=COUNTRY_LIMIT))
+            found = [initiative for initiative in found if fold(initiative.country) == wanted]
+        return found
+
+    async def export_initiatives(
+        self, group_id: int, actor: Actor, lang: str
+    ) -> tuple[Group, list[Initiative]]:
+        """Every approved entry, for the coordinators' CSV and Markdown export."""
+        group = await self.get(group_id)
+        await self.ensure_can_manage(group, actor, lang)
+        return group, await repo.approved_initiatives(self._db, group.id)
 
 
 def _localized(value: object) -> Texts:

@@ -26,7 +26,10 @@ from bot.core.strings import cmd_str
 from bot.errors import NotFound, UserFacingError
 from bot.services.working_groups import (
     DELIVERABLE_KINDS,
+    INITIATIVE_KINDS,
     STATUSES,
+    WG_INITIATIVE_OUTCOME,
+    WG_INITIATIVE_REVIEW,
     WG_JOIN_OUTCOME,
     WG_JOIN_REQUEST,
     WG_POST,
@@ -38,10 +41,13 @@ from bot.services.working_groups import (
 from cogs.working_groups import _discord, _render
 from cogs.working_groups._handlers import WorkingGroupTimers
 from cogs.working_groups._views import (
+    InitiativeDecisionButton,
+    InitiativeModal,
     JoinDecisionButton,
     SummaryModal,
     ToggleButton,
     decision_view,
+    initiative_view,
     panel_view,
 )
 
@@ -75,6 +81,7 @@ def _choices(values: tuple[str, ...], prefix: str) -> list[app_commands.Choice[s
 
 STATUS_CHOICES: Final = _choices(STATUSES, "cmd.wg.choices.status")
 KIND_CHOICES: Final = _choices(DELIVERABLE_KINDS, "cmd.wg.choices.kind")
+INITIATIVE_CHOICES: Final = _choices(INITIATIVE_KINDS, "cmd.wg.choices.initiative")
 
 
 def _command(path: str) -> dict[str, Any]:
@@ -100,6 +107,7 @@ class WorkingGroups(commands.Cog):
     workplan = app_commands.Group(parent=wg, **_command("workplan"))
     deliverable = app_commands.Group(parent=wg, **_command("deliverable"))
     doc = app_commands.Group(parent=wg, **_command("doc"))
+    initiative = app_commands.Group(parent=wg, **_command("initiative"))
 
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
@@ -114,6 +122,8 @@ class WorkingGroups(commands.Cog):
         timers.register(WG_JOIN_REQUEST, self.timers.on_join_request)
         timers.register(WG_JOIN_OUTCOME, self.timers.on_join_outcome)
         timers.register(WG_STALE, self.timers.on_stale)
+        timers.register(WG_INITIATIVE_REVIEW, self.timers.on_initiative_review)
+        timers.register(WG_INITIATIVE_OUTCOME, self.timers.on_initiative_outcome)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -999,13 +1009,122 @@ class WorkingGroups(commands.Cog):
             embed=embed, files=files, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
+    # --- index of initiatives ------------------------------------------------------------------------
+
+    @initiative.command(**_command("initiative.add"))
+    @_described("initiative.add", "group", "kind")
+    @app_commands.autocomplete(group=group_autocomplete)
+    @app_commands.choices(kind=INITIATIVE_CHOICES)
+    async def initiative_add(self, interaction: discord.Interaction, group: str, kind: str) -> None:
+        lang = self.bot.lang_for(interaction)
+        found = await self._group(interaction, group)
+        service = self.bot.services.working_groups
+        actor = self.actor(interaction)
+        member = found.role_id is not None and found.role_id in actor.role_ids
+        if not member and not await service.can_manage(found, actor):
+            raise UserFacingError("working_groups.errors.not_member_to_submit", group=found.name.get(lang))
+
+        async def submitted(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
+            await service.submit_initiative(
+                found.id,
+                actor,
+                lang,
+                title=values["title"],
+                organisation=values["organisation"],
+                country=values["country"],
+                link=_blank(values["link"]),
+                description=values["description"],
+                kind=kind,
+            )
+            await reply(
+                modal_interaction,
+                self.bot.t(lang, "working_groups.initiative.submitted", group=found.name.get(lang)),
+            )
+
+        await interaction.response.send_modal(
+            InitiativeModal(self.bot.catalog, lang, found.name.get(lang), submitted)
+        )
+
+    async def decide_initiative(
+        self, interaction: discord.Interaction, initiative_id: int, approve: bool
+    ) -> None:
+        lang = self.bot.lang_for(interaction)
+        decided = await self.bot.services.working_groups.decide_initiative(
+            initiative_id, approve, self.actor(interaction), lang
+        )
+        outcome = self.bot.t(
+            self.guild_lang,
+            "working_groups.initiative.approved_by" if approve else "working_groups.initiative.declined_by",
+            title=limits.excerpt(decided.title, 100),
+            coordinator=interaction.user.mention,
+        )
+        await interaction.response.edit_message(
+            content=limits.clip(outcome, limits.MESSAGE_CONTENT),
+            view=initiative_view(self.bot.catalog, self.guild_lang, initiative_id, disabled=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @wg.command(**_command("initiatives"))
+    @_described("initiatives", "group", "country", "kind")
+    @app_commands.autocomplete(group=group_autocomplete)
+    @app_commands.choices(kind=INITIATIVE_CHOICES)
+    async def initiatives(
+        self,
+        interaction: discord.Interaction,
+        group: str,
+        country: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        lang = self.bot.lang_for(interaction)
+        found = await self._group(interaction, group, include_archived=True)
+        entries = await self.bot.services.working_groups.initiatives(
+            found.id, self.actor(interaction), lang, country=_blank(country), kind=kind
+        )
+        filters = " · ".join(
+            part
+            for part in (
+                limits.excerpt(country, 40) if _blank(country) else "",
+                self.bot.t(lang, f"working_groups.initiative.kind.{kind}") if kind else "",
+            )
+            if part
+        ) or self.bot.t(lang, "working_groups.initiative.all")
+        await reply(
+            interaction, embed=_render.initiatives_embed(self.bot.catalog, lang, found, entries, filters)
+        )
+
+    @wg.command(**_command("export"))
+    @_described("export", "group")
+    @app_commands.autocomplete(group=group_autocomplete)
+    async def export(self, interaction: discord.Interaction, group: str) -> None:
+        lang = self.bot.lang_for(interaction)
+        found = await self._group(interaction, group, include_archived=True)
+        group_row, entries = await self.bot.services.working_groups.export_initiatives(
+            found.id, self.actor(interaction), lang
+        )
+        csv_text = _render.initiatives_csv(entries)
+        markdown = _render.initiatives_markdown(self.bot.catalog, lang, group_row, entries)
+        files = [
+            discord.File(
+                io.BytesIO(csv_text.encode("utf-8-sig")), filename=f"{group_row.key}-initiatives.csv"
+            ),
+            discord.File(io.BytesIO(markdown.encode("utf-8")), filename=f"{group_row.key}-initiatives.md"),
+        ]
+        await interaction.response.send_message(
+            self.bot.t(
+                lang, "working_groups.initiative.exported", count=len(entries), group=group_row.name.get(lang)
+            ),
+            files=files,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
 
 def _texts(lang: str, value: str | None) -> Texts:
     return Texts({lang: value.strip()} if value and value.strip() else {})
 
 
 # Kept for the smoke test and docs: the persistent custom_id templates this cog owns.
-PERSISTENT_ITEMS: Final = (ToggleButton, JoinDecisionButton)
+PERSISTENT_ITEMS: Final = (ToggleButton, JoinDecisionButton, InitiativeDecisionButton)
 
 
 async def setup(bot: WimBot) -> None:

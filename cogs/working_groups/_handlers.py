@@ -17,7 +17,7 @@ import discord
 from bot import limits
 from bot.services.timers import Timer
 from cogs.working_groups import _render
-from cogs.working_groups._views import decision_view
+from cogs.working_groups._views import decision_view, initiative_view
 
 if TYPE_CHECKING:
     from cogs.working_groups import WorkingGroups
@@ -143,3 +143,46 @@ class WorkingGroupTimers:
                 ),
             )
         await service.mark_nudged(group)
+
+    async def on_initiative_review(self, timer: Timer) -> None:
+        service = self.bot.services.working_groups
+        initiative = await service.get_initiative(int(timer.payload["initiative_id"]))
+        if initiative.status != "pending" or initiative.message_id is not None:
+            return
+        group = await service.get(initiative.group_id)
+        channel = await self._channel(group.guild_id, group.channel_id, f"initiative-{initiative.id}")
+        if channel is None:
+            return
+        coordinators = await service.coordinators(group.id)
+        lang = self.lang
+        content = self.bot.t(
+            lang,
+            "working_groups.initiative.review",
+            coordinators=_render.mentions(coordinators) or self.bot.t(lang, "working_groups.join.moderators"),
+            member=f"<@{initiative.submitted_by}>",
+            group=group.name.get(lang),
+        )
+        message = await channel.send(
+            limits.clip(content, limits.MESSAGE_CONTENT),
+            embed=_render.initiative_embed(self.bot.catalog, lang, initiative),
+            view=initiative_view(self.bot.catalog, lang, initiative.id),
+            allowed_mentions=discord.AllowedMentions(
+                users=[discord.Object(user_id) for user_id in coordinators], roles=False, everyone=False
+            ),
+        )
+        await service.record_initiative_message(initiative.id, channel.id, message.id)
+
+    async def on_initiative_outcome(self, timer: Timer) -> None:
+        service = self.bot.services.working_groups
+        initiative = await service.get_initiative(int(timer.payload["initiative_id"]))
+        if initiative.status not in ("approved", "declined"):
+            return
+        group = await service.get(initiative.group_id)
+        lang = initiative.language
+        text = self.bot.t(
+            lang,
+            f"working_groups.initiative.dm_{initiative.status}",
+            title=limits.excerpt(initiative.title, 100),
+            group=group.name.get(lang),
+        )
+        await self.cog.send_dm(initiative.submitted_by, text)

@@ -6,6 +6,8 @@ character total drops its last fields (and says so) rather than being refused.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -19,6 +21,7 @@ from bot.limits import clip
 from bot.services.working_groups import (
     Group,
     GroupCard,
+    Initiative,
     Post,
     ReportLine,
     SearchHit,
@@ -360,3 +363,99 @@ def search_embed(
 
 def when_short(moment: datetime) -> str:
     return format_dt(moment, "d")
+
+
+def initiative_embed(catalog: Catalog, lang: str, initiative: Initiative) -> discord.Embed:
+    t = catalog.t
+    embed = discord.Embed(
+        title=clip(initiative.title, limits.EMBED_TITLE),
+        description=clip(initiative.description, 2000),
+        colour=COLOUR,
+        url=initiative.link,
+    )
+    embed.add_field(
+        name=t(lang, "working_groups.initiative.labels.organisation"),
+        value=clip(initiative.organisation, 256),
+    )
+    embed.add_field(
+        name=t(lang, "working_groups.initiative.labels.country"), value=clip(initiative.country, 256)
+    )
+    embed.add_field(
+        name=t(lang, "working_groups.initiative.kind_label"),
+        value=t(lang, f"working_groups.initiative.kind.{initiative.kind}"),
+    )
+    return embed
+
+
+def initiatives_embed(
+    catalog: Catalog, lang: str, group: Group, initiatives: Sequence[Initiative], filters: str
+) -> discord.Embed:
+    t = catalog.t
+    embed = discord.Embed(
+        title=clip(
+            t(lang, "working_groups.initiative.list_title", group=group.name.get(lang)), limits.EMBED_TITLE
+        ),
+        colour=COLOUR,
+    )
+    if not initiatives:
+        embed.description = t(lang, "working_groups.initiative.none", filters=filters)
+        return embed
+    blocks = []
+    for initiative in initiatives:
+        title = clip(initiative.title, 100)
+        head = f"[{title}]({initiative.link})" if initiative.link else f"**{title}**"
+        kind = t(lang, f"working_groups.initiative.kind.{initiative.kind}")
+        blocks.append(
+            f"{head} · {clip(initiative.organisation, 60)} · {clip(initiative.country, 40)} · {kind}\n"
+            f"{limits.excerpt(initiative.description, 160)}"
+        )
+    embed.description = _lines_field(blocks, limits.EMBED_DESCRIPTION - 200)
+    embed.set_footer(text=t(lang, "working_groups.initiative.count", count=len(initiatives), filters=filters))
+    return embed
+
+
+CSV_COLUMNS: Final = ("id", "title", "organisation", "country", "kind", "link", "description", "submitted_at")
+
+
+def initiatives_csv(initiatives: Sequence[Initiative]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for i in initiatives:
+        writer.writerow(
+            [
+                i.id,
+                i.title,
+                i.organisation,
+                i.country,
+                i.kind,
+                i.link or "",
+                i.description,
+                i.submitted_at.date().isoformat(),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _markdown_line(text: str) -> str:
+    """Member text inside a Markdown list item: one line, no heading or list markers taking over."""
+    return " ".join(text.split())
+
+
+def initiatives_markdown(catalog: Catalog, lang: str, group: Group, initiatives: Sequence[Initiative]) -> str:
+    """The index grouped by country, ready to paste into the group's white paper."""
+    t = catalog.t
+    lines = [f"# {t(lang, 'working_groups.initiative.list_title', group=group.name.get(lang))}", ""]
+    by_country: dict[str, list[Initiative]] = {}
+    for initiative in initiatives:
+        by_country.setdefault(initiative.country.strip(), []).append(initiative)
+    for country in sorted(by_country, key=str.casefold):
+        lines += [f"## {_markdown_line(country)}", ""]
+        for i in by_country[country]:
+            title = _markdown_line(i.title)
+            head = f"[{title}]({i.link})" if i.link else title
+            kind = t(lang, f"working_groups.initiative.kind.{i.kind}")
+            lines.append(f"- **{head}** — {_markdown_line(i.organisation)} ({kind})")
+            lines.append(f"  {_markdown_line(i.description)}")
+        lines.append("")
+    return "\n".join(lines)

@@ -2,8 +2,9 @@
 
 Persistent buttons are ``DynamicItem``s whose custom_id holds only ids, so they keep working after a
 restart: the panel's Join/Leave toggle (``wg:toggle:<group_id>``) and a join request's Approve /
-Decline (``wg:join:<request_id>:<approve|decline>``). The click is handed to the cog, which reads the
-database. Modals (meeting summary) live only as long as the member has them open.
+Decline (``wg:join:<request_id>:<approve|decline>``), and an index entry's Approve / Decline
+(``wg:initiative:<initiative_id>:<approve|decline>``). The click is handed to the cog, which reads the
+database. Modals (meeting summary, index entry) live only as long as the member has them open.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import discord
 from bot import limits
 from bot.core.tree import handle_interaction_error, reporting_errors
 from bot.i18n import Catalog
-from bot.services.working_groups import SUMMARY_TITLE_LIMIT, Group
+from bot.services.working_groups import (
+    COUNTRY_LIMIT,
+    INITIATIVE_DESCRIPTION_LIMIT,
+    INITIATIVE_TITLE_LIMIT,
+    ORGANISATION_LIMIT,
+    SUMMARY_TITLE_LIMIT,
+    Group,
+)
 
 if TYPE_CHECKING:
     from cogs.working_groups import WorkingGroups
@@ -89,6 +97,53 @@ class JoinDecisionButton(
             await _cog(interaction).decide_join(interaction, self.request_id, self.decision == "approve")
 
 
+class InitiativeDecisionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"wg:initiative:(?P<initiative_id>[0-9]{1,20}):(?P<decision>approve|decline)",
+):
+    """``wg:initiative:<initiative_id>:<approve|decline>``"""
+
+    def __init__(self, initiative_id: int, decision: str, *, label: str = "", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.clip(label or decision, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.success if decision == "approve" else discord.ButtonStyle.danger,
+                custom_id=f"wg:initiative:{initiative_id}:{decision}",
+                disabled=disabled,
+            )
+        )
+        self.initiative_id = initiative_id
+        self.decision = decision
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> InitiativeDecisionButton:
+        return cls(int(match["initiative_id"]), match["decision"], label=getattr(item, "label", None) or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with reporting_errors(interaction):
+            await _cog(interaction).decide_initiative(
+                interaction, self.initiative_id, self.decision == "approve"
+            )
+
+
+def initiative_view(
+    catalog: Catalog, lang: str, initiative_id: int, *, disabled: bool = False
+) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for decision in ("approve", "decline"):
+        view.add_item(
+            InitiativeDecisionButton(
+                initiative_id,
+                decision,
+                label=catalog.t(lang, f"working_groups.join.buttons.{decision}"),
+                disabled=disabled,
+            )
+        )
+    return view
+
+
 def panel_view(catalog: Catalog, lang: str, groups: Sequence[Group]) -> discord.ui.View:
     """One toggle per active group (at most 25: Discord's five rows of five). Never times out."""
     view = discord.ui.View(timeout=None)
@@ -147,6 +202,46 @@ class SummaryModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         body = "\n\n".join(part.value.strip() for part in self.parts if part.value and part.value.strip())
         await self._on_submit(interaction, self.summary_title.value, body)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        await handle_interaction_error(interaction, error)
+
+
+InitiativeHandler = Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]
+
+
+class InitiativeModal(discord.ui.Modal):
+    """An entry for a group's index: title, organisation, country, link (optional), description."""
+
+    FIELDS: Final = (
+        ("title", INITIATIVE_TITLE_LIMIT, False, True),
+        ("organisation", ORGANISATION_LIMIT, False, True),
+        ("country", COUNTRY_LIMIT, False, True),
+        ("link", limits.MODAL_TEXT_INPUT // 8, False, False),
+        ("description", INITIATIVE_DESCRIPTION_LIMIT, True, True),
+    )
+
+    def __init__(self, catalog: Catalog, lang: str, group_name: str, on_submit: InitiativeHandler) -> None:
+        super().__init__(
+            title=limits.clip(catalog.t(lang, "working_groups.initiative.modal_title", group=group_name), 45),
+            custom_id="wg:initiative",
+            timeout=30 * 60,
+        )
+        self._on_submit = on_submit
+        self.inputs: dict[str, discord.ui.TextInput[InitiativeModal]] = {}
+        for name, max_length, paragraph, required in self.FIELDS:
+            field_input: discord.ui.TextInput[InitiativeModal] = discord.ui.TextInput(
+                label=limits.clip(catalog.t(lang, f"working_groups.initiative.labels.{name}"), 45),
+                custom_id=name,
+                style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+                max_length=max_length,
+                required=required,
+            )
+            self.inputs[name] = field_input
+            self.add_item(field_input)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._on_submit(interaction, {name: field.value or "" for name, field in self.inputs.items()})
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await handle_interaction_error(interaction, error)

@@ -10,6 +10,8 @@ nudge (once), and the bad inputs and missing permissions that must write nothing
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -578,3 +580,80 @@ async def test_panel_follows_new_and_archived_groups_and_repair_restores_a_delet
     assert "No working group called" in refused
     card = await answer(env, "wg info", seed.member_en, group="wg10-panel")
     assert "Archived" in card
+
+
+# --- index of initiatives ---------------------------------------------------------------------------
+
+
+async def test_an_initiative_is_submitted_approved_found_and_exported(discord_env: DiscordEnv) -> None:
+    env, double, seed = discord_env, discord_env.double, discord_env.seed
+    await seeded(env)
+    wg4 = group_row(env, "wg4-mentors")
+    channel = double.guild.channels[wg4["channel_id"]]
+    role = double.guild.roles[wg4["role_id"]]
+
+    outsider = await double.invoke(
+        "wg initiative add", user=seed.member_fr, options={"group": "wg4-mentors", "kind": "programme"}
+    )
+    assert "rejoignez-le" in (await outsider.response()).text
+
+    double.add_member_role(seed.member_fr, role)
+    await asyncio.sleep(0.3)
+    mark = double.mark()
+    handle = await double.invoke(
+        "wg initiative add", user=seed.member_fr, options={"group": "wg4-mentors", "kind": "programme"}
+    )
+    assert (await handle.response()).type == 9
+    values = {
+        "title": "Réseau de mentorat « Femmes & Mines »",
+        "organisation": "WIM Côte d'Ivoire",
+        "country": "Côte d'Ivoire",
+        "link": "https://example.org/femmes-mines",
+        "description": "Binômes mentore-mentorée pendant un an, avec un suivi trimestriel, "
+        "dans cinq sociétés minières.",
+    }
+    submitted = await double.submit_modal(handle, values)
+    assert "Merci" in (await submitted.response()).text
+    review = await double.wait_for_message(
+        channel, lambda m: bool(m.custom_ids()), after=mark, timeout=TIMEOUT
+    )
+    assert "Femmes & Mines" in review.text
+    approve = next(
+        c for c in review.custom_ids() if c.startswith("wg:initiative:") and c.endswith(":approve")
+    )
+    member_click = await double.click(review, approve, user=seed.dms_closed)  # no role, no coordination
+    assert "Only the coordinators" in (await member_click.response()).text
+    click = await double.click(review, approve, user=seed.moderator)
+    assert (await click.response()).type == 7
+    dm = await double.wait_for_dm(seed.member_fr, after=mark, timeout=TIMEOUT)
+    assert "figure désormais dans l'index" in dm.text
+
+    listing = await answer(
+        env, "wg initiatives", seed.member_en, group="wg4-mentors", country="cote d'ivoire"
+    )
+    assert "Femmes & Mines" in listing
+    other_country = await answer(env, "wg initiatives", seed.member_en, group="wg4-mentors", country="Chile")
+    assert "Femmes & Mines" not in other_country
+    found = await answer(env, "wg search", seed.member_en, query="binomes trimestriel")
+    assert "Femmes & Mines" in found and "https://example.org/femmes-mines" in found
+
+    refused = await answer(env, "wg export", seed.member_fr, group="wg4-mentors")
+    assert "coordonnent" in refused
+    export = await double.invoke("wg export", user=seed.moderator, options={"group": "wg4-mentors"})
+    message = await export.message(timeout=TIMEOUT)
+    files = {a.filename: a.data.decode("utf-8-sig") for a in message.attachments}
+    rows = list(csv.DictReader(io.StringIO(files["wg4-mentors-initiatives.csv"])))
+    mine = [row for row in rows if row["title"] == values["title"]]
+    assert len(mine) == 1
+    assert {k: mine[0][k] for k in ("organisation", "country", "link", "description", "kind")} == {
+        "organisation": values["organisation"],
+        "country": values["country"],
+        "link": values["link"],
+        "description": values["description"],
+        "kind": "programme",
+    }
+    markdown = files["wg4-mentors-initiatives.md"]
+    assert (
+        "## Côte d'Ivoire" in markdown
+        and "[Réseau de mentorat « Femmes & Mines »](https://example.org/femmes-mines)" in markdown
+    )
