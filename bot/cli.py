@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import discord
     from discord import app_commands
 
+    from bot.clock import Clock
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the action itself failed (or --check found a difference)
 EXIT_USAGE = 2  # the operator must fix something first: token, config, arguments
@@ -146,7 +148,7 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
     from bot.app import StartupError, run_bot
 
     try:
-        asyncio.run(run_bot(config, token, sync_only=sync_only))
+        asyncio.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
     except StartupError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -353,6 +355,24 @@ def _who(root_payload: dict[str, Any], command: Any) -> str:
     return "everyone"
 
 
+def _visible_moderator_commands(
+    leaves: list[tuple[tuple[str, ...], dict[str, Any], dict[str, Any], Any]],
+) -> list[str]:
+    """The sentence naming moderator commands Discord shows every member (their group also holds
+    member commands, and Discord hides per top-level command only), or nothing when there are none."""
+    visible = [
+        f"`/{names[0]}`"
+        for names, _, root_payload, command in leaves
+        if _is_moderator_only(command) and root_payload.get("default_member_permissions") is None
+    ]
+    if not visible:
+        return []
+    return [
+        "These moderator commands are therefore **visible to every member** in Discord's command list",
+        f"(members who try them are refused): {', '.join(visible)}.",
+    ]
+
+
 def _option_type(option: dict[str, Any]) -> str:
     kind = OPTION_TYPES.get(int(option["type"]), f"type {option['type']}")
     limits = []
@@ -434,8 +454,11 @@ async def render_command_reference(tree: app_commands.CommandTree[Any]) -> str:
         "French and Spanish. Discord shows each member the names in their own Discord language.",
         "",
         "*Who*: **everyone**, or **moderators** — the roles listed in `moderator_roles` (the Secretariat",
-        "and the Steering Committee) and anyone with Manage Server. Moderator commands are also hidden",
-        "by default from other members (`default_permissions`); the bot checks the role either way.",
+        "and the Steering Committee) and anyone with Manage Server. The bot checks the role every time a",
+        "moderator command is used and refuses anyone else with a private message. Discord can hide",
+        "commands from members only per top-level command (`default_permissions`); only a command",
+        "marked *hidden by default* below is hidden by Discord.",
+        *_visible_moderator_commands(leaves),
         "",
         "## Summary",
         "",
@@ -547,8 +570,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The program. ``clock`` is for the end-to-end test launcher only (``tests/double/launch_bot.py``):
+    ``wim-bot`` and ``python -m bot`` never pass one, so the bot runs on the system clock."""
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args.clock = clock
     handler = getattr(args, "handler", cmd_run)
     return int(handler(args))
