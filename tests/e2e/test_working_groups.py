@@ -15,6 +15,7 @@ import io
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -497,43 +498,46 @@ async def test_report_flags_a_stale_group_and_nudges_its_coordinators_once(isola
     await answer(env, "wg coordinator add", seed.moderator, group="wg3-data", member=seed.member_en)
     wg3 = group_row(env, "wg3-data")
     channel = double.guild.channels[wg3["channel_id"]]
-    # Five weeks pass (the default threshold is four): the database is moved back in time while the
-    # bot is stopped, as if it had slept through them; its stale timer is then overdue.
-    await env.bot.stop()
-    conn = sqlite3.connect(env.config["database"])
-    with conn:
-        conn.execute(
-            "UPDATE wg_groups SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-35 days') "
-            "WHERE id = ?",
-            (wg3["id"],),
-        )
-        conn.execute(
-            "UPDATE timers SET due_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-7 days') "
-            "WHERE kind = 'wg.stale' AND status = 'pending' AND json_extract(payload, '$.group_id') = ?",
-            (wg3["id"],),
-        )
-    conn.close()
     mark = double.mark()
-    await env.bot.start()
+    # Three weeks of silence: not stale yet (the shipped threshold is four weeks).
+    await double.advance(timedelta(weeks=3))
+    await asyncio.sleep(1)
+    assert double.messages(channel, after=mark) == []
+    # A fourth week: the stale timer fires, flags the group and nudges its coordinators in its channel.
+    await double.advance(timedelta(weeks=1, minutes=1))
     nudge = await double.wait_for_message(channel, after=mark, timeout=TIMEOUT * 2)
     assert seed.member_en.id in nudge.pinged_user_ids and "Needs attention" in nudge.text
     assert not nudge.pinged_role_ids and not nudge.pinged_everyone
     await double.wait_until(
-        lambda d: group_row(env, "wg3-data")["status"] == "needs_attention", timeout=TIMEOUT, what="flag"
+        lambda d: group_row(env, "wg3-data")["status"] == "needs_attention", timeout=TIMEOUT, what="the flag"
     )
+    with bot_db(env) as conn:
+        flagged = conn.execute(
+            "SELECT actor_id FROM wg_status_history WHERE group_id = ? ORDER BY id DESC LIMIT 1", (wg3["id"],)
+        ).fetchone()
+    assert flagged["actor_id"] is None, "the flag is the bot's, not a member's"
 
     report = await double.invoke("wg report", user=seed.moderator)
     final = await report.message(timeout=TIMEOUT * 2)
     assert final.ephemeral
-    assert "wg3-data" in final.text and "Needs attention: wg3-data" in final.text
+    assert "wg3-data" in final.text and "Needs attention:" in final.text
     png = [a for a in final.attachments if a.filename == "wg-report.png"]
     assert png and png[0].data.startswith(b"\x89PNG")
 
+    # Once: more silent weeks and a restart bring no second nudge for the same quiet spell.
+    await double.advance(timedelta(weeks=5))
     await env.bot.restart()
-    await asyncio.sleep(3)
-    assert [m for m in double.messages(channel, after=mark) if m.id != nudge.id] == [], "nudged twice"
+    await asyncio.sleep(2)
+    assert [m.id for m in double.messages(channel, after=mark)] == [nudge.id], "nudged twice"
     refused = await answer(env, "wg report", seed.member_en)
     assert refused == t("en", "errors.not_moderator")
+
+    # An update ends the quiet spell; the next one is nudged again after four weeks.
+    await answer(env, "wg update", seed.member_en, group="wg3-data", text="Indicator survey drafted")
+    update = await double.wait_for_message(channel, after=nudge.id, timeout=TIMEOUT)
+    await double.advance(timedelta(weeks=4, minutes=1))
+    second = await double.wait_for_message(channel, after=update.id, timeout=TIMEOUT * 2)
+    assert seed.member_en.id in second.pinged_user_ids
 
 
 # --- moderators: the panel follows new and archived groups; archive and repair -------------------
