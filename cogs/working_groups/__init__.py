@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import discord
 from discord import app_commands
-from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot import limits
+from bot.core.channels import ensure_can_post
+from bot.core.dm import send_dm
 from bot.core.replies import reply
-from bot.core.strings import cmd_str
+from bot.core.strings import CommandText, cmd_str
 from bot.errors import NotFound, UserFacingError
 from bot.services.working_groups import (
     DELIVERABLE_KINDS,
@@ -59,20 +60,9 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT: Final = 25
 
 
-def _option(path: str, option: str) -> tuple[locale_str, locale_str]:
-    base = f"cmd.wg.{path}.options.{option}"
-    return cmd_str(f"{base}.name"), cmd_str(f"{base}.description")
-
-
-def _described(path: str, *options: str) -> Any:
-    """``rename`` + ``describe`` for options of ``/wg <path>`` (path with dots for subgroups)."""
-    names = {option: _option(path, option)[0] for option in options}
-    descriptions = {option: _option(path, option)[1] for option in options}
-
-    def decorator(func: Any) -> Any:
-        return app_commands.rename(**names)(app_commands.describe(**descriptions)(func))
-
-    return decorator
+def _subgroup(parent: app_commands.Group, path: str) -> app_commands.Group:
+    text = CommandText(path)
+    return app_commands.Group(parent=parent, name=text.name, description=text.description)
 
 
 def _choices(values: tuple[str, ...], prefix: str) -> list[app_commands.Choice[str]]:
@@ -82,10 +72,6 @@ def _choices(values: tuple[str, ...], prefix: str) -> list[app_commands.Choice[s
 STATUS_CHOICES: Final = _choices(STATUSES, "cmd.wg.choices.status")
 KIND_CHOICES: Final = _choices(DELIVERABLE_KINDS, "cmd.wg.choices.kind")
 INITIATIVE_CHOICES: Final = _choices(INITIATIVE_KINDS, "cmd.wg.choices.initiative")
-
-
-def _command(path: str) -> dict[str, Any]:
-    return {"name": cmd_str(f"cmd.wg.{path}.name"), "description": cmd_str(f"cmd.wg.{path}.description")}
 
 
 def _blank(value: str | None) -> str | None:
@@ -100,14 +86,12 @@ def _id(value: str, error: str) -> int:
 
 
 class WorkingGroups(commands.Cog):
-    wg = app_commands.Group(
-        name=cmd_str("cmd.wg.name"), description=cmd_str("cmd.wg.description"), guild_only=True
-    )
-    coordinator = app_commands.Group(parent=wg, **_command("coordinator"))
-    workplan = app_commands.Group(parent=wg, **_command("workplan"))
-    deliverable = app_commands.Group(parent=wg, **_command("deliverable"))
-    doc = app_commands.Group(parent=wg, **_command("doc"))
-    initiative = app_commands.Group(parent=wg, **_command("initiative"))
+    wg = CommandText("wg").group(guild_only=True)
+    coordinator = _subgroup(wg, "wg.coordinator")
+    workplan = _subgroup(wg, "wg.workplan")
+    deliverable = _subgroup(wg, "wg.deliverable")
+    doc = _subgroup(wg, "wg.doc")
+    initiative = _subgroup(wg, "wg.initiative")
 
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
@@ -148,13 +132,12 @@ class WorkingGroups(commands.Cog):
         missing = _discord.missing_permissions(guild)
         if missing:
             log.warning("Cannot create the working groups' roles and channels: missing %s", missing)
-            if await self.bot.first_time(f"wg-seed-missing:{guild.id}:{','.join(missing)}"):
-                await self.bot.post_mod_log(
-                    guild.id,
-                    self.bot.t(
-                        self.guild_lang, "working_groups.seed.missing", permissions=", ".join(missing)
-                    ),
-                )
+            names = ", ".join(self.bot.t(self.guild_lang, f"permissions.{name}") for name in missing)
+            await self.bot.report_once(
+                guild.id,
+                f"wg-seed-missing:{','.join(missing)}",
+                self.bot.t(self.guild_lang, "working_groups.seed.missing", permissions=names),
+            )
             return
         for group in todo:
             try:
@@ -202,15 +185,7 @@ class WorkingGroups(commands.Cog):
         return guild.get_role(group.role_id) if group.role_id else None
 
     async def send_dm(self, user_id: int, content: str) -> bool:
-        try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(
-                limits.clip(content, limits.MESSAGE_CONTENT), allowed_mentions=discord.AllowedMentions.none()
-            )
-        except (discord.Forbidden, discord.NotFound) as error:
-            log.info("Not DMing user %s: %s", user_id, error)
-            return False
-        return True
+        return await send_dm(self.bot, user_id, content)
 
     async def event_title(self, occurrence_id: int | None) -> str | None:
         if occurrence_id is None:
@@ -304,7 +279,7 @@ class WorkingGroups(commands.Cog):
             counts[group.id] = None if role is None else len(role.members)
         return counts
 
-    @wg.command(**_command("list"))
+    @CommandText("wg.list").command(wg)
     async def list_(self, interaction: discord.Interaction) -> None:
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
@@ -319,8 +294,8 @@ class WorkingGroups(commands.Cog):
         )
         await reply(interaction, embeds=embeds)
 
-    @wg.command(**_command("info"))
-    @_described("info", "group")
+    @CommandText("wg.info").command(wg)
+    @CommandText("wg.info").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def info(self, interaction: discord.Interaction, group: str) -> None:
         guild = self._guild(interaction)
@@ -374,14 +349,14 @@ class WorkingGroups(commands.Cog):
         await member.remove_roles(role, reason=_discord.REASON)
         await reply(interaction, self.bot.t(lang, "working_groups.join.left", group=name))
 
-    @wg.command(**_command("join"))
-    @_described("join", "group")
+    @CommandText("wg.join").command(wg)
+    @CommandText("wg.join").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def join(self, interaction: discord.Interaction, group: str) -> None:
         await self.join_group(interaction, await self._group(interaction, group))
 
-    @wg.command(**_command("leave"))
-    @_described("leave", "group")
+    @CommandText("wg.leave").command(wg)
+    @CommandText("wg.leave").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def leave(self, interaction: discord.Interaction, group: str) -> None:
         await self.leave_group(interaction, await self._group(interaction, group, include_archived=True))
@@ -418,16 +393,14 @@ class WorkingGroups(commands.Cog):
         )
         return embed, panel_view(self.bot.catalog, lang, groups)
 
-    @wg.command(**_command("panel"))
+    @CommandText("wg.panel").command(wg)
     async def panel(self, interaction: discord.Interaction) -> None:
         self._require_moderator(interaction)
         guild = self._guild(interaction)
         channel = interaction.channel
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError("working_groups.errors.text_channel_only")
-        granted = channel.permissions_for(guild.me)
-        if not (granted.view_channel and granted.send_messages and granted.embed_links):
-            raise UserFacingError("working_groups.errors.cannot_post_here", channel=channel.mention)
+        ensure_can_post(channel)
         groups = await self.bot.services.working_groups.groups(guild.id)
         embed, view = self.panel_message(groups)
         message = await channel.send(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
@@ -486,8 +459,8 @@ class WorkingGroups(commands.Cog):
 
     # --- moderators: create, edit, archive, coordinators, repair ----------------------------------
 
-    @wg.command(**_command("create"))
-    @_described("create", "key", "name", "private", "stake", "mandate")
+    @CommandText("wg.create").command(wg)
+    @CommandText("wg.create").options("key", "name", "private", "stake", "mandate")
     async def create(
         self,
         interaction: discord.Interaction,
@@ -557,8 +530,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @wg.command(**_command("edit"))
-    @_described("edit", "group", "name", "stake", "mandate", "description", "private")
+    @CommandText("wg.edit").command(wg)
+    @CommandText("wg.edit").options("group", "name", "stake", "mandate", "description", "private")
     @app_commands.autocomplete(group=group_autocomplete)
     async def edit(
         self,
@@ -599,8 +572,8 @@ class WorkingGroups(commands.Cog):
         await self.refresh_panels(guild)
         await reply(interaction, self.bot.t(lang, "working_groups.edit.done", group=updated.name.get(lang)))
 
-    @wg.command(**_command("archive"))
-    @_described("archive", "group")
+    @CommandText("wg.archive").command(wg)
+    @CommandText("wg.archive").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def archive(self, interaction: discord.Interaction, group: str) -> None:
         self._require_moderator(interaction)
@@ -618,8 +591,8 @@ class WorkingGroups(commands.Cog):
             interaction, self.bot.t(lang, "working_groups.archive.done", group=archived.name.get(lang))
         )
 
-    @coordinator.command(**_command("coordinator.add"))
-    @_described("coordinator.add", "group", "member")
+    @CommandText("wg.coordinator.add").command(coordinator)
+    @CommandText("wg.coordinator.add").options("group", "member")
     @app_commands.autocomplete(group=group_autocomplete)
     async def coordinator_add(
         self, interaction: discord.Interaction, group: str, member: discord.Member
@@ -648,8 +621,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @coordinator.command(**_command("coordinator.remove"))
-    @_described("coordinator.remove", "group", "member")
+    @CommandText("wg.coordinator.remove").command(coordinator)
+    @CommandText("wg.coordinator.remove").options("group", "member")
     @app_commands.autocomplete(group=group_autocomplete)
     async def coordinator_remove(
         self, interaction: discord.Interaction, group: str, member: discord.Member
@@ -667,8 +640,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @wg.command(**_command("repair"))
-    @_described("repair", "group")
+    @CommandText("wg.repair").command(wg)
+    @CommandText("wg.repair").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def repair(self, interaction: discord.Interaction, group: str) -> None:
         """Recreate a role or channel deleted by hand, and re-apply the channel's overwrites."""
@@ -704,8 +677,8 @@ class WorkingGroups(commands.Cog):
 
     # --- coordinators: status, workplan, deliverables, updates, documents --------------------------
 
-    @wg.command(**_command("status"))
-    @_described("status", "group", "status", "note")
+    @CommandText("wg.status").command(wg)
+    @CommandText("wg.status").options("group", "status", "note")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
     async def status(
@@ -726,8 +699,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @workplan.command(**_command("workplan.add"))
-    @_described("workplan.add", "group", "title", "status")
+    @CommandText("wg.workplan.add").command(workplan)
+    @CommandText("wg.workplan.add").options("group", "title", "status")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
     async def workplan_add(
@@ -748,8 +721,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @workplan.command(**_command("workplan.update"))
-    @_described("workplan.update", "group", "item", "status", "title")
+    @CommandText("wg.workplan.update").command(workplan)
+    @CommandText("wg.workplan.update").options("group", "item", "status", "title")
     @app_commands.autocomplete(group=group_autocomplete, item=item_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
     async def workplan_update(
@@ -777,8 +750,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @workplan.command(**_command("workplan.remove"))
-    @_described("workplan.remove", "group", "item")
+    @CommandText("wg.workplan.remove").command(workplan)
+    @CommandText("wg.workplan.remove").options("group", "item")
     @app_commands.autocomplete(group=group_autocomplete, item=item_autocomplete)
     async def workplan_remove(self, interaction: discord.Interaction, group: str, item: str) -> None:
         lang = self.bot.lang_for(interaction)
@@ -793,8 +766,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @deliverable.command(**_command("deliverable.add"))
-    @_described("deliverable.add", "group", "title", "kind", "due", "link")
+    @CommandText("wg.deliverable.add").command(deliverable)
+    @CommandText("wg.deliverable.add").options("group", "title", "kind", "due", "link")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(kind=KIND_CHOICES)
     async def deliverable_add(
@@ -827,8 +800,10 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @deliverable.command(**_command("deliverable.update"))
-    @_described("deliverable.update", "group", "deliverable", "status", "title", "kind", "due", "link")
+    @CommandText("wg.deliverable.update").command(deliverable)
+    @CommandText("wg.deliverable.update").options(
+        "group", "deliverable", "status", "title", "kind", "due", "link"
+    )
     @app_commands.autocomplete(group=group_autocomplete, deliverable=deliverable_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES, kind=KIND_CHOICES)
     async def deliverable_update(
@@ -866,8 +841,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @deliverable.command(**_command("deliverable.remove"))
-    @_described("deliverable.remove", "group", "deliverable")
+    @CommandText("wg.deliverable.remove").command(deliverable)
+    @CommandText("wg.deliverable.remove").options("group", "deliverable")
     @app_commands.autocomplete(group=group_autocomplete, deliverable=deliverable_autocomplete)
     async def deliverable_remove(
         self, interaction: discord.Interaction, group: str, deliverable: str
@@ -887,8 +862,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @wg.command(**_command("update"))
-    @_described("update", "group", "text")
+    @CommandText("wg.update").command(wg)
+    @CommandText("wg.update").options("group", "text")
     @app_commands.autocomplete(group=group_autocomplete)
     async def update(self, interaction: discord.Interaction, group: str, text: str) -> None:
         lang = self.bot.lang_for(interaction)
@@ -904,8 +879,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @wg.command(**_command("summary"))
-    @_described("summary", "group", "event")
+    @CommandText("wg.summary").command(wg)
+    @CommandText("wg.summary").options("group", "event")
     @app_commands.autocomplete(group=group_autocomplete, event=event_autocomplete)
     async def summary(self, interaction: discord.Interaction, group: str, event: str | None = None) -> None:
         lang = self.bot.lang_for(interaction)
@@ -933,8 +908,8 @@ class WorkingGroups(commands.Cog):
             SummaryModal(self.bot.catalog, lang, found.name.get(lang), submitted)
         )
 
-    @doc.command(**_command("doc.add"))
-    @_described("doc.add", "group", "title", "url")
+    @CommandText("wg.doc.add").command(doc)
+    @CommandText("wg.doc.add").options("group", "title", "url")
     @app_commands.autocomplete(group=group_autocomplete)
     async def doc_add(self, interaction: discord.Interaction, group: str, title: str, url: str) -> None:
         lang = self.bot.lang_for(interaction)
@@ -952,8 +927,8 @@ class WorkingGroups(commands.Cog):
             ),
         )
 
-    @doc.command(**_command("doc.remove"))
-    @_described("doc.remove", "group", "document")
+    @CommandText("wg.doc.remove").command(doc)
+    @CommandText("wg.doc.remove").options("group", "document")
     @app_commands.autocomplete(group=group_autocomplete, document=document_autocomplete)
     async def doc_remove(self, interaction: discord.Interaction, group: str, document: str) -> None:
         lang = self.bot.lang_for(interaction)
@@ -968,8 +943,8 @@ class WorkingGroups(commands.Cog):
 
     # --- search and report --------------------------------------------------------------------------
 
-    @wg.command(**_command("search"))
-    @_described("search", "query", "group")
+    @CommandText("wg.search").command(wg)
+    @CommandText("wg.search").options("query", "group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def search(self, interaction: discord.Interaction, query: str, group: str | None = None) -> None:
         guild = self._guild(interaction)
@@ -986,7 +961,7 @@ class WorkingGroups(commands.Cog):
             interaction, embed=_render.search_embed(self.bot.catalog, lang, query, hits, names, guild.id)
         )
 
-    @wg.command(**_command("report"))
+    @CommandText("wg.report").command(wg)
     async def report(self, interaction: discord.Interaction) -> None:
         self._require_moderator(interaction)
         guild = self._guild(interaction)
@@ -1011,8 +986,8 @@ class WorkingGroups(commands.Cog):
 
     # --- index of initiatives ------------------------------------------------------------------------
 
-    @initiative.command(**_command("initiative.add"))
-    @_described("initiative.add", "group", "kind")
+    @CommandText("wg.initiative.add").command(initiative)
+    @CommandText("wg.initiative.add").options("group", "kind")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(kind=INITIATIVE_CHOICES)
     async def initiative_add(self, interaction: discord.Interaction, group: str, kind: str) -> None:
@@ -1064,8 +1039,8 @@ class WorkingGroups(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @wg.command(**_command("initiatives"))
-    @_described("initiatives", "group", "country", "kind")
+    @CommandText("wg.initiatives").command(wg)
+    @CommandText("wg.initiatives").options("group", "country", "kind")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(kind=INITIATIVE_CHOICES)
     async def initiatives(
@@ -1092,8 +1067,8 @@ class WorkingGroups(commands.Cog):
             interaction, embed=_render.initiatives_embed(self.bot.catalog, lang, found, entries, filters)
         )
 
-    @wg.command(**_command("export"))
-    @_described("export", "group")
+    @CommandText("wg.export").command(wg)
+    @CommandText("wg.export").options("group")
     @app_commands.autocomplete(group=group_autocomplete)
     async def export(self, interaction: discord.Interaction, group: str) -> None:
         lang = self.bot.lang_for(interaction)

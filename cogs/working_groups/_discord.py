@@ -15,6 +15,7 @@ import discord
 
 from bot import limits
 from bot.config import Config
+from bot.core.channels import permission_terms
 from bot.errors import UserFacingError
 from bot.services.working_groups import Group
 
@@ -41,9 +42,10 @@ def missing_permissions(guild: discord.Guild) -> list[str]:
 
 
 def ensure_permissions(guild: discord.Guild) -> None:
+    """Raise ``working_groups.errors.bot_missing`` naming, in the member's language, what is missing."""
     missing = missing_permissions(guild)
     if missing:
-        raise UserFacingError("working_groups.errors.bot_missing", permissions=", ".join(missing))
+        raise UserFacingError("working_groups.errors.bot_missing", permissions=permission_terms(missing))
 
 
 def ensure_below_bot(guild: discord.Guild, role: discord.Role) -> None:

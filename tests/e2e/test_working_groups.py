@@ -457,7 +457,7 @@ async def test_missing_permissions_are_named_and_nothing_is_half_created(discord
         double.set_bot_permissions(full & ~Perm.MANAGE_ROLES)
         await asyncio.sleep(0.3)
         text = await answer(env, "wg create", seed.moderator, key="wg8-roles", name="WG8 – No roles")
-        assert "manage_roles" in text
+        assert "Manage Roles" in text and "Manage Channels" not in text
         # Without Attach Files the bot may not grant it in the channel's overwrites: Discord refuses the
         # channel after the role was made, and the role goes again.
         double.set_bot_permissions(full & ~Perm.ATTACH_FILES)
