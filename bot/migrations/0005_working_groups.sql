@@ -187,3 +187,13 @@ END;
 CREATE TRIGGER wg_initiatives_ad AFTER DELETE ON wg_initiatives BEGIN
     DELETE FROM wg_search WHERE source = 'initiative' AND source_id = old.id;
 END;
+
+-- Events hosted by a working group (the 2022 plan's "Thematic Roundtables hosted by Working Groups"):
+-- /event create group:... links the new series to the group; the group's card lists them with
+-- attendance from check-ins.
+CREATE TABLE wg_events (
+    group_id  INTEGER NOT NULL REFERENCES wg_groups (id) ON DELETE CASCADE,
+    series_id INTEGER NOT NULL REFERENCES event_series (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, series_id)
+) WITHOUT ROWID;
+CREATE INDEX wg_events_series ON wg_events (series_id);

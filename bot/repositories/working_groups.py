@@ -953,3 +953,42 @@ async def set_initiative_message(
         "UPDATE wg_initiatives SET channel_id = ?, message_id = ? WHERE id = ?",
         (channel_id, message_id, initiative_id),
     )
+
+
+# --- roundtables (events hosted by a group) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roundtable:
+    occurrence_id: int
+    title: str
+    starts_at: datetime
+    attended: int  # members who checked in
+
+
+async def link_event(tx: Transaction, group_id: int, series_id: int) -> None:
+    await tx.execute(
+        "INSERT OR IGNORE INTO wg_events (group_id, series_id) VALUES (?, ?)", (group_id, series_id)
+    )
+
+
+async def roundtables(
+    conn: Queryable, group_id: int, now: datetime, *, upcoming: bool, limit: int
+) -> list[Roundtable]:
+    """The group's scheduled occurrences from now on (soonest first) or before now (latest first),
+    with their check-in counts. Reads the events tables: a group's roundtables are events."""
+    comparison, order = (">=", "ASC") if upcoming else ("<", "DESC")
+    rows = await conn.fetchall(
+        f"""
+        SELECT o.id, coalesce(o.title, s.title) AS title, o.starts_at,
+            (SELECT count(*) FROM event_check_ins c WHERE c.occurrence_id = o.id) AS attended
+        FROM wg_events w
+        JOIN event_series s ON s.id = w.series_id
+        JOIN event_occurrences o ON o.series_id = s.id
+        WHERE w.group_id = ? AND o.status = 'scheduled' AND s.status = 'active' AND o.starts_at {comparison} ?
+        ORDER BY o.starts_at {order}
+        LIMIT ?
+        """,  # noqa: S608 - the comparison and order come from the two literals above
+        (group_id, utc_iso(now), limit),
+    )
+    return [Roundtable(int(r["id"]), r["title"], from_iso(r["starts_at"]), int(r["attended"])) for r in rows]

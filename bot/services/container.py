@@ -33,9 +33,10 @@ class Services:
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
     timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
+    events = EventService(db, clock, timers, config)
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),
-        events=EventService(db, clock, timers, config),
-        working_groups=WorkingGroupService(db, clock, timers, config),
+        events=events,
+        working_groups=WorkingGroupService(db, clock, timers, config, events),
     )

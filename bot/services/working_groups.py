@@ -41,11 +41,13 @@ from bot.repositories.working_groups import (
     JoinRequest,
     Post,
     ReportRow,
+    Roundtable,
     SearchHit,
     StatusChange,
     Texts,
     WorkplanItem,
 )
+from bot.services.events import EventDraft, EventService, Occurrence
 from bot.services.timers import TimerService
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "JoinRequest",
     "Post",
     "ReportLine",
+    "Roundtable",
     "SearchHit",
     "StaleCheck",
     "StatusChange",
@@ -188,13 +191,22 @@ def fts_query(text: str) -> str | None:
 
 
 class WorkingGroupService:
-    """``WorkingGroupService(db, clock, timers, config)``."""
+    """``WorkingGroupService(db, clock, timers, config, events)``; ``events`` (the EventService) is
+    needed only for events hosted by a group."""
 
-    def __init__(self, db: Database, clock: Clock, timers: TimerService, config: Config) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        timers: TimerService,
+        config: Config,
+        events: EventService | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._timers = timers
         self._config = config
+        self._events = events
 
     @property
     def stale_after(self) -> timedelta:
@@ -1041,6 +1053,30 @@ class WorkingGroupService:
         group = await self.get(group_id)
         await self.ensure_can_manage(group, actor, lang)
         return group, await repo.approved_initiatives(self._db, group.id)
+
+    # --- roundtables (events hosted by a group) ------------------------------------------------------
+
+    async def create_group_event(self, group_id: int, draft: EventDraft, lang: str) -> Occurrence:
+        """``EventService.create_and_announce`` for an event the group hosts, linked to the group in the
+        same transaction (its announcement timer and the link commit together, or neither)."""
+        if self._events is None:
+            raise RuntimeError("WorkingGroupService was built without the EventService")
+        group = await self.get(group_id)
+        self._ensure_active(group, lang)
+        if group.guild_id != draft.guild_id:
+            raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
+        async with self._db.transaction() as tx:
+            occurrence = await self._events.create_and_announce(draft)  # joins this transaction
+            await repo.link_event(tx, group.id, occurrence.series_id)
+        return occurrence
+
+    async def roundtables(self, group_id: int) -> tuple[list[Roundtable], list[Roundtable]]:
+        """(the next three, the last five) occurrences of the group's events, with attendance."""
+        now = self._clock.now()
+        return (
+            await repo.roundtables(self._db, group_id, now, upcoming=True, limit=3),
+            await repo.roundtables(self._db, group_id, now, upcoming=False, limit=5),
+        )
 
 
 def _localized(value: object) -> Texts:

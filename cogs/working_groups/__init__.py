@@ -301,10 +301,16 @@ class WorkingGroups(commands.Cog):
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
         found = await self._group(interaction, group, include_archived=True)
-        card = await self.bot.services.working_groups.card(found.id)
+        service = self.bot.services.working_groups
+        card = await service.card(found.id)
+        upcoming, past = await service.roundtables(found.id)
         role = self.role_of(guild, found)
         embed = _render.card_embed(
-            self.bot.catalog, lang, card, members=None if role is None else len(role.members)
+            self.bot.catalog,
+            lang,
+            card,
+            members=None if role is None else len(role.members),
+            roundtables=_render.roundtable_lines(self.bot.catalog, lang, upcoming, past),
         )
         await reply(interaction, embed=embed)
 

@@ -24,6 +24,7 @@ from bot.services.working_groups import (
     Initiative,
     Post,
     ReportLine,
+    Roundtable,
     SearchHit,
 )
 
@@ -459,3 +460,16 @@ def initiatives_markdown(catalog: Catalog, lang: str, group: Group, initiatives:
             lines.append(f"  {_markdown_line(i.description)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def roundtable_lines(
+    catalog: Catalog, lang: str, upcoming: Sequence[Roundtable], past: Sequence[Roundtable]
+) -> list[str]:
+    """Upcoming roundtables (date and title), then past ones with how many checked in."""
+    lines = [f"📅 {format_dt(r.starts_at, 'f')} · {clip(r.title, 100)}" for r in upcoming]
+    lines += [
+        f"✅ {format_dt(r.starts_at, 'd')} · {clip(r.title, 100)} · "
+        + catalog.t(lang, "working_groups.card.attended", count=r.attended)
+        for r in past
+    ]
+    return lines

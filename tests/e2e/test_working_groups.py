@@ -661,3 +661,63 @@ async def test_an_initiative_is_submitted_approved_found_and_exported(discord_en
         "## Côte d'Ivoire" in markdown
         and "[Réseau de mentorat « Femmes & Mines »](https://example.org/femmes-mines)" in markdown
     )
+
+
+# --- roundtables hosted by a group ------------------------------------------------------------------
+
+
+async def test_a_roundtable_is_announced_in_the_group_channel_and_listed_with_attendance(
+    isolated_env: DiscordEnv,
+) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    await seeded(env)
+    wg1 = group_row(env, "wg1-stem")
+    channel = double.guild.channels[wg1["channel_id"]]
+    await answer(env, "wg join", seed.member_es, group="wg1-stem")
+    await wait_role(env, seed.member_es, wg1["role_id"])
+    start = (double.clock.now() + timedelta(minutes=3)).replace(second=0, microsecond=0)
+    mark = double.mark()
+    handle = await double.invoke(
+        "event create",
+        user=seed.moderator,
+        options={
+            "title": "STEM Women in Mining Roundtable",
+            "start": start.strftime("%Y-%m-%d %H:%M"),
+            "timezone": "UTC",
+            "reminders": "",
+            "group": "wg1-stem",
+        },
+    )
+    created = await handle.message(timeout=TIMEOUT)
+    assert created.ephemeral and "STEM Women in Mining Roundtable" in created.text
+    announcement = await double.wait_for_message(
+        channel, lambda m: bool(m.embeds) and bool(m.custom_ids()), after=mark, timeout=TIMEOUT
+    )
+    assert double.messages(seed.announcements, after=mark) == [], "announced in the general channel"
+    with bot_db(env) as conn:
+        series = conn.execute(
+            "SELECT s.id, s.audience_role_id, s.channel_id FROM event_series s "
+            "JOIN wg_events w ON w.series_id = s.id WHERE w.group_id = ?",
+            (wg1["id"],),
+        ).fetchone()
+    assert series is not None and series["audience_role_id"] == wg1["role_id"]
+    assert series["channel_id"] == channel.id
+
+    card = await answer(env, "wg info", seed.member_en, group="wg1-stem")
+    assert "📅" in card and "STEM Women in Mining Roundtable" in card
+    occurrence_id = next(
+        int(c.split(":")[2]) for c in announcement.custom_ids() if c.startswith("event:rsvp:")
+    )
+    checkin = await double.click(announcement, f"event:checkin:{occurrence_id}", user=seed.member_es)
+    await checkin.message()
+    await double.advance(timedelta(hours=2))
+    card = await answer(env, "wg info", seed.member_en, group="wg1-stem")
+    line = next(line for line in card.splitlines() if "STEM Women in Mining Roundtable" in line)
+    assert line.startswith("✅") and "1 checked in" in line
+
+    unknown = await double.invoke(
+        "event create",
+        user=seed.moderator,
+        options={"title": "Nobody's", "start": start.strftime("%Y-%m-%d %H:%M"), "group": "wg9-none"},
+    )
+    assert "No working group called" in (await unknown.message(timeout=TIMEOUT)).text
