@@ -160,8 +160,12 @@ async def bench_info(service: WorkingGroupService, groups: list[int]) -> bool:
     samples = []
     for _ in range(CALLS):
         started = time.perf_counter()
-        card = await service.card(rng.choice(groups))
-        _render.card_embed(catalog, rng.choice(("en", "fr", "es")), card, members=42).to_dict()
+        group_id = rng.choice(groups)
+        card = await service.card(group_id)
+        upcoming, past = await service.roundtables(group_id)
+        lang = rng.choice(("en", "fr", "es"))
+        roundtables = _render.roundtable_lines(catalog, lang, upcoming, past)
+        _render.card_embed(catalog, lang, card, members=42, roundtables=roundtables).to_dict()
         samples.append((time.perf_counter() - started) * 1000)
     return distribution(f"/wg info handler ({CALLS} cards)", samples, 20.0)
 
