@@ -446,14 +446,15 @@ class WorkingGroupService:
             cleaned = validation.text(name, field=F_NAME, max_length=NAME_LIMIT)
             await self._ensure_unique(self._db, group.guild_id, None, cleaned, skip=group.id)
             changes["name"] = group.name.with_text(lang, cleaned)
-        for field_name, value, term in (
-            ("stake", stake, F_STAKE),
-            ("mandate", mandate, F_MANDATE),
-            ("description", description, F_DESCRIPTION),
-        ):
-            if value is not None:
-                cleaned = validation.text(value, field=term, max_length=TEXT_LIMIT, multiline=True)
-                changes[field_name] = getattr(group, field_name).with_text(lang, cleaned)
+        if stake is not None:
+            text = validation.text(stake, field=F_STAKE, max_length=TEXT_LIMIT, multiline=True)
+            changes["stake"] = group.stake.with_text(lang, text)
+        if mandate is not None:
+            text = validation.text(mandate, field=F_MANDATE, max_length=TEXT_LIMIT, multiline=True)
+            changes["mandate"] = group.mandate.with_text(lang, text)
+        if description is not None:
+            text = validation.text(description, field=F_DESCRIPTION, max_length=TEXT_LIMIT, multiline=True)
+            changes["description"] = group.description.with_text(lang, text)
         if not changes and (private is None or private == group.private):
             raise UserFacingError("working_groups.errors.nothing_to_change")
         async with self._db.transaction() as tx:

@@ -108,7 +108,7 @@ def list_embeds(
             status=status_label(catalog, lang, group.status),
             members="?" if count is None else count,
             coordinators=mentions(coordinators.get(group.id, []))
-            or catalog.t(lang, "working_groups.render.none"),
+            or catalog.t(lang, "working_groups.render.nobody"),
             activity=format_dt(group.last_activity_at, "R"),
         )
         private = " 🔒" if group.private else ""
@@ -175,7 +175,7 @@ def card_embed(
     )
     embed.add_field(
         name=t(lang, "working_groups.card.coordinators"),
-        value=clip(mentions(card.coordinators), 1024) or t(lang, "working_groups.render.none"),
+        value=clip(mentions(card.coordinators), 1024) or t(lang, "working_groups.render.nobody"),
         inline=True,
     )
     if group.archived:
