@@ -992,3 +992,23 @@ async def roundtables(
         (group_id, utc_iso(now), limit),
     )
     return [Roundtable(int(r["id"]), r["title"], from_iso(r["starts_at"]), int(r["attended"])) for r in rows]
+
+
+async def unposted(conn: Queryable, group_id: int) -> dict[str, list[int]]:
+    """What the group's outbox never got into its channel (the channel was gone or closed to the bot):
+    posts, pending join requests and pending initiatives without a message."""
+    found: dict[str, list[int]] = {}
+    for kind, sql in (
+        ("post", "SELECT id FROM wg_posts WHERE group_id = ? AND message_id IS NULL ORDER BY id"),
+        (
+            "join_request",
+            "SELECT id FROM wg_join_requests "
+            "WHERE group_id = ? AND status = 'pending' AND message_id IS NULL",
+        ),
+        (
+            "initiative",
+            "SELECT id FROM wg_initiatives WHERE group_id = ? AND status = 'pending' AND message_id IS NULL",
+        ),
+    ):
+        found[kind] = [int(r["id"]) for r in await conn.fetchall(sql, (group_id,))]
+    return found

@@ -424,6 +424,29 @@ class WorkingGroupService:
         assert group is not None
         return group
 
+    async def requeue_unposted(self, group_id: int) -> int:
+        """After ``/wg repair``: post again what never reached the group's channel (each item's timer is
+        replaced, and every handler skips what was posted meanwhile). Returns how many were queued."""
+        group = await self.get(group_id)
+        pending = await repo.unposted(self._db, group.id)
+        now = self._clock.now()
+        kinds = {
+            "post": (WG_POST, "post_id"),
+            "join_request": (WG_JOIN_REQUEST, "request_id"),
+            "initiative": (WG_INITIATIVE_REVIEW, "initiative_id"),
+        }
+        queued = 0
+        async with self._db.transaction() as tx:
+            for name, ids in pending.items():
+                kind, field_name = kinds[name]
+                for item_id in ids:
+                    await self._timers.cancel_matching(kind, tx=tx, **{field_name: item_id})
+                    await self._timers.schedule(
+                        kind, now, {field_name: item_id, "guild_id": group.guild_id}, tx=tx
+                    )
+                    queued += 1
+        return queued
+
     async def edit(
         self,
         group_id: int,
@@ -817,6 +840,7 @@ class WorkingGroupService:
         request = await self.get_join_request(request_id)
         group = await self.get(request.group_id)
         await self.ensure_can_manage(group, actor, lang)
+        self._ensure_active(group, lang)
         if request.status != "pending":
             raise UserFacingError("working_groups.errors.request_decided")
         return request, group

@@ -22,6 +22,7 @@ from discord.ext import commands
 from bot import limits
 from bot.core.channels import ensure_can_post
 from bot.core.dm import send_dm
+from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText, cmd_str
 from bot.errors import NotFound, UserFacingError
@@ -285,14 +286,18 @@ class WorkingGroups(commands.Cog):
         lang = self.bot.lang_for(interaction)
         service = self.bot.services.working_groups
         groups = await service.groups(guild.id)
-        embeds = _render.list_embeds(
-            self.bot.catalog,
-            lang,
-            groups,
-            self.member_counts(guild, groups),
-            await service.coordinators_by_group(guild.id),
-        )
-        await reply(interaction, embeds=embeds)
+        members = self.member_counts(guild, groups)
+        coordinators = await service.coordinators_by_group(guild.id)
+        size = _render.LIST_PAGE_SIZE
+        pages = max(1, -(-len(groups) // size))
+
+        async def render(page: int) -> discord.Embed:
+            shown = groups[page * size : (page + 1) * size]
+            return _render.list_page_embed(
+                self.bot.catalog, lang, shown, members, coordinators, page=page, pages=pages
+            )
+
+        await Paginator.send(interaction, self.bot.catalog, lang, render, pages)
 
     @CommandText("wg.info").command(wg)
     @CommandText("wg.info").options("group")
@@ -554,8 +559,12 @@ class WorkingGroups(commands.Cog):
         lang = self.bot.lang_for(interaction)
         found = await self._group(interaction, group)
         service = self.bot.services.working_groups
-        if private is not None and private != found.private:
+        role = self.role_of(guild, found)
+        if (private is not None and private != found.private) or (name is not None and role is not None):
+            # Checked before anything is written: the overwrites and the role's name follow the edit.
             _discord.ensure_permissions(guild)
+            if role is not None:
+                _discord.ensure_below_bot(guild, role)
         updated = await service.edit(
             found.id,
             self.actor(interaction),
@@ -575,6 +584,9 @@ class WorkingGroups(commands.Cog):
             and role
         ):
             await _discord.apply_overwrites(guild, updated, channel, role, self.bot.config)
+        role_name = limits.clip(updated.name.get(self.guild_lang), 100)
+        if role is not None and role.name != role_name:
+            await role.edit(name=role_name, reason=_discord.REASON)
         await self.refresh_panels(guild)
         await reply(interaction, self.bot.t(lang, "working_groups.edit.done", group=updated.name.get(lang)))
 
@@ -664,6 +676,8 @@ class WorkingGroups(commands.Cog):
             found.id, role_id=made.role.id, channel_id=made.channel.id
         )
         await _discord.apply_overwrites(guild, updated, made.channel, made.role, self.bot.config)
+        # What could not be posted while the channel was gone or closed to the bot goes out now.
+        await self.bot.services.working_groups.requeue_unposted(found.id)
         done = [
             self.bot.t(lang, f"working_groups.repair.{what}")
             for what in made.created

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import limits
+from bot.core.channels import POST, POST_EMBEDS, missing_permissions
 from bot.services.timers import Timer
 from cogs.working_groups import _render
 from cogs.working_groups._views import decision_view, initiative_view
@@ -34,12 +35,30 @@ class WorkingGroupTimers:
     def lang(self) -> str:
         return self.bot.config.language
 
-    async def _channel(self, guild_id: int, channel_id: int | None, what: str) -> discord.TextChannel | None:
+    async def _channel(
+        self, guild_id: int, channel_id: int | None, what: str, needed: tuple[str, ...] = POST_EMBEDS
+    ) -> discord.TextChannel | None:
+        """The group's channel if the bot can post there; else moderators are told once (retrying would
+        not help) and None."""
         await self.bot.wait_until_ready()
         guild = self.bot.get_guild(guild_id)
         channel = guild.get_channel(channel_id) if guild is not None and channel_id else None
         if isinstance(channel, discord.TextChannel):
-            return channel
+            missing = missing_permissions(channel, needed)
+            if not missing:
+                return channel
+            names = ", ".join(self.bot.t(self.lang, f"permissions.{name}") for name in missing)
+            await self.bot.report_once(
+                guild_id,
+                f"wg-cannot-post:{channel.id}:{','.join(missing)}",
+                self.bot.t(
+                    self.lang,
+                    "working_groups.errors.cannot_post_log",
+                    channel=channel.mention,
+                    permissions=names,
+                ),
+            )
+            return None
         if await self.bot.first_time(f"wg-missing-channel:{what}"):
             await self.bot.post_mod_log(
                 guild_id, self.bot.t(self.lang, "working_groups.errors.channel_gone_log", what=what)
@@ -52,7 +71,8 @@ class WorkingGroupTimers:
         if post is None or post.message_id is not None:
             return
         group = await service.get(post.group_id)
-        channel = await self._channel(group.guild_id, group.channel_id, f"post-{post.id}")
+        needed = POST_EMBEDS if post.kind == "update" else (*POST, "attach_files")
+        channel = await self._channel(group.guild_id, group.channel_id, f"post-{post.id}", needed)
         if channel is None:
             return
         lang = self.lang

@@ -16,6 +16,7 @@ import discord
 from discord.utils import format_dt
 
 from bot import limits
+from bot.core.mentions import mention_list
 from bot.i18n import Catalog
 from bot.limits import clip
 from bot.services.working_groups import (
@@ -83,22 +84,24 @@ def fit(embed: discord.Embed, catalog: Catalog, lang: str) -> discord.Embed:
     return embed
 
 
-def list_embeds(
+LIST_PAGE_SIZE: Final = 8  # groups per page of /wg list: eight blocks always fit one embed
+
+
+def list_page_embed(
     catalog: Catalog,
     lang: str,
     groups: Sequence[Group],
     members: dict[int, int | None],
     coordinators: dict[int, list[int]],
-) -> list[discord.Embed]:
-    """Every group on one line block: status, members, coordinators, last activity."""
+    *,
+    page: int,
+    pages: int,
+) -> discord.Embed:
+    """One page of /wg list: each group's status, members, coordinators and last activity."""
+    embed = discord.Embed(title=catalog.t(lang, "working_groups.list.title"), colour=COLOUR)
     if not groups:
-        return [
-            discord.Embed(
-                title=catalog.t(lang, "working_groups.list.title"),
-                description=catalog.t(lang, "working_groups.list.empty"),
-                colour=COLOUR,
-            )
-        ]
+        embed.description = catalog.t(lang, "working_groups.list.empty")
+        return embed
     blocks = []
     for group in groups:
         count = members.get(group.id)
@@ -107,36 +110,21 @@ def list_embeds(
             "working_groups.list.line",
             status=status_label(catalog, lang, group.status),
             members="?" if count is None else count,
-            coordinators=mentions(coordinators.get(group.id, []))
-            or catalog.t(lang, "working_groups.render.nobody"),
+            coordinators=mention_list(
+                coordinators.get(group.id, []),
+                nobody=catalog.t(lang, "working_groups.render.nobody"),
+                more=lambda n: catalog.t(lang, "working_groups.render.more", count=n),
+                limit=200,
+            ),
             activity=format_dt(group.last_activity_at, "R"),
         )
         private = " 🔒" if group.private else ""
         channel = f" · <#{group.channel_id}>" if group.channel_id else ""
         blocks.append(f"**{clip(group.name.get(lang), 100)}**{private}{channel}\n{line}")
-    embeds: list[discord.Embed] = []
-    current: list[str] = []
-    total = 0
-    for block in blocks:
-        size = sum(len(b) + 2 for b in current) + len(block)
-        if current and size > limits.EMBED_DESCRIPTION - 50:
-            embeds.append(discord.Embed(description="\n\n".join(current), colour=COLOUR))
-            total += sum(len(b) + 2 for b in current)
-            current = []
-        current.append(block)
-    embeds.append(discord.Embed(description="\n\n".join(current), colour=COLOUR))
-    embeds[0].title = catalog.t(lang, "working_groups.list.title")
-    # The total of all embeds in one message is 6,000 characters as well.
-    kept: list[discord.Embed] = []
-    used = 0
-    for embed in embeds[: limits.EMBEDS_PER_MESSAGE]:
-        if used + len(embed) > limits.EMBED_TOTAL - 100:
-            break
-        kept.append(embed)
-        used += len(embed)
-    if len(kept) < len(embeds):
-        kept[-1].set_footer(text=catalog.t(lang, "working_groups.render.truncated"))
-    return kept
+    embed.description = clip("\n\n".join(blocks), limits.EMBED_DESCRIPTION)
+    if pages > 1:
+        embed.set_footer(text=catalog.t(lang, "working_groups.list.page", page=page + 1, pages=pages))
+    return embed
 
 
 def _post_line(catalog: Catalog, lang: str, guild_id: int, post: Post) -> str:

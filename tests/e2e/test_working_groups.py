@@ -721,3 +721,59 @@ async def test_a_roundtable_is_announced_in_the_group_channel_and_listed_with_at
         options={"title": "Nobody's", "start": start.strftime("%Y-%m-%d %H:%M"), "group": "wg9-none"},
     )
     assert "No working group called" in (await unknown.message(timeout=TIMEOUT)).text
+
+
+async def test_edit_renames_the_role_switches_privacy_and_a_lost_permission_is_told_once(
+    discord_env: DiscordEnv,
+) -> None:
+    env, double, seed = discord_env, discord_env.double, discord_env.seed
+    await seeded(env)
+    row = await new_group(env, "wg11-edit", "WG11 – Edit me")
+    channel = double.guild.channels[row["channel_id"]]
+    assert double.permissions_in(channel, seed.member_en) & Perm.VIEW_CHANNEL
+
+    renamed = await answer(
+        env, "wg edit", seed.moderator, group="wg11-edit", name="WG11 – Edited", private=True
+    )
+    assert "WG11 – Edited" in renamed
+    await double.wait_until(
+        lambda d: d.guild.roles[row["role_id"]].name == "WG11 – Edited",
+        timeout=TIMEOUT,
+        what="the role renamed",
+    )
+    assert not double.permissions_in(channel, seed.member_en) & Perm.VIEW_CHANNEL, "still public"
+    assert double.permissions_in(channel, seed.moderator) & Perm.VIEW_CHANNEL
+
+    # Someone takes Send Messages from the bot in the channel: the update is kept, moderators are told
+    # once in mod-log (not at every retry or update), and /wg repair gives the permission back.
+    double.set_channel_overwrite(
+        channel, double.bot_member(), allow=Perm.VIEW_CHANNEL, deny=Perm.SEND_MESSAGES
+    )
+    await asyncio.sleep(0.3)
+    mark = double.mark()
+    await answer(env, "wg update", seed.moderator, group="wg11-edit", text="First news")
+    notice = await double.wait_for_message(
+        seed.mod_log,
+        lambda m: "#wg11-edit" in m.text or str(channel.id) in m.content,
+        after=mark,
+        timeout=TIMEOUT,
+    )
+    await answer(env, "wg update", seed.moderator, group="wg11-edit", text="Second news")
+    await asyncio.sleep(1)
+    told = [m for m in double.messages(seed.mod_log, after=mark) if str(channel.id) in m.content]
+    assert [m.id for m in told] == [notice.id]
+    assert count(env, "wg_posts", "group_id = ?", (row["id"],)) == 2
+    repaired = await answer(env, "wg repair", seed.moderator, group="wg11-edit")
+    assert "nothing was missing" in repaired
+    assert double.permissions_in(channel, None) & Perm.SEND_MESSAGES
+    await double.wait_until(
+        lambda d: sum("news" in m.text for m in d.messages(channel, after=mark)) == 2,
+        timeout=TIMEOUT,
+        what="the two held-back updates posted after the repair",
+    )
+    later = double.mark()
+    await answer(env, "wg update", seed.moderator, group="wg11-edit", text="Third news")
+    posted = await double.wait_for_message(channel, after=later, timeout=TIMEOUT)
+    assert "Third news" in posted.text
+    texts = [m.text for m in double.messages(channel, after=mark)]
+    assert [sum(word in text for text in texts) for word in ("First", "Second", "Third")] == [1, 1, 1]
