@@ -309,6 +309,57 @@ async def test_a_coordinator_updates_their_own_group_and_is_refused_on_another(
     )
     assert "no existe" in other
 
+    doc = await answer(
+        env,
+        "wg doc add",
+        seed.member_es,
+        group="wg4-mentors",
+        title="Guía de mentoría",
+        url="https://example.org/guia",
+    )
+    assert "Guía de mentoría" in doc
+    duplicate = await answer(
+        env, "wg doc add", seed.member_es, group="wg4-mentors", title="Otra", url="https://example.org/guia"
+    )
+    assert "ya tiene un documento" in duplicate
+    with bot_db(env) as conn:
+        guide = conn.execute(
+            "SELECT id FROM wg_deliverables WHERE group_id = ? AND kind = 'guide'", (wg4["id"],)
+        ).fetchone()["id"]
+    published = await answer(
+        env,
+        "wg deliverable update",
+        seed.member_es,
+        group="wg4-mentors",
+        deliverable=str(guide),
+        status="completed",
+        link="https://example.org/how-to-guide.pdf",
+    )
+    assert "Completado" in published
+    card = await double.invoke("wg info", user=seed.member_en, options={"group": "wg4-mentors"})
+    embed = (await card.message(timeout=TIMEOUT)).embed
+    assert embed is not None
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "https://example.org/guia" in fields["Documents"]
+    assert (
+        "🟢" in fields["Expected outcomes"]
+        and "https://example.org/how-to-guide.pdf" in fields["Expected outcomes"]
+    )
+    assert "Encuesta enviada" in fields["Recent updates"]
+    with bot_db(env) as conn:
+        doc_id = conn.execute(
+            "SELECT id FROM wg_documents WHERE url = ?", ("https://example.org/guia",)
+        ).fetchone()[0]
+    removed = await answer(env, "wg doc remove", seed.member_es, group="wg4-mentors", document=str(doc_id))
+    assert "Documento quitado" in removed
+    gone = await answer(
+        env, "wg coordinator remove", seed.moderator, group="wg4-mentors", member=seed.member_es
+    )
+    assert "no longer coordinates" in gone
+    after = await answer(env, "wg status", seed.member_es, group="wg4-mentors", status="completed")
+    assert "Solo quienes coordinan" in after
+    await answer(env, "wg coordinator add", seed.moderator, group="wg4-mentors", member=seed.member_es)
+
     choices = await double.autocomplete(
         "wg workplan update",
         user=seed.member_es,
@@ -714,6 +765,22 @@ async def test_a_roundtable_is_announced_in_the_group_channel_and_listed_with_at
     card = await answer(env, "wg info", seed.member_en, group="wg1-stem")
     line = next(line for line in card.splitlines() if "STEM Women in Mining Roundtable" in line)
     assert line.startswith("✅") and "1 checked in" in line
+
+    # Meeting notes tied to the roundtable name it.
+    mark = double.mark()
+    notes = await double.invoke(
+        "wg summary", user=seed.moderator, options={"group": "wg1-stem", "event": str(occurrence_id)}
+    )
+    assert (await notes.response()).type == 9
+    sent = await double.submit_modal(
+        notes, {"title": "Roundtable notes", "notes1": "Three programmes compared."}
+    )
+    await sent.response()
+    posted = await double.wait_for_message(channel, after=mark, timeout=TIMEOUT)
+    assert (
+        "Meeting: STEM Women in Mining Roundtable" in posted.content and "Three programmes" in posted.content
+    )
+    assert not posted.attachments, "a short summary is posted as it is"
 
     unknown = await double.invoke(
         "event create",
