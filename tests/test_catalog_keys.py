@@ -59,6 +59,9 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
     ): "a Term's key (a list of terms), checked where Term(...) is built",
     ("bot/core/tree.py", "one", "value.key"): "a Term's key, checked where Term(...) is built",
     ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
+    ("cogs/working_groups/__init__.py", "seed", "error.key"): (
+        "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
+    ),
     **{
         ("bot/core/strings.py", method, expression): (
             "CommandText builds cmd.<path>.* keys through cmd_str, which fails at import on a key missing "

@@ -347,13 +347,18 @@ class WorkingGroupService:
             found = [await repo.get_group_by_key(tx, guild_id, config.key) for config in groups]
         return [group for group in found if group is not None]
 
-    async def check_new(self, guild_id: int, key: str, name: str) -> tuple[str, str]:
-        """Validate a new group's key and name before anything is created in Discord; returns them
-        cleaned. Errors: ``working_groups.errors.bad_key``, ``duplicate_key``, ``duplicate_name``."""
+    async def check_new(
+        self, guild_id: int, key: str, name: str, *, stake: str | None = None, mandate: str | None = None
+    ) -> tuple[str, str]:
+        """Validate a new group (key, name, and its optional texts) before anything is created in
+        Discord; returns the key and name cleaned. Errors: ``working_groups.errors.bad_key``,
+        ``duplicate_key``, ``duplicate_name``, and the ``validation.*`` ones."""
         key = validation.text(key, field=F_KEY, max_length=40).lower()
         if not _KEY.match(key):
             raise UserFacingError("working_groups.errors.bad_key", value=excerpt(key))
         name = validation.text(name, field=F_NAME, max_length=NAME_LIMIT)
+        validation.optional_text(stake, field=F_STAKE, max_length=TEXT_LIMIT, multiline=True)
+        validation.optional_text(mandate, field=F_MANDATE, max_length=TEXT_LIMIT, multiline=True)
         await self._ensure_unique(self._db, guild_id, key, name)
         return key, name
 

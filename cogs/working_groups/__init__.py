@@ -25,6 +25,7 @@ from bot.core.dm import send_dm
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText, cmd_str
+from bot.core.tree import translated_params
 from bot.errors import NotFound, UserFacingError
 from bot.services.working_groups import (
     DELIVERABLE_KINDS,
@@ -151,6 +152,18 @@ class WorkingGroups(commands.Cog):
                 )
             except UserFacingError as error:
                 log.warning("Could not set up working group %s: %s %s", group.key, error.key, error.params)
+                params = translated_params(self.bot, self.guild_lang, error.params)
+                problem = self.bot.t(self.guild_lang, error.key, **params)
+                await self.bot.report_once(
+                    guild.id,
+                    f"wg-seed:{group.key}:{error.key}",
+                    self.bot.t(
+                        self.guild_lang,
+                        "working_groups.seed.failed",
+                        group=group.name.get(self.guild_lang),
+                        problem=problem,
+                    ),
+                )
                 continue
             await service.set_discord(group.id, role_id=made.role.id, channel_id=made.channel.id)
             log.info("Working group %s: created %s", group.key, ", ".join(made.created) or "nothing")
@@ -485,7 +498,7 @@ class WorkingGroups(commands.Cog):
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
         service = self.bot.services.working_groups
-        key, name = await service.check_new(guild.id, key, name)
+        key, name = await service.check_new(guild.id, key, name, stake=stake, mandate=mandate)
         _discord.ensure_permissions(guild)
         await interaction.response.defer(ephemeral=True, thinking=True)
         draft = Group(

@@ -844,3 +844,30 @@ async def test_edit_renames_the_role_switches_privacy_and_a_lost_permission_is_t
     assert "Third news" in posted.text
     texts = [m.text for m in double.messages(channel, after=mark)]
     assert [sum(word in text for text in texts) for word in ("First", "Second", "Third")] == [1, 1, 1]
+
+
+async def test_seeding_that_cannot_set_a_group_up_tells_moderators_once(isolated_env: DiscordEnv) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    await seeded(env)
+    await env.bot.stop()
+    wg1 = group_row(env, "wg1-stem")
+    # As if WG1 had never been set up, and someone made a role of that name above the bot's own.
+    double.delete_channel(double.guild.channels[wg1["channel_id"]])
+    double.delete_role(double.guild.roles[wg1["role_id"]])
+    squatter = double.add_role("WG1 – Attracting and Retaining STEM Women to Mining")
+    double.set_role_position(squatter, double.bot_role.position + 1)
+    conn = sqlite3.connect(env.config["database"])
+    with conn:
+        conn.execute("UPDATE wg_groups SET role_id = NULL, channel_id = NULL WHERE id = ?", (wg1["id"],))
+    conn.close()
+    mark = double.mark()
+    await env.bot.start()
+    notice = await double.wait_for_message(
+        seed.mod_log, lambda m: "WG1" in m.content, after=mark, timeout=TIMEOUT
+    )
+    assert "above my own role" in notice.content and not notice.pinged_role_ids
+    assert group_row(env, "wg1-stem")["role_id"] is None, "half set up"
+    assert "wg1-stem" not in {c.name for c in double.guild.channels.values()}
+    await env.bot.restart()
+    await asyncio.sleep(2)
+    assert [m.id for m in double.messages(seed.mod_log, after=mark) if "WG1" in m.content] == [notice.id]
