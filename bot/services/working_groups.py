@@ -154,6 +154,7 @@ class GroupCard:
     summaries: list[Post]
     documents: list[Document]
     history: list[StatusChange]
+    archive_hidden: bool = False  # a private group seen from outside: no updates, notes or documents
 
 
 @dataclass(frozen=True)
@@ -257,17 +258,23 @@ class WorkingGroupService:
     async def coordinators_by_group(self, guild_id: int) -> dict[int, list[int]]:
         return await repo.coordinators_by_group(self._db, guild_id)
 
-    async def card(self, group_id: int) -> GroupCard:
+    async def card(self, group_id: int, actor: Actor | None = None) -> GroupCard:
+        """The group's card. A private group's archive (updates, notes, documents) is left out for a
+        member without its role (``actor``; None reads everything, for internal use)."""
         group = await self.get(group_id)
+        hidden = actor is not None and not await self.may_see(group, actor)
         return GroupCard(
             group=group,
             coordinators=await repo.coordinators(self._db, group_id),
             workplan=await repo.workplan(self._db, group_id),
             deliverables=await repo.deliverables(self._db, group_id),
-            updates=await repo.recent_posts(self._db, group_id, "update", RECENT_UPDATES),
-            summaries=await repo.recent_posts(self._db, group_id, "summary", RECENT_UPDATES),
-            documents=await repo.documents(self._db, group_id),
+            updates=[] if hidden else await repo.recent_posts(self._db, group_id, "update", RECENT_UPDATES),
+            summaries=[]
+            if hidden
+            else await repo.recent_posts(self._db, group_id, "summary", RECENT_UPDATES),
+            documents=[] if hidden else await repo.documents(self._db, group_id),
             history=await repo.status_history(self._db, group_id, limit=5),
+            archive_hidden=hidden,
         )
 
     async def get_post(self, post_id: int) -> Post | None:

@@ -320,7 +320,7 @@ class WorkingGroups(commands.Cog):
         lang = self.bot.lang_for(interaction)
         found = await self._group(interaction, group, include_archived=True)
         service = self.bot.services.working_groups
-        card = await service.card(found.id)
+        card = await service.card(found.id, self.actor(interaction))
         upcoming, past = await service.roundtables(found.id)
         role = self.role_of(guild, found)
         embed = _render.card_embed(

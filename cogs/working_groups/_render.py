@@ -226,6 +226,12 @@ def card_embed(
             value=_lines_field(list(roundtables)),
             inline=False,
         )
+    if card.archive_hidden:
+        embed.add_field(
+            name=t(lang, "working_groups.card.private"),
+            value=t(lang, "working_groups.card.private_note"),
+            inline=False,
+        )
     if card.documents:
         lines = [f"`{doc.id}` [{clip(doc.title, 100)}]({doc.url})" for doc in card.documents]
         embed.add_field(

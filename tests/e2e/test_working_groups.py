@@ -425,10 +425,13 @@ async def test_a_private_group_archive_is_found_only_with_its_role(discord_env: 
     await double.wait_for_message(channel, after=mark, timeout=TIMEOUT)
     outsider = await answer(env, "wg search", seed.member_es, query="budgets")
     assert "Confidential" not in outsider
+    card = await answer(env, "wg info", seed.member_es, group="wg6-private")
+    assert "Confidential" not in card and "solo para sus miembros" in card
     double.add_member_role(seed.member_es, double.guild.roles[row["role_id"]])
     await asyncio.sleep(0.5)
     insider = await answer(env, "wg search", seed.member_es, query="budgets")
     assert "Confidential" in insider
+    assert "Confidential" in await answer(env, "wg info", seed.member_es, group="wg6-private")
 
 
 # --- bad input and missing permissions ------------------------------------------------------------
