@@ -361,6 +361,10 @@ async def test_search_folds_accents_and_hides_private_groups_without_the_role(
     assert {h.group_id for h in await service.search(GUILD, "REUNION", member_of_wg2)} == {wg1.id, wg2.id}
     assert len(await service.search(GUILD, "reunion", MODERATOR)) == 2
     assert await service.search(GUILD, "reunion", MEMBER, group_id=wg2.id) == []
+    outside = await service.card(wg2.id, MEMBER)
+    assert outside.archive_hidden and outside.summaries == [] and outside.workplan
+    inside = await service.card(wg2.id, member_of_wg2)
+    assert not inside.archive_hidden and [p.title for p in inside.summaries] == ["Réunion privée"]
     assert [h.source for h in await service.search(GUILD, "etude", MEMBER)] == ["document"]
     assert (await service.search(GUILD, "etu", MEMBER))[0].url == "https://example.org/etude"
     # FTS5 syntax typed by a member is plain words, never an error.
