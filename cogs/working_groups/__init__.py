@@ -165,6 +165,11 @@ class WorkingGroups(commands.Cog):
                     ),
                 )
                 continue
+            except discord.HTTPException:
+                # Discord unavailable (a 5xx): the other groups still get theirs; this one is set up at
+                # the next start (or by /wg repair).
+                log.exception("Discord failed while setting up working group %s", group.key)
+                continue
             await service.set_discord(group.id, role_id=made.role.id, channel_id=made.channel.id)
             log.info("Working group %s: created %s", group.key, ", ".join(made.created) or "nothing")
 
