@@ -127,7 +127,9 @@ class EventTimerHandlers:
             return
         if timer.attempts > 0:
             # Discord may have posted it and then failed to answer: find that card before posting.
-            posted = await self.announcements.find_posted(channel, occurrence.id, after=timer.created_at)
+            posted = await self.announcements.find_posted(
+                channel, occurrence.id, after=self.bot.discord_time(timer.created_at)
+            )
             if posted is not None:
                 await self.bot.services.events.set_announcement(occurrence.id, channel.id, posted.id)
                 return
