@@ -63,6 +63,9 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
         "test_translations renders the choices"
     ),
     ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
+    ("cogs/working_groups/__init__.py", "seed", "error.key"): (
+        "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
+    ),
     **{
         ("bot/core/strings.py", method, expression): (
             "CommandText builds cmd.<path>.* keys through cmd_str, which fails at import on a key missing "

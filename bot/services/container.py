@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.timers import TimerService
+from bot.services.working_groups import WorkingGroupService
 
 __all__ = ["TIMER_CONCURRENCY", "Services", "build_services"]
 
@@ -27,12 +28,15 @@ class Services:
     timers: TimerService
     members: MemberSettingsService
     events: EventService
+    working_groups: WorkingGroupService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
     timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
+    events = EventService(db, clock, timers, config)
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),
-        events=EventService(db, clock, timers, config),
+        events=events,
+        working_groups=WorkingGroupService(db, clock, timers, config, events),
     )

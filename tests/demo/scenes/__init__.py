@@ -7,10 +7,11 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import events
+from tests.demo.scenes import events, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
     *events.SCENES,
-    # *working_groups.SCENES, *directory.SCENES, *consultations.SCENES, *digest.SCENES, as they arrive
+    *working_groups.SCENES,
+    # *directory.SCENES, *consultations.SCENES, *digest.SCENES, as they arrive
 )
