@@ -542,13 +542,15 @@ class EventService:
                 "events.errors.bad_rsvp_status", status=status, choices=", ".join(RSVP_STATUSES)
             )
         now = self._clock.now()
-        async with self._db.transaction() as tx:
-            occurrence = await _usable(tx, occurrence_id)
+
+        def check(occurrence: Occurrence | None) -> None:
+            occurrence = _checked_usable(occurrence)
             if occurrence.ends_at <= now:
                 raise UserFacingError("events.errors.already_ended")
             _require_audience(occurrence, member_role_ids)
-            await repo.upsert_rsvp(tx, occurrence_id, user_id, status, now)
-            return await repo.counts(tx, occurrence_id)
+
+        # One trip to the database thread for the whole click (read, check, write, counts).
+        return await repo.answer_rsvp(self._db, occurrence_id, user_id, status, now, check)
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
         return await repo.counts(self._db, occurrence_id)
@@ -920,7 +922,10 @@ class EventService:
 
 
 async def _usable(conn: Any, occurrence_id: int) -> Occurrence:
-    occurrence = await repo.get_occurrence(conn, occurrence_id)
+    return _checked_usable(await repo.get_occurrence(conn, occurrence_id))
+
+
+def _checked_usable(occurrence: Occurrence | None) -> Occurrence:
     if occurrence is None:
         raise NotFound("events.errors.unknown_event")
     if occurrence.status != "scheduled":
