@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot import runtime
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core.bot import WimBot
@@ -76,6 +77,7 @@ async def build_offline_bot(config: Config) -> WimBot:
 async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> None:
     """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
     setup_logging(config)
+    log.info("Runtime: %s", runtime.describe())
     db = await Database.open(config.database)
     bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only)
     try:

@@ -143,10 +143,11 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
     config = _load(args)
     if config is None:
         return EXIT_USAGE
+    from bot import runtime
     from bot.app import StartupError, run_bot
 
     try:
-        asyncio.run(run_bot(config, token, sync_only=sync_only))
+        runtime.run(run_bot(config, token, sync_only=sync_only))
     except StartupError as exc:
         _err(str(exc))
         return EXIT_USAGE

@@ -1,0 +1,58 @@
+"""The event loop under the bot: uvloop where it is installed, asyncio's own loop otherwise.
+
+``make bench`` measured both through the local Discord double, side by side with a bare discord.py
+bot (README, "Benchmarks"); ``WIM_EVENT_LOOP=asyncio`` (or ``uvloop``) overrides the choice, which is
+how the benchmark compares them in one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+LOOP_VARIABLE = "WIM_EVENT_LOOP"
+LOOPS = ("uvloop", "asyncio")
+
+
+def loop_factory() -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
+    """(name, factory) of the loop to run on; the factory is None for asyncio's default loop.
+
+    Raises ``ValueError`` for an unknown ``WIM_EVENT_LOOP`` and ``ImportError`` when uvloop is asked
+    for explicitly but not installed.
+    """
+    wanted = os.environ.get(LOOP_VARIABLE, "").strip().lower()
+    if wanted and wanted not in LOOPS:
+        raise ValueError(f"{LOOP_VARIABLE} must be one of {', '.join(LOOPS)}, not {wanted!r}")
+    if wanted == "asyncio":
+        return "asyncio", None
+    try:
+        import uvloop
+    except ImportError:
+        if wanted == "uvloop":
+            raise
+        return "asyncio", None  # uvloop does not install everywhere (Windows): the default loop then
+    return "uvloop", uvloop.new_event_loop
+
+
+def describe() -> str:
+    """What the running process is on, for the start-up log: "uvloop event loop, orjson JSON"."""
+    import discord.utils
+
+    loop = asyncio.get_running_loop()
+    name = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+    json = "orjson" if getattr(discord.utils, "HAS_ORJSON", False) else "stdlib"
+    return f"{name} event loop, {json} JSON"
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` on the chosen loop."""
+    name, factory = loop_factory()
+    with asyncio.Runner(loop_factory=factory) as runner:
+        log.debug("Running on the %s event loop", name)
+        return runner.run(main)
