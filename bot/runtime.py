@@ -1,8 +1,9 @@
-"""The event loop under the bot: uvloop where it is installed, asyncio's own loop otherwise.
+"""The event loop under the bot: ``DEFAULT_LOOP``, or ``WIM_EVENT_LOOP`` (``asyncio`` or ``uvloop``).
 
-``make bench`` measured both through the local Discord double, side by side with a bare discord.py
-bot (README, "Benchmarks"); ``WIM_EVENT_LOOP=asyncio`` (or ``uvloop``) overrides the choice, which is
-how the benchmark compares them in one run.
+``make bench`` measures both through the local Discord double, side by side with a bare discord.py
+bot, in one run (that is what the variable is for); ``DEFAULT_LOOP`` is the one that won on every
+figure (README, "Benchmarks"). uvloop does not install everywhere (Windows): without it the bot runs
+on asyncio's own loop.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LOOP_VARIABLE = "WIM_EVENT_LOOP"
 LOOPS = ("uvloop", "asyncio")
+DEFAULT_LOOP = "asyncio"
 
 
 def loop_factory() -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]:
@@ -26,17 +28,17 @@ def loop_factory() -> tuple[str, Callable[[], asyncio.AbstractEventLoop] | None]
     Raises ``ValueError`` for an unknown ``WIM_EVENT_LOOP`` and ``ImportError`` when uvloop is asked
     for explicitly but not installed.
     """
-    wanted = os.environ.get(LOOP_VARIABLE, "").strip().lower()
-    if wanted and wanted not in LOOPS:
-        raise ValueError(f"{LOOP_VARIABLE} must be one of {', '.join(LOOPS)}, not {wanted!r}")
-    if wanted == "asyncio":
+    asked = os.environ.get(LOOP_VARIABLE, "").strip().lower()
+    if asked and asked not in LOOPS:
+        raise ValueError(f"{LOOP_VARIABLE} must be one of {', '.join(LOOPS)}, not {asked!r}")
+    if (asked or DEFAULT_LOOP) == "asyncio":
         return "asyncio", None
     try:
         import uvloop
     except ImportError:
-        if wanted == "uvloop":
+        if asked == "uvloop":
             raise
-        return "asyncio", None  # uvloop does not install everywhere (Windows): the default loop then
+        return "asyncio", None
     return "uvloop", uvloop.new_event_loop
 
 
