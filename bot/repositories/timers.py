@@ -149,10 +149,9 @@ async def mark_failed_attempt(
             "WHERE id = ? AND status = 'pending' AND due_at = ?"
         )
         params = (error, utc_iso(retry_at), timer_id, utc_iso(ran_for_due_at))
-    cursor = await tx.execute(sql, params)
-    if cursor.rowcount != 1:
-        return None
-    return await get(tx, timer_id)
+    # RETURNING: the updated row comes back with the write, no second statement.
+    row = await tx.fetchone(f"{sql} RETURNING {_COLUMNS}", params)
+    return None if row is None else _timer(row)
 
 
 async def cancel(tx: Transaction, timer_id: int, now: datetime) -> bool:
