@@ -29,7 +29,7 @@ import queue
 import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -171,6 +171,27 @@ class Result:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+class _PendingResult:
+    """A statement on its way: awaitable, or usable as ``async with`` (aiosqlite's cursor idiom)."""
+
+    __slots__ = ("_call", "_result")
+
+    def __init__(self, call: Coroutine[Any, Any, Result]) -> None:
+        self._call = call
+        self._result: Result | None = None
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self._call.__await__()
+
+    async def __aenter__(self) -> Result:
+        self._result = await self._call
+        return self._result
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._result is not None:
+            await self._result.close()
 
 
 def _open(conn: sqlite3.Connection, tx: Transaction) -> None:
@@ -316,8 +337,10 @@ class Transaction:
     async def _call(self, mode: str, sql: str, params: Any) -> Any:
         return await self._db._writer.call(_statement, self, mode, sql, params)
 
-    async def execute(self, sql: str, params: Params = ()) -> Result:
-        return await self._call("execute", sql, params)  # type: ignore[no-any-return]
+    def execute(self, sql: str, params: Params = ()) -> _PendingResult:
+        """Run one statement: ``await tx.execute(...)`` gives a ``Result``; ``async with
+        tx.execute(...) as result`` works too, as it did with aiosqlite's cursors."""
+        return _PendingResult(self._call("execute", sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._call("many", sql, list(rows))

@@ -580,3 +580,14 @@ async def test_pending_timer_counter_follows_every_change(db: Database) -> None:
         await tx.execute("DELETE FROM timers WHERE id IN (4, 1)")
     await check()
     assert await timers_repo.pending_count(db) == 3
+
+
+async def test_execute_results_answer_like_the_cursors_they_replace(db: Database) -> None:
+    async with db.transaction() as tx:
+        inserted = await tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1'), ('b', '2')")
+        assert inserted.rowcount == 2 and inserted.lastrowid is not None
+        async with tx.execute("SELECT key FROM meta ORDER BY key") as cursor:
+            assert [row["key"] for row in await cursor.fetchall()] == ["a", "b"]
+        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key = ? RETURNING value", ("a",))
+        assert (await result.fetchone())["value"] == "x"
+        assert await result.fetchone() is None
