@@ -85,6 +85,11 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> Non
             if sync_only:
                 await bot.login(token)  # login runs setup_hook, which syncs
                 return
+
+            async def settle_heap() -> None:
+                runtime.settle_heap()
+
+            bot.add_listener(settle_heap, "on_ready")
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):

@@ -47,3 +47,32 @@ def test_run_returns_the_coroutines_result_on_asyncio(monkeypatch: pytest.Monkey
         return runtime.describe()
 
     assert runtime.run(describe()).startswith("asyncio event loop")
+
+
+def test_settling_the_heap_freezes_it_and_a_later_ready_frees_what_the_old_session_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    monkeypatch.setattr(runtime, "_settled_once", False)
+    try:
+        leftover = Cycle()
+        runtime.settle_heap()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        collected: list[bool] = []
+        import weakref
+
+        weakref.finalize(leftover, lambda: collected.append(True))
+        del leftover  # garbage now, but frozen: no collection sees it
+        gc.collect()
+        assert collected == []
+        runtime.settle_heap()  # a new READY: unfreeze, collect, freeze again
+        assert collected == [True]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
