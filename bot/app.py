@@ -1,4 +1,7 @@
-"""Wiring: open the database, build the services with (db, clock), hand them to the bot."""
+"""Wiring: open the database, build the services with (db, clock), hand them to the bot.
+
+``Services`` and ``build_services`` live in ``bot/services/container.py``; re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
 
 import discord
 
@@ -16,9 +18,9 @@ from bot.config import Config
 from bot.core.bot import WimBot
 from bot.db import Database
 from bot.i18n import Catalog
-from bot.services.events import EventService
-from bot.services.members import MemberSettingsService
-from bot.services.timers import TimerService
+from bot.services.container import Services, build_services
+
+__all__ = ["Services", "StartupError", "build_bot", "build_offline_bot", "build_services", "run_bot"]
 
 log = logging.getLogger(__name__)
 
@@ -27,35 +29,23 @@ class StartupError(Exception):
     """The bot cannot start for a reason the operator can fix; the message says how."""
 
 
-@dataclass
-class Services:
-    timers: TimerService
-    members: MemberSettingsService
-    events: EventService
-
-
-# Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
-# the reminder batcher can group them per channel (see bot/batching.py and `make bench`).
-TIMER_CONCURRENCY = 500
-
-
-def build_services(config: Config, db: Database, clock: Clock) -> Services:
-    timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
-    return Services(
-        timers=timers,
-        members=MemberSettingsService(db, clock),
-        events=EventService(db, clock, timers, config),
-    )
-
-
 def setup_logging(config: Config) -> None:
     discord.utils.setup_logging(level=logging.getLevelName(config.log_level.upper()), root=True)
     # APScheduler logs every wake-up at INFO; our own timer log lines are more useful.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def build_bot(config: Config, db: Database, *, start_timers: bool, force_sync: bool = False) -> WimBot:
-    clock = SystemClock()
+def build_bot(
+    config: Config,
+    db: Database,
+    *,
+    start_timers: bool,
+    force_sync: bool = False,
+    clock: Clock | None = None,
+) -> WimBot:
+    """The bot with its services. ``clock`` defaults to the system clock; only the end-to-end test
+    launcher (``tests/double/launch_bot.py``) passes another one."""
+    clock = SystemClock() if clock is None else clock
     return WimBot(
         config=config,
         db=db,
@@ -74,12 +64,12 @@ async def build_offline_bot(config: Config) -> WimBot:
     return bot
 
 
-async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> None:
+async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock: Clock | None = None) -> None:
     """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
     setup_logging(config)
     log.info("Runtime: %s", runtime.describe())
     db = await Database.open(config.database)
-    bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only)
+    bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only, clock=clock)
     try:
         async with bot:
             if sync_only:

@@ -74,10 +74,14 @@ def load_migrations() -> list[tuple[int, str, str]]:
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -388,9 +392,11 @@ class Database:
         if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
         writer = _Worker("db-write")
-        await writer.start(path)
         reader: _Worker | None = None
+        # Stop the threads on any failure (a file that is not a database fails at the first PRAGMA):
+        # the process must be able to exit.
         try:
+            await writer.start(path)
             await writer.call(lambda conn: conn.execute("PRAGMA journal_mode = WAL").close())
             db = cls(writer, None, path)
             await db._migrate()

@@ -12,9 +12,10 @@ import logging
 import string
 from collections.abc import Mapping
 from importlib import resources
+from importlib.abc import Traversable
 from typing import Any
 
-import yaml
+from bot import yamlfile
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +40,30 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-# libyaml's parser where PyYAML has it (its wheels do): the catalogs parse about ten times faster,
-# which is most of what the bot's start-up costs beyond discord.py's own imports.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@functools.cache
-def _shipped_messages() -> dict[str, dict[str, str]]:
-    """The shipped catalogs, parsed once per process (the command strings and the bot both use them)."""
+def _read_catalogs(root: Traversable) -> dict[str, dict[str, str]]:
     messages: dict[str, dict[str, str]] = {}
-    root = resources.files("bot.locales")
     for lang in LANGUAGES:
         flat: dict[str, str] = {}
         for entry in sorted(root.joinpath(lang).iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".yml"):
-                data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader
-                _flatten("", data, flat, f"{lang}/{entry.name}")
+                origin = f"{lang}/{entry.name}"
+                try:
+                    data = yamlfile.load(entry.read_text(encoding="utf-8")) or {}
+                except yamlfile.DuplicateKeyError as exc:
+                    raise ValueError(
+                        f"translation key {exc.path!r} is written twice in {origin}, on lines "
+                        f"{exc.first_line} and {exc.second_line}: one of the two translations is lost"
+                    ) from None
+                _flatten("", data, flat, origin)
         messages[lang] = flat
     return messages
+
+
+@functools.cache
+def _shipped_messages() -> dict[str, dict[str, str]]:
+    """The shipped catalogs, parsed once per process: the command strings (at import) and the bot
+    both load them, and parsing is most of what the bot's start-up costs beyond discord.py's imports."""
+    return _read_catalogs(resources.files("bot.locales"))
 
 
 class Catalog:
@@ -64,8 +71,10 @@ class Catalog:
         self.messages = messages
 
     @classmethod
-    def load(cls) -> Catalog:
-        return cls({lang: dict(flat) for lang, flat in _shipped_messages().items()})
+    def load(cls, root: Traversable | None = None) -> Catalog:
+        """Every ``<lang>/*.yml`` under ``root`` (default: the ``bot.locales`` package, read once)."""
+        messages = _shipped_messages() if root is None else _read_catalogs(root)
+        return cls({lang: dict(flat) for lang, flat in messages.items()})
 
     def has(self, key: str, lang: str = FALLBACK) -> bool:
         return key in self.messages.get(lang, {})

@@ -8,12 +8,12 @@ series' values, and with their RSVP counts in the same statement (no N+1: one ro
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db import Database, Queryable, Transaction
+from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, parse_lead_times, utc_iso
 
 
@@ -507,27 +507,6 @@ async def counts(conn: Queryable, occurrence_id: int) -> RsvpCounts:
     return _counts(await conn.fetchone(_COUNTS_SQL, (occurrence_id,)))
 
 
-async def answer_rsvp(
-    db: Database,
-    occurrence_id: int,
-    user_id: int,
-    status: str,
-    now: datetime,
-    check: Callable[[Occurrence | None], None],
-) -> RsvpCounts:
-    """An RSVP click in one trip to the database thread: read the occurrence, let ``check`` refuse
-    (by raising; it runs on the database thread, so it must be quick and pure), record the answer
-    and return the new counts. A refusal writes nothing."""
-
-    def run(conn: sqlite3.Connection) -> RsvpCounts:
-        row = conn.execute(f"{_OCCURRENCE_SELECT} WHERE o.id = ?", (occurrence_id,)).fetchone()
-        check(None if row is None else _occurrence(row))
-        conn.execute(_UPSERT_RSVP_SQL, (occurrence_id, user_id, status, utc_iso(now)))
-        return _counts(conn.execute(_COUNTS_SQL, (occurrence_id,)).fetchone())
-
-    return await db.write(run)
-
-
 async def rsvps(conn: Queryable, occurrence_id: int) -> list[Rsvp]:
     rows = await conn.fetchall(
         "SELECT user_id, status, updated_at FROM event_rsvps WHERE occurrence_id = ? "
@@ -635,10 +614,16 @@ async def record_dm(
     )
 
 
-async def pending_timer_due_after(conn: Queryable, kind: str, moment: datetime) -> bool:
-    """Whether a pending timer of ``kind`` is due after ``moment`` (the horizon job's next run)."""
-    value = await conn.fetchval(
-        "SELECT 1 FROM timers WHERE kind = ? AND status = 'pending' AND due_at > ? LIMIT 1",
-        (kind, utc_iso(moment)),
+async def next_per_audience(conn: Queryable, guild_id: int, now: datetime) -> list[Occurrence]:
+    """For each audience role of the guild's active series, its next scheduled, not-ended occurrence."""
+    rows = await conn.fetchall(
+        f"{_OCCURRENCE_SELECT} WHERE o.id IN ("  # noqa: S608 - fixed SQL
+        "  SELECT (SELECT o2.id FROM event_occurrences o2 JOIN event_series s2 ON s2.id = o2.series_id"
+        "          WHERE s2.audience_role_id = a.role AND s2.guild_id = ? AND s2.status = 'active'"
+        "            AND o2.status = 'scheduled' AND o2.ends_at > ? ORDER BY o2.starts_at LIMIT 1)"
+        "  FROM (SELECT DISTINCT audience_role_id AS role FROM event_series"
+        "        WHERE guild_id = ? AND status = 'active' AND audience_role_id IS NOT NULL) a"
+        ") ORDER BY o.starts_at",
+        (guild_id, utc_iso(now), guild_id),
     )
-    return value is not None
+    return [_occurrence(row) for row in rows]

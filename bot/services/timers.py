@@ -28,7 +28,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.clock import Clock
+from bot.clock import Clock, JumpingClock
 from bot.db import Database, Transaction
 from bot.repositories import timers as repo
 from bot.repositories.timers import Timer
@@ -72,6 +72,7 @@ class TimerService:
         self._page_size = max(4 * concurrency, 100)
         self._semaphore = asyncio.Semaphore(concurrency)
         self._handlers: dict[str, Handler] = {}
+        self._kind_backoff: dict[str, timedelta] = {}
         self._failure_callbacks: list[FailureCallback] = []
         # Timers whose handler is running now: never start the same timer twice at once.
         self._in_flight: set[int] = set()
@@ -84,11 +85,15 @@ class TimerService:
         self._armed_at: datetime | None = None
         # Counts arm requests, so a re-arm from a database read can tell it raced with one.
         self._arm_requests = 0
+        self._stop_following_clock: Callable[[], None] | None = None
 
     # -- registration -----------------------------------------------------------------------------
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler, *, base_backoff: timedelta | None = None) -> None:
         """Handle timers of ``kind`` with ``async def handler(timer) -> None``.
+
+        ``base_backoff`` overrides the service's first retry delay for this kind (doubling after each
+        failure as usual): an outbox post a member is waiting for retries in seconds, not minutes.
 
         The handler must be idempotent: a timer is marked done only after its handler returned, so
         if the bot stops or crashes while it runs, it runs again (exactly once more) at the next
@@ -99,10 +104,20 @@ class TimerService:
         if kind in self._handlers:
             log.info("Timer handler for %r replaced", kind)
         self._handlers[kind] = handler
+        if base_backoff is not None:
+            self._kind_backoff[kind] = base_backoff
+        else:
+            self._kind_backoff.pop(kind, None)
         self._warned_unknown.discard(kind)
         if self.running:
             # Timers of this kind may have been waiting for a handler: let the dispatcher look.
             self._wake.set()
+
+    def unregister(self, kind: str) -> bool:
+        """Stop handling ``kind`` (a cog's ``cog_unload`` undoes its ``cog_load``); its timers stay
+        pending until a handler is registered again. Returns whether a handler was registered."""
+        self._kind_backoff.pop(kind, None)
+        return self._handlers.pop(kind, None) is not None
 
     def on_final_failure(self, callback: FailureCallback) -> None:
         """Call ``await callback(timer, error)`` when a timer has failed ``max_attempts`` times.
@@ -136,11 +151,16 @@ class TimerService:
         self._armed_at = None
         self._warned_unknown.clear()
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="timers-dispatcher")
+        if isinstance(self._clock, JumpingClock):
+            self._stop_following_clock = self._clock.on_jump(self._on_clock_jump)
         self._wake.set()
         log.info("Timers started: %d pending, next due %s", await self.pending_count(), await self.next_due())
 
     async def stop(self) -> None:
         """Stop waking up. Handlers still running are cancelled; their timers stay pending."""
+        stop_following, self._stop_following_clock = self._stop_following_clock, None
+        if stop_following is not None:
+            stop_following()
         dispatcher, self._dispatcher = self._dispatcher, None
         if dispatcher is not None:
             dispatcher.cancel()
@@ -161,6 +181,11 @@ class TimerService:
             except Exception:
                 log.exception("Running due timers failed; trying again in %s", DISPATCH_ERROR_RETRY)
                 self._arm(self._clock.now() + DISPATCH_ERROR_RETRY)
+
+    def _on_clock_jump(self) -> None:
+        """The clock jumped ahead (a test moved it): run what fell due and re-arm in the new time."""
+        self._armed_at = None  # the armed job's wall-clock time is stale; the next arm replaces it
+        self._wake.set()
 
     async def _on_wake(self) -> None:
         """The APScheduler job: the one-shot wake-up has fired, so nothing is armed any more."""
@@ -208,9 +233,9 @@ class TimerService:
         wall_now = datetime.now(UTC)
         if due_at <= now:
             run_at = wall_now
-        elif due_at <= wall_now:
-            # The service clock is behind the wall clock (a test clock): wait the span it means,
-            # instead of firing at once and finding nothing due, over and over.
+        elif due_at <= wall_now or isinstance(self._clock, JumpingClock):
+            # The service clock is not the wall clock (a test clock behind it, or one that jumps):
+            # wait the span it means, instead of firing at once and finding nothing due, over and over.
             run_at = wall_now + (due_at - now)
         else:
             run_at = due_at
@@ -272,11 +297,12 @@ class TimerService:
                     kind,
                 )
 
-    async def _run_one(self, timer: Timer) -> None:
+    async def _run_one(self, timer: Timer) -> bool:
+        """Run one claimed timer's handler and record the outcome; whether it succeeded."""
         async with self._semaphore:
             handler = self._handlers.get(timer.kind)
             if handler is None:
-                return
+                return False
             try:
                 async with asyncio.timeout(self._handler_timeout.total_seconds()):
                     await handler(timer)
@@ -290,6 +316,32 @@ class TimerService:
                 await self._record_failure(timer, exc)
             else:
                 await self._record_success(timer)
+                return True
+            return False
+
+    async def run_now(self, kind: str, **payload_fields: Any) -> bool:
+        """Run the pending timers of ``kind`` whose payload has these fields, right now, whatever
+        their due time; True when every one of them succeeded (False also when one is already running).
+
+        The outbox's fast path: an action commits its rows with a timer per Discord side effect, then
+        calls this so the member usually sees the result at once. A failure is recorded as usual
+        (retried with backoff by the dispatcher), so the side effect happens later, never twice.
+        """
+        _check_payload_fields(payload_fields)
+        found = await repo.pending_matching(self._db, kind, payload_fields)
+        ok = True
+        for timer in found:
+            if timer.id in self._in_flight:
+                ok = False
+                continue
+            self._in_flight.add(timer.id)
+            try:
+                ok = await self._run_one(timer) and ok
+            finally:
+                self._in_flight.discard(timer.id)
+        if found:
+            await self._arm_next()
+        return ok
 
     async def _record_success(self, timer: Timer) -> None:
         async with self._db.transaction() as tx:
@@ -299,14 +351,16 @@ class TimerService:
         else:
             log.info("Timer %d (%s) was cancelled or rescheduled while it ran", timer.id, timer.kind)
 
-    def _backoff(self, attempts: int) -> timedelta:
-        return min(self._base_backoff * 2 ** (attempts - 1), self._max_backoff)
+    def _backoff(self, attempts: int, kind: str | None = None) -> timedelta:
+        base = self._kind_backoff.get(kind, self._base_backoff) if kind is not None else self._base_backoff
+        factor: int = 2 ** (attempts - 1)
+        return min(base * factor, self._max_backoff)
 
     async def _record_failure(self, timer: Timer, exc: BaseException) -> None:
         attempts = timer.attempts + 1
         now = self._clock.now()
         error = repr(exc)[:2000]
-        retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts)
+        retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts, timer.kind)
         log.error(
             "Timer %d (%s) failed, attempt %d of %d",
             timer.id,
@@ -362,6 +416,34 @@ class TimerService:
         log.debug("Timer %d (%s) scheduled for %s", timer_id, kind, due_at.isoformat())
         return timer_id
 
+    async def ensure_pending(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any],
+        *,
+        tx: Transaction | None = None,
+        later_than: datetime | None = None,
+    ) -> int:
+        """Exactly one pending timer of ``kind`` with this ``payload``: the existing one's id, or a new
+        one due at ``due_at``. A timer whose handler is running right now does not count (it is about to
+        be done), and with ``later_than`` neither does one due at or before that moment (an overdue run
+        that will reschedule itself). For "the next digest", "refresh this announcement soon".
+        """
+        _check_kind(kind)
+        _check_aware(due_at)
+        payload_json = _payload_json(payload)
+        async with self._writing(tx) as writer:
+            existing = await repo.pending_with_payload(
+                writer, kind, payload_json, skip_ids=set(self._in_flight), later_than=later_than
+            )
+            if existing is not None:
+                return existing
+            timer_id = await repo.insert(writer, kind, due_at, payload_json, self._clock.now())
+        self._arm(due_at)
+        log.debug("Timer %d (%s) ensured for %s", timer_id, kind, due_at.isoformat())
+        return timer_id
+
     async def cancel(self, timer_id: int, *, tx: Transaction | None = None) -> bool:
         """Cancel a pending timer; False if it was not pending (done, failed, cancelled or unknown)."""
         async with self._writing(tx) as writer:
@@ -377,11 +459,7 @@ class TimerService:
         E.g. ``cancel_matching("event.reminder", event_id=5)``. With no fields, cancels every pending
         timer of ``kind``. Values compare as JSON scalars (str, int, float, bool).
         """
-        for name, value in payload_fields.items():
-            if not _PAYLOAD_FIELD.match(name):
-                raise ValueError(f"payload field name {name!r} must be an identifier")
-            if value is None or not isinstance(value, str | int | float):
-                raise TypeError(f"payload field {name!r} must be matched against a str, int, float or bool")
+        _check_payload_fields(payload_fields)
         async with self._writing(tx) as writer:
             count = await repo.cancel_matching(writer, kind, payload_fields, self._clock.now())
         if count:
@@ -431,6 +509,14 @@ class TimerService:
 def _check_kind(kind: str) -> None:
     if not isinstance(kind, str) or not 1 <= len(kind) <= MAX_KIND_LENGTH:
         raise ValueError(f"timer kind must be a string of 1 to {MAX_KIND_LENGTH} characters, not {kind!r}")
+
+
+def _check_payload_fields(payload_fields: dict[str, Any]) -> None:
+    for name, value in payload_fields.items():
+        if not _PAYLOAD_FIELD.match(name):
+            raise ValueError(f"payload field name {name!r} must be an identifier")
+        if value is None or not isinstance(value, str | int | float):
+            raise TypeError(f"payload field {name!r} must be matched against a str, int, float or bool")
 
 
 def _check_aware(when: datetime) -> None:
