@@ -1,7 +1,7 @@
 -- The number of pending timers, kept by triggers, so /about and the start-up log read one row instead of
 -- counting an index that grows with every timer ever scheduled (COUNT(*) over 50,000 pending rows takes
 -- about 2 ms; this takes microseconds). Each timer write pays one extra single-row UPDATE.
--- (Numbered 0009 in the issue; renumbered to follow whatever migrations main has at merge.)
+-- (Numbered 0009 in the issue; it follows whatever migrations main has when it is merged.)
 CREATE TABLE timer_counts (
     status TEXT    PRIMARY KEY CHECK (status = 'pending'),
     n      INTEGER NOT NULL CHECK (n >= 0)
