@@ -512,6 +512,24 @@ async def counts(conn: Queryable, occurrence_id: int) -> RsvpCounts:
     return _counts(await conn.fetchone(_COUNTS_SQL, (occurrence_id,)))
 
 
+# The same three for a ``Database.write`` function (on the database thread, one trip for a click).
+
+
+def occurrence_in(conn: sqlite3.Connection, occurrence_id: int) -> Occurrence | None:
+    row = conn.execute(f"{_OCCURRENCE_SELECT} WHERE o.id = ?", (occurrence_id,)).fetchone()
+    return None if row is None else _occurrence(row)
+
+
+def upsert_rsvp_in(
+    conn: sqlite3.Connection, occurrence_id: int, user_id: int, status: str, now: datetime
+) -> None:
+    conn.execute(_UPSERT_RSVP_SQL, (occurrence_id, user_id, status, utc_iso(now)))
+
+
+def counts_in(conn: sqlite3.Connection, occurrence_id: int) -> RsvpCounts:
+    return _counts(conn.execute(_COUNTS_SQL, (occurrence_id,)).fetchone())
+
+
 async def rsvps(conn: Queryable, occurrence_id: int) -> list[Rsvp]:
     rows = await conn.fetchall(
         "SELECT user_id, status, updated_at FROM event_rsvps WHERE occurrence_id = ? "

@@ -220,6 +220,31 @@ async def pending_with_payload(
     return None
 
 
+def ensure_pending_in(
+    conn: sqlite3.Connection,
+    kind: str,
+    due_at: datetime,
+    payload_json: str,
+    created_at: datetime,
+    *,
+    skip_ids: Collection[int] = (),
+) -> int | None:
+    """``pending_with_payload`` + ``insert`` for a ``Database.write`` function (on the database
+    thread): the new timer's id, or None when a pending one with this payload exists already."""
+    rows = conn.execute(
+        "SELECT id FROM timers WHERE status = 'pending' AND kind = ? AND payload = ? "
+        "ORDER BY due_at, id LIMIT ?",
+        (kind, payload_json, len(skip_ids) + 1),
+    ).fetchall()
+    if any(int(row[0]) not in skip_ids for row in rows):
+        return None
+    cursor = conn.execute(
+        "INSERT INTO timers (kind, due_at, payload, created_at) VALUES (?, ?, ?, ?)",
+        (kind, utc_iso(due_at), payload_json, utc_iso(created_at)),
+    )
+    return cursor.lastrowid
+
+
 async def reschedule(tx: Transaction, timer_id: int, due_at: datetime) -> bool:
     cursor = await tx.execute(
         "UPDATE timers SET due_at = ? WHERE id = ? AND status = 'pending'",

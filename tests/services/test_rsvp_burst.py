@@ -6,6 +6,7 @@ Fixtures as in test_events.py (real SQLite with every migration, a FakeClock).
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.db import Database
 from bot.errors import PermissionDenied
-from bot.services.events import EventService
+from bot.services.events import EVENT_REFRESH, EventService
 from bot.services.timers import TimerService
 from tests.services.test_events import LEADERS_ROLE, MEMBER, draft, make_config
 
@@ -51,6 +52,11 @@ async def test_concurrent_clicks_are_all_stored_and_counted(events: EventService
     assert counts.going + counts.maybe + counts.declined == 350
     listed = await events.get_occurrence(occurrence.id)
     assert listed.counts == counts
+    # Every click wrote the durable refresh mark in its own action: one pending timer for them all.
+    refreshes = await db.fetchall(
+        "SELECT payload FROM timers WHERE kind = ? AND status = 'pending'", (EVENT_REFRESH,)
+    )
+    assert [json.loads(row[0])["occurrence_id"] for row in refreshes] == [occurrence.id]
 
 
 async def test_refused_clicks_in_a_burst_write_nothing(events: EventService, db: Database) -> None:
