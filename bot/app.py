@@ -12,6 +12,7 @@ import signal
 
 import discord
 
+from bot import runtime
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core.bot import WimBot
@@ -66,6 +67,7 @@ async def build_offline_bot(config: Config) -> WimBot:
 async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock: Clock | None = None) -> None:
     """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
     setup_logging(config)
+    log.info("Runtime: %s", runtime.describe())
     db = await Database.open(config.database)
     bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only, clock=clock)
     try:
@@ -73,6 +75,11 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
             if sync_only:
                 await bot.login(token)  # login runs setup_hook, which syncs
                 return
+
+            async def settle_heap() -> None:
+                runtime.settle_heap()
+
+            bot.add_listener(settle_heap, "on_ready")
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):

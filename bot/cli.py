@@ -184,11 +184,12 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
     config = _load(args)
     if config is None:
         return EXIT_USAGE
+    from bot import runtime
     from bot.app import StartupError, run_bot
 
     _probe_database(config, _config_path(args))
     try:
-        asyncio.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
+        runtime.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
     except StartupError as exc:
         _err(str(exc))
         return EXIT_USAGE

@@ -1,33 +1,49 @@
-"""The SQLite store: one aiosqlite connection, WAL, numbered migrations, serialized write transactions.
+"""The SQLite store: one write connection, one read connection, WAL, numbered migrations, grouped commits.
 
-Every task shares the one connection, and a connection has only one transaction: if two tasks wrote
-at once, one task's COMMIT would commit the other's half-done work. So every write goes through
-``Database.transaction()``, which holds a lock for the whole BEGIN..COMMIT. Reads outside a
-transaction take the same lock for the one statement, so they never see another task's uncommitted
-rows.
+Each connection lives on its own thread (``_Worker``); a call from the event loop to the database is a
+*hand-off* to that thread and back, which costs more than most statements. So:
+
+* **One hand-off per statement**, never more: a read runs, fetches and closes its cursor in one call,
+  and the ``BEGIN`` / ``SAVEPOINT`` that open an action travel with its first statement.
+* **Writes are serialized and committed in groups.** Every task shares the one write connection, and a
+  connection has only one transaction, so a write *action* holds ``Database``'s lock from its first
+  statement to its end. When other actions are already waiting for the lock, the finished action does
+  not commit: the next one continues the same SQLite transaction, and the last of the group commits
+  for all (at most ``GROUP_MAX`` actions). Each action runs inside its own ``SAVEPOINT``, so a failing
+  action rolls back only its own writes. An action is *acknowledged* (its ``async with`` block exits,
+  its ``Database.write`` call returns) only after the COMMIT that holds it: a crash loses only
+  unacknowledged actions, exactly as before grouping.
+* **Reads outside a transaction use the read connection** on its own thread: in WAL mode it sees the
+  last committed state, never a group's uncommitted rows, and it never waits for writers.
+* ``Database.write(fn, ...)`` and ``Database.read(fn, ...)`` run a whole synchronous function on the
+  database thread in one hand-off: the fast path for a hot action with several statements.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import logging
+import queue
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
-
-import aiosqlite
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# At most this many write actions share one COMMIT; a group this large commits even if more wait.
+GROUP_MAX = 256
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 
 
 class Queryable(Protocol):
@@ -52,38 +68,302 @@ def load_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+# --- the database threads -------------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class _Worker:
+    """One thread owning one sqlite3 connection; ``call`` runs ``fn(conn, *args)`` there, in order."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.conn: sqlite3.Connection | None = None
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            loop, future, fn, args = job
+            try:
+                result, error = fn(self.conn, *args), None
+            except BaseException as exc:  # handed to the awaiting task, which re-raises it
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(_resolve, future, result, error)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+    async def start(self, path: Path) -> None:
+        self._thread.start()
+
+        def open_connection(_: None) -> None:
+            self.conn = _connect(path)
+
+        await self.call(open_connection)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((loop, future, fn, args))
+        return future
+
+    async def stop(self) -> None:
+        def close(conn: sqlite3.Connection | None) -> None:
+            if conn is not None:
+                conn.close()
+
+        try:
+            await self.call(close)
+        finally:
+            self._jobs.put(None)
+            await asyncio.to_thread(self._thread.join)
+
+
+# --- what runs on the thread ----------------------------------------------------------------------
+
+
+class Result:
+    """What ``Transaction.execute`` returns: ``rowcount``, ``lastrowid`` and any rows, already fetched.
+
+    It also answers ``await fetchone()``, ``await fetchall()``, ``await close()`` and ``async with``,
+    like the cursor it replaces.
+    """
+
+    __slots__ = ("_rows", "lastrowid", "rowcount")
+
+    def __init__(self, rowcount: int, lastrowid: int | None, rows: list[sqlite3.Row]) -> None:
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+        self._rows = rows
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+    async def __aenter__(self) -> Result:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class _PendingResult:
+    """A statement on its way: awaitable, or usable as ``async with`` (aiosqlite's cursor idiom)."""
+
+    __slots__ = ("_call", "_result")
+
+    def __init__(self, call: Coroutine[Any, Any, Result]) -> None:
+        self._call = call
+        self._result: Result | None = None
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self._call.__await__()
+
+    async def __aenter__(self) -> Result:
+        self._result = await self._call
+        return self._result
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._result is not None:
+            await self._result.close()
+
+
+def _open(conn: sqlite3.Connection, tx: Transaction) -> None:
+    """On the database thread: open the action's savepoint (and its group's transaction) if not yet.
+
+    Every decision about what is open is taken here, on the thread, in the order the calls were
+    made: a statement whose caller was cancelled still runs before the rollback queued after it.
+    """
+    if tx.started:
+        return
+    group = tx.group
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    if group.release is not None:
+        conn.execute(f"RELEASE {group.release}")
+        group.release = None
+    conn.execute(f"SAVEPOINT {tx.savepoint}")
+    tx.started = True
+
+
+def _statement(conn: sqlite3.Connection, tx: Transaction | None, mode: str, sql: str, params: Any) -> Any:
+    """One statement (opening the action first if ``tx`` is given); one hand-off for all of it."""
+    if tx is not None:
+        _open(conn, tx)
+    if mode == "many":
+        conn.executemany(sql, params)
+        return None
+    cursor = conn.execute(sql, params)
+    try:
+        if mode == "execute":
+            rows = cursor.fetchall() if cursor.description is not None else []
+            return Result(cursor.rowcount, cursor.lastrowid, rows)
+        if mode == "insert":
+            return cursor.lastrowid
+        if mode == "one":
+            return cursor.fetchone()
+        if mode == "all":
+            return cursor.fetchall()
+        row = cursor.fetchone()  # "val"
+        return None if row is None else row[0]
+    finally:
+        cursor.close()
+
+
+def _undo(conn: sqlite3.Connection, tx: Transaction) -> None:
+    """Roll back a failed action's own writes; the group's other actions stay."""
+    if not tx.started:
+        return
+    if not conn.in_transaction:
+        raise _GroupLost("SQLite rolled the whole transaction back")
+    conn.execute(f"ROLLBACK TO {tx.savepoint}")
+    conn.execute(f"RELEASE {tx.savepoint}")
+    tx.started = False
+
+
+def _commit(conn: sqlite3.Connection, group: _Group) -> None:
+    group.release = None
+    if not conn.in_transaction:
+        if group.actions:
+            raise _GroupLost("SQLite rolled the whole transaction back")
+        return
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _undo_and_commit(conn: sqlite3.Connection, tx: Transaction | None, group: _Group) -> None:
+    if tx is not None:
+        _undo(conn, tx)
+    _commit(conn, group)
+
+
+def _write_action(
+    conn: sqlite3.Connection, tx: Transaction, commit: bool, fn: Callable[..., Any], args: Any
+) -> tuple[bool, Any]:
+    """A whole write action in one hand-off: open, run ``fn``, undo it on error, commit if last."""
+    try:
+        _open(conn, tx)
+        outcome: tuple[bool, Any] = (True, fn(conn, *args))
+    except Exception as exc:
+        outcome = (False, exc)
+        _undo(conn, tx)
+    if commit:
+        _commit(conn, tx.group)
+    return outcome
+
+
+def _joined(conn: sqlite3.Connection, tx: Transaction, fn: Callable[..., T], args: Any) -> T:
+    _open(conn, tx)
+    return fn(conn, *args)
+
+
+def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) -> T:
+    """Several reads from one snapshot, in one hand-off."""
+    conn.execute("BEGIN")
+    try:
+        return fn(conn, *args)
+    finally:
+        conn.execute("COMMIT")
+
+
+class _GroupLost(sqlite3.OperationalError):
+    """SQLite ended the group's transaction itself (I/O error, full disk): none of it was committed."""
+
+
+# --- transactions ---------------------------------------------------------------------------------
+
+
+class _Group:
+    """One SQLite transaction shared by consecutive write actions, committed by the last of them."""
+
+    def __init__(self) -> None:
+        self.actions = 0  # actions with writes finished in it, waiting for its COMMIT
+        # Savepoint of the last finished action: released by the next action's opening (no hand-off).
+        self.release: str | None = None
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def settle(self, outcome: asyncio.Future[Any] | BaseException | None) -> None:
+        """Tell the group's actions how its COMMIT went (a finished call, an error, or None: fine)."""
+        if isinstance(outcome, asyncio.Future):
+            outcome = asyncio.CancelledError() if outcome.cancelled() else outcome.exception()
+        if self.committed.done():
+            return
+        if outcome is None:
+            self.committed.set_result(None)
+        else:
+            self.committed.set_exception(outcome)
+            self.committed.exception()  # marked retrieved: a group nobody waits for logs nothing
+
+
 class Transaction:
-    """An open write transaction. Only valid inside ``async with db.transaction()``."""
+    """An open write action. Only valid inside ``async with db.transaction()``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Database, group: _Group, savepoint: str) -> None:
+        self._db = db
+        self.group = group
+        self.savepoint = savepoint
+        self.started = False  # set on the database thread once the action's savepoint is open
 
-    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
-        return await self._conn.execute(sql, params)
+    async def _call(self, mode: str, sql: str, params: Any) -> Any:
+        return await self._db._writer.call(_statement, self, mode, sql, params)
+
+    def execute(self, sql: str, params: Params = ()) -> _PendingResult:
+        """Run one statement: ``await tx.execute(...)`` gives a ``Result``; ``async with
+        tx.execute(...) as result`` works too, as it did with aiosqlite's cursors."""
+        return _PendingResult(self._call("execute", sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        await self._call("many", sql, list(rows))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
-        cursor = await self._conn.execute(sql, params)
-        row_id = cursor.lastrowid
-        await cursor.close()
+        row_id = await self._call("insert", sql, params)
         if row_id is None:
             raise RuntimeError("INSERT did not produce a row id")
-        return row_id
+        return int(row_id)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self._call("one", sql, params)  # type: ignore[no-any-return]
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self._call("all", sql, params)  # type: ignore[no-any-return]
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
+        return await self._call("val", sql, params)
 
 
 _current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
@@ -92,37 +372,51 @@ _current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.C
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    def __init__(self, writer: _Worker, reader: _Worker | None, path: Path) -> None:
+        self._writer = writer
+        self._reader = reader  # None for ":memory:" (a second connection would be another database)
         self._lock = asyncio.Lock()
+        self._waiting = (
+            0  # tasks waiting for the lock: while any, a finished action leaves the COMMIT to them
+        )
+        self._group: _Group | None = None
+        self._savepoints = itertools.count(1)
+        self._flush_task: asyncio.Task[None] | None = None
         self.path = path
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
         """Open (creating if needed) the database at ``path`` and apply pending migrations."""
         path = Path(path)
-        if str(path) != ":memory:":
+        memory = str(path) == ":memory:"
+        if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        db = cls(conn, path)
-        # Close on any failure (a file that is not a database fails at the first PRAGMA): an
-        # unclosed aiosqlite connection keeps its thread alive, and the process would never exit.
+        writer = _Worker("db-write")
+        reader: _Worker | None = None
+        # Stop the threads on any failure (a file that is not a database fails at the first PRAGMA):
+        # the process must be able to exit.
         try:
-            conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            await writer.start(path)
+            await writer.call(lambda conn: conn.execute("PRAGMA journal_mode = WAL").close())
+            db = cls(writer, None, path)
             await db._migrate()
+            if not memory:
+                reader = _Worker("db-read")
+                await reader.start(path)
+                db._reader = reader
         except BaseException:
-            await conn.close()
+            if reader is not None:
+                await reader.stop()
+            await writer.stop()
             raise
         return db
 
     async def close(self) -> None:
         async with self._lock:
-            await self._conn.close()
+            await self._commit_group()
+        if self._reader is not None:
+            await self._reader.stop()
+        await self._writer.stop()
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("PRAGMA user_version"))
@@ -140,16 +434,18 @@ class Database:
             return
         target = pending[-1][0]
         script = "\n".join(sql for _, _, sql in pending)
-        # One transaction for all pending migrations: a failure leaves the database as it was.
-        async with self._lock:
+
+        def migrate(conn: sqlite3.Connection) -> None:
+            # One transaction for all pending migrations: a failure leaves the database as it was.
             try:
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
-                )
+                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
             except BaseException:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
+
+        async with self._lock:
+            await self._writer.call(migrate)
         log.info(
             "Database migrated from version %d to %d (%s)",
             current,
@@ -157,57 +453,195 @@ class Database:
             ", ".join(n for _, n, _ in pending),
         )
 
+    # -- write actions ------------------------------------------------------------------------------
+
+    async def _acquire(self) -> None:
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            # Cancelled while waiting: the holder may have left the COMMIT to us.
+            self._flush_soon()
+            raise
+        finally:
+            self._waiting -= 1
+
+    def _leave_commit_to_next(self, group: _Group) -> bool:
+        """Whether the lock holder leaves the group open for the actions already waiting for the lock."""
+        return self._reader is not None and self._waiting > 0 and group.actions < GROUP_MAX
+
+    def _flush_soon(self) -> None:
+        """Commit an open group nobody is left to commit (its next action was cancelled waiting)."""
+        if self._group is None or (self._flush_task is not None and not self._flush_task.done()):
+            return
+
+        async def flush() -> None:
+            async with self._lock:
+                await self._commit_group()
+
+        self._flush_task = asyncio.create_task(flush(), name="db-flush")
+
+    def _new_action(self) -> Transaction:
+        if self._group is None:
+            self._group = _Group()
+        return Transaction(self, self._group, f"a{next(self._savepoints)}")
+
+    async def _commit_group(self, failed: Transaction | None = None) -> None:
+        """With the lock held: undo ``failed`` (if given), then COMMIT the open group, in one hand-off.
+
+        The group's actions are told the outcome however this task fares, even if it is cancelled.
+        """
+        group, self._group = self._group, None
+        if group is None:
+            return
+        done = self._writer.call(_undo_and_commit, failed, group)
+        done.add_done_callback(group.settle)
+        await asyncio.shield(done)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """A serialized write transaction: committed on success, rolled back on any exception.
+        """A write action: committed on success, rolled back on any exception.
 
-        Nested use inside the same task joins the outer transaction.
+        The block exits only once the action is committed (possibly together with the actions that
+        were waiting behind it). Nested use inside the same task joins the outer action.
         """
         outer = _current_transaction.get()
         if outer is not None:
             yield outer
             return
-        async with self._lock:
-            tx = Transaction(self._conn)
+        await self._acquire()
+        wait_for: _Group | None = None
+        try:
+            tx = self._new_action()
+            group = tx.group
             token = _current_transaction.set(tx)
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield tx
             except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
-            finally:
                 _current_transaction.reset(token)
+                await self._end_failed(tx)
+                raise
+            _current_transaction.reset(token)
+            if tx.started:
+                group.actions += 1
+                group.release = tx.savepoint
+                wait_for = group
+            if not self._leave_commit_to_next(group):
+                try:
+                    await self._commit_group()
+                except sqlite3.Error:
+                    if tx.started:
+                        raise
+                    log.warning("Committing a group of write actions failed", exc_info=True)
+        finally:
+            self._lock.release()
+        if wait_for is not None:
+            await asyncio.shield(wait_for.committed)
+
+    async def _end_failed(self, tx: Transaction) -> None:
+        """Roll back a failed action's savepoint (and commit the group if nobody else will)."""
+        group = tx.group
+        try:
+            if self._leave_commit_to_next(group):
+                await asyncio.shield(self._writer.call(_undo, tx))
+            else:
+                await self._commit_group(failed=tx)
+        except sqlite3.Error as error:
+            # The group's other actions get the error; this action raises its own.
+            if self._group is group:
+                self._group = None
+            group.settle(error)
+            log.warning("Rolling back a failed write action lost its group", exc_info=True)
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` as one write action on the database thread, in one hand-off.
+
+        ``conn`` is the ``sqlite3.Connection`` (rows are ``sqlite3.Row``), already inside the action's
+        transaction: ``fn`` runs statements and returns a value, and must not BEGIN, COMMIT or
+        ROLLBACK. If it raises, its writes are rolled back and the exception is raised here. Like
+        ``transaction()``, it returns only once the action is committed. Inside a ``transaction()``
+        block it joins that action.
+        """
+        outer = _current_transaction.get()
+        if outer is not None:
+            return await self._writer.call(_joined, outer, fn, args)
+        await self._acquire()
+        try:
+            tx = self._new_action()
+            group = tx.group
+            group.actions += 1
+            commit = not self._leave_commit_to_next(group)
+            if commit:
+                self._group = None
+            call = self._writer.call(_write_action, tx, commit, fn, args)
+            if commit:
+                call.add_done_callback(group.settle)
+            try:
+                ok, value = await asyncio.shield(call)
+            except sqlite3.Error as error:  # the group is lost, or its COMMIT failed
+                if self._group is group:
+                    self._group = None
+                group.settle(error)
+                raise
+            if not ok:
+                group.actions -= 1  # nothing of it is left to commit
+            elif not commit:
+                group.release = tx.savepoint
+        finally:
+            self._lock.release()
+        if not ok:
+            raise value
+        await asyncio.shield(group.committed)
+        return value  # type: ignore[no-any-return]
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot.
+
+        ``fn`` must only read. Inside a ``transaction()`` block it runs in that action instead.
+        """
+        outer = _current_transaction.get()
+        if outer is not None:
+            return await self._writer.call(_joined, outer, fn, args)
+        if self._reader is None:
+            async with self._lock:
+                return await self._writer.call(_read_function, fn, args)
+        return await self._reader.call(_read_function, fn, args)
 
     def in_transaction(self) -> bool:
         """True inside ``async with db.transaction()`` in the current task."""
         return _current_transaction.get() is not None
 
-    async def _read(self, method: str, sql: str, params: Params) -> Any:
+    # -- reads ----------------------------------------------------------------------------------------
+
+    async def _read(self, mode: str, sql: str, params: Params) -> Any:
         tx = _current_transaction.get()
         if tx is not None:
-            return await getattr(tx, method)(sql, params)
-        async with self._lock:
-            return await getattr(Transaction(self._conn), method)(sql, params)
+            return await tx._call(mode, sql, params)
+        if self._reader is None:
+            async with self._lock:
+                return await self._writer.call(_statement, None, mode, sql, params)
+        return await self._reader.call(_statement, None, mode, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._read("fetchone", sql, params)  # type: ignore[no-any-return]
+        return await self._read("one", sql, params)  # type: ignore[no-any-return]
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._read("fetchall", sql, params)  # type: ignore[no-any-return]
+        return await self._read("all", sql, params)  # type: ignore[no-any-return]
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await self._read("fetchval", sql, params)
+        return await self._read("val", sql, params)
 
     async def size_bytes(self) -> int:
         """Database size including the WAL file, for /about."""
-        pages = await self.fetchval("PRAGMA page_count")
-        page_size = await self.fetchval("PRAGMA page_size")
+
+        def size(conn: sqlite3.Connection) -> int:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            return int(pages) * int(page_size)
+
         wal = self.path.with_name(self.path.name + "-wal")
         wal_size = wal.stat().st_size if wal.exists() else 0
-        return int(pages) * int(page_size) + wal_size
+        return await self.read(size) + wal_size
 
 
 def backup_database(source: str | Path, dest: str | Path) -> None:

@@ -12,6 +12,7 @@ number is the ``count`` parameter, else the only whole-number parameter. French 
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 from collections.abc import Mapping
@@ -60,30 +61,41 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
+def _read_catalogs(root: Traversable) -> dict[str, dict[str, str]]:
+    messages: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        flat: dict[str, str] = {}
+        for entry in sorted(root.joinpath(lang).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".yml"):
+                origin = f"{lang}/{entry.name}"
+                try:
+                    data = yamlfile.load(entry.read_text(encoding="utf-8")) or {}
+                except yamlfile.DuplicateKeyError as exc:
+                    raise ValueError(
+                        f"translation key {exc.path!r} is written twice in {origin}, on lines "
+                        f"{exc.first_line} and {exc.second_line}: one of the two translations is lost"
+                    ) from None
+                _flatten("", data, flat, origin)
+        messages[lang] = flat
+    return messages
+
+
+@functools.cache
+def _shipped_messages() -> dict[str, dict[str, str]]:
+    """The shipped catalogs, parsed once per process: the command strings (at import) and the bot
+    both load them, and parsing is most of what the bot's start-up costs beyond discord.py's imports."""
+    return _read_catalogs(resources.files("bot.locales"))
+
+
 class Catalog:
     def __init__(self, messages: dict[str, dict[str, str]]) -> None:
         self.messages = messages
 
     @classmethod
     def load(cls, root: Traversable | None = None) -> Catalog:
-        """Every ``<lang>/*.yml`` under ``root`` (default: the ``bot.locales`` package)."""
-        messages: dict[str, dict[str, str]] = {}
-        root = root if root is not None else resources.files("bot.locales")
-        for lang in LANGUAGES:
-            flat: dict[str, str] = {}
-            for entry in sorted(root.joinpath(lang).iterdir(), key=lambda e: e.name):
-                if entry.name.endswith(".yml"):
-                    origin = f"{lang}/{entry.name}"
-                    try:
-                        data = yamlfile.load(entry.read_text(encoding="utf-8")) or {}
-                    except yamlfile.DuplicateKeyError as exc:
-                        raise ValueError(
-                            f"translation key {exc.path!r} is written twice in {origin}, on lines "
-                            f"{exc.first_line} and {exc.second_line}: one of the two translations is lost"
-                        ) from None
-                    _flatten("", data, flat, origin)
-            messages[lang] = flat
-        return cls(messages)
+        """Every ``<lang>/*.yml`` under ``root`` (default: the ``bot.locales`` package, read once)."""
+        messages = _shipped_messages() if root is None else _read_catalogs(root)
+        return cls({lang: dict(flat) for lang, flat in messages.items()})
 
     def has(self, key: str, lang: str = FALLBACK) -> bool:
         return key in self.messages.get(lang, {})

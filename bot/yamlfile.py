@@ -31,8 +31,9 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
         self.second_line = second_line
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that checks every mapping for repeated keys before building the document.
+class _UniqueKeys(yaml.constructor.SafeConstructor):
+    """Checks every mapping for repeated keys before building the document (mixed into a loader,
+    before its parser: both loaders below share this safe constructor).
 
     The check walks the composed node tree, so it knows where each mapping sits (``a.b[0].c``) and
     where each key was written. Keys are compared as the values PyYAML builds, as its dict would:
@@ -78,6 +79,23 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return value
 
 
+class UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key written twice (see ``_UniqueKeys``)."""
+
+
+# libyaml's parser where PyYAML has it (its wheels do): the same safe constructor and the same key
+# check, about ten times faster; the catalogs are read at every start.
+_FAST_BASE: Any = getattr(yaml, "CSafeLoader", None)
+if _FAST_BASE is not None:
+
+    class FastUniqueKeyLoader(_UniqueKeys, _FAST_BASE):  # type: ignore[misc, valid-type]
+        """``yaml.CSafeLoader`` that refuses a key written twice."""
+
+    _LOADER: Any = FastUniqueKeyLoader
+else:
+    _LOADER = UniqueKeyLoader
+
+
 def load(text: str) -> Any:
     """``yaml.safe_load`` that raises :class:`DuplicateKeyError` for a key written twice."""
-    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - UniqueKeyLoader is a SafeLoader
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - both loaders are safe loaders

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -295,3 +298,296 @@ async def test_backup_is_a_consistent_copy_while_writes_happen(db: Database, tmp
 def test_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         backup_database(tmp_path / "nope.db", tmp_path / "copy.db")
+
+
+# -- grouped commits ------------------------------------------------------------------------------
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def someone_waits(db: Database) -> None:
+    """Until a task is waiting for the write lock (test-only peek at the database's counter)."""
+    while db._waiting == 0:  # noqa: ASYNC110 - there is no event for it, by design
+        await asyncio.sleep(0.001)
+
+
+def count_commits(db: Database) -> list[str]:
+    """Every COMMIT the write connection runs from now on (test-only peek at the connection)."""
+    seen: list[str] = []
+    conn = db._writer.conn
+    assert conn is not None
+    conn.set_trace_callback(lambda sql: seen.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    return seen
+
+
+async def test_concurrent_actions_are_all_committed_in_fewer_commits(db: Database) -> None:
+    commits = count_commits(db)
+
+    async def action(i: int) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'a')", (f"k{i:03d}.a",))
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"k{i:03d}.b",))
+
+    async def fast(i: int) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, 'f')", (f"f{i:03d}",))
+            return i
+
+        return await db.write(run)
+
+    results = await asyncio.gather(*(action(i) for i in range(100)), *(fast(i) for i in range(100)))
+    assert results[100:] == list(range(100))
+    assert await db.fetchval("SELECT COUNT(*) FROM meta") == 300
+    assert 1 <= len(commits) < 50, len(commits)  # grouped, not one COMMIT per action
+
+
+async def test_a_failing_action_rolls_back_only_itself_inside_its_group(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('taken', 'before')")
+    commits = count_commits(db)
+
+    async def action(i: int) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'a')", (f"k{i:03d}.a",))
+            await asyncio.sleep(0)  # others queue up behind us, so we share a group
+            if i % 3 == 0:
+                raise RuntimeError(f"action {i} fails halfway")
+            if i % 3 == 1:
+                # A constraint error from SQLite itself, after this action's first write.
+                await tx.execute("INSERT INTO meta (key, value) VALUES ('taken', 'again')")
+            await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"k{i:03d}.b",))
+
+    async def fast(i: int) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, 'f')", (f"f{i:03d}",))
+            if i % 2:
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, 'f')", (f"f{i:03d}",))
+
+        await db.write(run)
+
+    results = await asyncio.gather(
+        *(action(i) for i in range(60)), *(fast(i) for i in range(20)), return_exceptions=True
+    )
+    for i, result in enumerate(results[:60]):
+        if i % 3 == 0:
+            assert isinstance(result, RuntimeError)
+        elif i % 3 == 1:
+            assert isinstance(result, sqlite3.IntegrityError)
+        else:
+            assert result is None
+    for i, result in enumerate(results[60:]):
+        assert isinstance(result, sqlite3.IntegrityError) if i % 2 else result is None
+    stored = {row["key"]: row["value"] for row in await db.fetchall("SELECT key, value FROM meta")}
+    for i in range(60):
+        if i % 3 == 2:
+            assert stored[f"k{i:03d}.a"] == "a" and stored[f"k{i:03d}.b"] == "b"
+        else:
+            assert f"k{i:03d}.a" not in stored and f"k{i:03d}.b" not in stored
+    for i in range(20):
+        assert (f"f{i:03d}" in stored) == (i % 2 == 0)
+    assert stored["taken"] == "before"
+    assert len(stored) == 1 + 2 * 20 + 10
+    assert len(commits) < 40, len(commits)
+    assert await db.fetchval("PRAGMA integrity_check") == "ok"
+
+
+async def test_an_action_is_acknowledged_only_once_committed_and_reads_see_only_commits(db: Database) -> None:
+    first_done = asyncio.Event()
+    first_exited = asyncio.Event()
+    second_inside = asyncio.Event()
+    release_second = asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('first', '1')")
+            first_done.set()
+            await someone_waits(db)  # the second action queues behind us
+        first_exited.set()
+
+    async def second() -> None:
+        await first_done.wait()
+        async with db.transaction() as tx:
+            second_inside.set()
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('second', '2')")
+            await release_second.wait()
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await second_inside.wait()
+    await asyncio.sleep(0.05)
+    # The first action finished, but its group is still open: not acknowledged, not visible.
+    assert not first_exited.is_set()
+    assert await db.fetchval("SELECT value FROM meta WHERE key = 'first'") is None
+    raw = sqlite3.connect(db.path)
+    try:
+        assert raw.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+    finally:
+        raw.close()
+    release_second.set()
+    await asyncio.gather(*tasks)
+    assert first_exited.is_set()
+    assert await meta_keys(db) == ["first", "second"]
+
+
+async def test_a_cancelled_waiter_does_not_leave_its_group_uncommitted(db: Database) -> None:
+    holder_in = asyncio.Event()
+    finish_holder = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('held', '1')")
+            holder_in.set()
+            await finish_holder.wait()
+
+    async def waiter() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('never', '1')")
+
+    held = asyncio.create_task(holder())
+    await holder_in.wait()
+    waiting = asyncio.create_task(waiter())
+    await someone_waits(db)
+    finish_holder.set()
+    await asyncio.sleep(0)  # the holder finishes and leaves the commit to the waiter...
+    waiting.cancel()  # ...which is cancelled before it gets the lock
+    async with asyncio.timeout(5):
+        await held
+    assert waiting.cancelled() or waiting.done()
+    assert "held" in await meta_keys(db)
+
+
+async def test_write_runs_a_function_as_one_action(db: Database) -> None:
+    def put(conn: sqlite3.Connection, key: str) -> int:
+        cursor = conn.execute("INSERT INTO meta (key, value) VALUES (?, 'w') RETURNING rowid", (key,))
+        return int(cursor.fetchone()[0])
+
+    def put_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('half', 'w')")
+        raise LookupError("refused after a write")
+
+    assert await db.write(put, "one") >= 1
+    with pytest.raises(LookupError):
+        await db.write(put_then_fail)
+    assert await meta_keys(db) == ["one"]
+
+    # Inside a transaction() block it joins that action, and rolls back with it.
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await db.write(put, "joined")
+            assert await tx.fetchval("SELECT value FROM meta WHERE key = 'joined'") == "w"
+            raise RuntimeError("abort")
+    assert await meta_keys(db) == ["one"]
+
+    def both(conn: sqlite3.Connection) -> tuple[int, int]:
+        return conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0], conn.execute(
+            "PRAGMA foreign_keys"
+        ).fetchone()[0]
+
+    assert await db.read(both) == (1, 1)
+
+
+CRASH_SCRIPT = """
+import asyncio, sqlite3, sys
+from bot.db import Database
+
+async def main() -> None:
+    db = await Database.open(sys.argv[1])
+
+    async def action(i: int) -> None:
+        if i % 2:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'a')", (f"{i}.a",))
+                await asyncio.sleep(0)
+                await tx.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"{i}.b",))
+        else:
+            def run(conn: sqlite3.Connection) -> None:
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, 'a')", (f"{i}.a",))
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"{i}.b",))
+            await db.write(run)
+        print(i, flush=True)  # acknowledged
+
+    async def waves() -> None:
+        for wave in range(10_000):
+            await asyncio.gather(*(action(wave * 50 + i) for i in range(50)))
+
+    await waves()
+
+asyncio.run(main())
+"""
+
+
+async def test_sigkill_during_grouped_writes_keeps_every_acknowledged_action_whole(tmp_path: Path) -> None:
+    path = tmp_path / "crash.db"
+    await (await Database.open(path)).close()  # migrated before the child starts
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CRASH_SCRIPT,
+        str(path),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    acknowledged: set[int] = set()
+    async with asyncio.timeout(60):
+        while len(acknowledged) < 2000:
+            line = await child.stdout.readline()
+            assert line, "the writer stopped early"
+            acknowledged.add(int(line))
+    os.kill(child.pid, signal.SIGKILL)
+    await child.wait()
+    # Whatever it printed after we stopped reading is acknowledged too.
+    rest = await child.stdout.read()
+    acknowledged |= {int(line) for line in rest.split()}
+
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT key FROM meta")
+        stored = {row["key"] for row in rows}
+        for i in acknowledged:
+            assert {f"{i}.a", f"{i}.b"} <= stored, i
+        actions = {key.split(".")[0] for key in stored}
+        for action in actions:
+            assert {f"{action}.a", f"{action}.b"} <= stored, action  # never half an action
+        assert await db.fetchval("PRAGMA integrity_check") == "ok"
+    finally:
+        await db.close()
+
+
+# -- counters kept by triggers ---------------------------------------------------------------------
+
+
+async def test_pending_timer_counter_follows_every_change(db: Database) -> None:
+    from bot.repositories import timers as timers_repo
+
+    async def check() -> None:
+        real = await db.fetchval("SELECT COUNT(*) FROM timers WHERE status = 'pending'")
+        assert await timers_repo.pending_count(db) == real
+
+    async with db.transaction() as tx:
+        for i in range(5):
+            await tx.execute(
+                "INSERT INTO timers (kind, due_at, created_at) VALUES ('x', ?, '2027')", (f"2027-0{i}",)
+            )
+        await tx.execute(
+            "INSERT INTO timers (kind, due_at, created_at, status) VALUES ('x', '1', '1', 'done')"
+        )
+    await check()
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE timers SET status = 'done' WHERE id IN (1, 2)")
+        await tx.execute("UPDATE timers SET status = 'pending' WHERE id = 6")
+        await tx.execute("UPDATE timers SET due_at = '2028' WHERE id = 3")
+        await tx.execute("DELETE FROM timers WHERE id IN (4, 1)")
+    await check()
+    assert await timers_repo.pending_count(db) == 3
+
+
+async def test_execute_results_answer_like_the_cursors_they_replace(db: Database) -> None:
+    async with db.transaction() as tx:
+        inserted = await tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1'), ('b', '2')")
+        assert inserted.rowcount == 2 and inserted.lastrowid is not None
+        async with tx.execute("SELECT key FROM meta ORDER BY key") as cursor:
+            assert [row["key"] for row in await cursor.fetchall()] == ["a", "b"]
+        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key = ? RETURNING value", ("a",))
+        assert (await result.fetchone())["value"] == "x"
+        assert await result.fetchone() is None

@@ -1,8 +1,8 @@
 """SQL for the events aggregate: series, occurrences, RSVPs, check-ins and reminder delivery logs.
 
 Occurrences are always read joined with their series, merging per-occurrence overrides over the
-series' values, and with their RSVP counts in the same statement (no N+1: three correlated counts on
-the RSVP primary key per returned row).
+series' values, and with their RSVP counts in the same statement (no N+1: one row of
+``event_rsvp_counts``, kept by triggers, per returned row).
 """
 
 from __future__ import annotations
@@ -255,11 +255,10 @@ SELECT o.id, o.series_id, o.guild_id, o.original_start, o.starts_at, o.ends_at, 
          AS has_overrides,
        coalesce(o.channel_id, s.channel_id) AS channel_id,
        s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key, s.language,
-       (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'going') AS going,
-       (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'maybe') AS maybe,
-       (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'declined') AS declined
+       coalesce(c.going, 0) AS going, coalesce(c.maybe, 0) AS maybe, coalesce(c.declined, 0) AS declined
 FROM event_occurrences o
 JOIN event_series s ON s.id = o.series_id
+LEFT JOIN event_rsvp_counts c ON c.occurrence_id = o.id
 """
 
 
@@ -493,23 +492,42 @@ async def set_discord_event_id(tx: Transaction, occurrence_id: int, discord_even
 # --- RSVPs and check-ins --------------------------------------------------------------------------
 
 
+_COUNTS_SQL = "SELECT going, maybe, declined FROM event_rsvp_counts WHERE occurrence_id = ?"
+_UPSERT_RSVP_SQL = (
+    "INSERT INTO event_rsvps (occurrence_id, user_id, status, updated_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (occurrence_id, user_id) "
+    "DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at"
+)
+
+
 async def upsert_rsvp(tx: Transaction, occurrence_id: int, user_id: int, status: str, now: datetime) -> None:
-    await tx.execute(
-        "INSERT INTO event_rsvps (occurrence_id, user_id, status, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (occurrence_id, user_id) "
-        "DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-        (occurrence_id, user_id, status, utc_iso(now)),
-    )
+    await tx.execute(_UPSERT_RSVP_SQL, (occurrence_id, user_id, status, utc_iso(now)))
+
+
+def _counts(row: sqlite3.Row | None) -> RsvpCounts:
+    return RsvpCounts() if row is None else RsvpCounts(going=row[0], maybe=row[1], declined=row[2])
 
 
 async def counts(conn: Queryable, occurrence_id: int) -> RsvpCounts:
-    row = await conn.fetchone(
-        "SELECT coalesce(sum(status = 'going'), 0), coalesce(sum(status = 'maybe'), 0), "
-        "coalesce(sum(status = 'declined'), 0) FROM event_rsvps WHERE occurrence_id = ?",
-        (occurrence_id,),
-    )
-    assert row is not None  # an aggregate always returns one row
-    return RsvpCounts(going=row[0], maybe=row[1], declined=row[2])
+    return _counts(await conn.fetchone(_COUNTS_SQL, (occurrence_id,)))
+
+
+# The same three for a ``Database.write`` function (on the database thread, one trip for a click).
+
+
+def occurrence_in(conn: sqlite3.Connection, occurrence_id: int) -> Occurrence | None:
+    row = conn.execute(f"{_OCCURRENCE_SELECT} WHERE o.id = ?", (occurrence_id,)).fetchone()
+    return None if row is None else _occurrence(row)
+
+
+def upsert_rsvp_in(
+    conn: sqlite3.Connection, occurrence_id: int, user_id: int, status: str, now: datetime
+) -> None:
+    conn.execute(_UPSERT_RSVP_SQL, (occurrence_id, user_id, status, utc_iso(now)))
+
+
+def counts_in(conn: sqlite3.Connection, occurrence_id: int) -> RsvpCounts:
+    return _counts(conn.execute(_COUNTS_SQL, (occurrence_id,)).fetchone())
 
 
 async def rsvps(conn: Queryable, occurrence_id: int) -> list[Rsvp]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.db import Queryable, Transaction
+from bot.db import Database, Queryable, Transaction
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,19 @@ async def set_language(tx: Transaction, guild_id: int, user_id: int, language: s
         "ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language",
         (guild_id, user_id, language),
     )
+
+
+async def remember_language(db: Database, guild_id: int, user_id: int, language: str) -> bool:
+    """Store the member's language unless it is already the stored one; one trip, one statement.
+    Returns whether a row changed."""
+
+    def run(conn: sqlite3.Connection) -> bool:
+        cursor = conn.execute(
+            "INSERT INTO member_settings (guild_id, user_id, language) VALUES (?, ?, ?) "
+            "ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language "
+            "WHERE language IS NOT excluded.language",
+            (guild_id, user_id, language),
+        )
+        return cursor.rowcount == 1
+
+    return await db.write(run)

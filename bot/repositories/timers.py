@@ -149,10 +149,9 @@ async def mark_failed_attempt(
             "WHERE id = ? AND status = 'pending' AND due_at = ?"
         )
         params = (error, utc_iso(retry_at), timer_id, utc_iso(ran_for_due_at))
-    cursor = await tx.execute(sql, params)
-    if cursor.rowcount != 1:
-        return None
-    return await get(tx, timer_id)
+    # RETURNING: the updated row comes back with the write, no second statement.
+    row = await tx.fetchone(f"{sql} RETURNING {_COLUMNS}", params)
+    return None if row is None else _timer(row)
 
 
 async def cancel(tx: Transaction, timer_id: int, now: datetime) -> bool:
@@ -221,6 +220,31 @@ async def pending_with_payload(
     return None
 
 
+def ensure_pending_in(
+    conn: sqlite3.Connection,
+    kind: str,
+    due_at: datetime,
+    payload_json: str,
+    created_at: datetime,
+    *,
+    skip_ids: Collection[int] = (),
+) -> int | None:
+    """``pending_with_payload`` + ``insert`` for a ``Database.write`` function (on the database
+    thread): the new timer's id, or None when a pending one with this payload exists already."""
+    rows = conn.execute(
+        "SELECT id FROM timers WHERE status = 'pending' AND kind = ? AND payload = ? "
+        "ORDER BY due_at, id LIMIT ?",
+        (kind, payload_json, len(skip_ids) + 1),
+    ).fetchall()
+    if any(int(row[0]) not in skip_ids for row in rows):
+        return None
+    cursor = conn.execute(
+        "INSERT INTO timers (kind, due_at, payload, created_at) VALUES (?, ?, ?, ?)",
+        (kind, utc_iso(due_at), payload_json, utc_iso(created_at)),
+    )
+    return cursor.lastrowid
+
+
 async def reschedule(tx: Transaction, timer_id: int, due_at: datetime) -> bool:
     cursor = await tx.execute(
         "UPDATE timers SET due_at = ? WHERE id = ? AND status = 'pending'",
@@ -261,4 +285,5 @@ async def upcoming(conn: Queryable, limit: int) -> list[Timer]:
 
 
 async def pending_count(conn: Queryable) -> int:
-    return int(await conn.fetchval("SELECT COUNT(*) FROM timers WHERE status = 'pending'"))
+    """Pending timers, from the counter the triggers of ``timer_counts`` keep (one row, any age)."""
+    return int(await conn.fetchval("SELECT n FROM timer_counts WHERE status = 'pending'"))

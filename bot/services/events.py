@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sqlite3
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -585,21 +586,25 @@ class EventService:
                 choices=Choices("cmd.event.rsvp.choices", RSVP_STATUSES),
             )
         now = self._clock.now()
-        async with self._db.transaction() as tx:
-            occurrence = await _usable(tx, occurrence_id)
+        refresh_due = now + REFRESH_DEBOUNCE
+        mark_refresh = self._timers.pending_marker(EVENT_REFRESH, refresh_due)
+
+        def answer(conn: sqlite3.Connection) -> tuple[RsvpCounts, int | None]:
+            # One trip to the database thread for the whole click: read, check, write, mark, count.
+            occurrence = _checked_usable(repo.occurrence_in(conn, occurrence_id))
             if occurrence.ends_at <= now:
                 raise UserFacingError("events.errors.already_ended")
             _require_audience(occurrence, member_role_ids)
-            await repo.upsert_rsvp(tx, occurrence_id, user_id, status, now)
+            repo.upsert_rsvp_in(conn, occurrence_id, user_id, status, now)
             # The announcement must show the new counts: a durable mark (one pending timer per
             # occurrence) committed with the answer, so a restart inside the debounce loses nothing.
-            await self._timers.ensure_pending(
-                EVENT_REFRESH,
-                now + REFRESH_DEBOUNCE,
-                {"guild_id": occurrence.guild_id, "occurrence_id": occurrence_id},
-                tx=tx,
-            )
-            return await repo.counts(tx, occurrence_id)
+            refresh = mark_refresh(conn, {"guild_id": occurrence.guild_id, "occurrence_id": occurrence_id})
+            return repo.counts_in(conn, occurrence_id), refresh
+
+        counts, refresh = await self._db.write(answer)
+        if refresh is not None:
+            self._timers.scheduled(refresh_due)
+        return counts
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
         return await repo.counts(self._db, occurrence_id)
@@ -1014,7 +1019,10 @@ class EventService:
 
 
 async def _usable(conn: Any, occurrence_id: int) -> Occurrence:
-    occurrence = await repo.get_occurrence(conn, occurrence_id)
+    return _checked_usable(await repo.get_occurrence(conn, occurrence_id))
+
+
+def _checked_usable(occurrence: Occurrence | None) -> Occurrence:
     if occurrence is None:
         raise NotFound("events.errors.unknown_event")
     if occurrence.status != "scheduled":

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -443,6 +444,28 @@ class TimerService:
         self._arm(due_at)
         log.debug("Timer %d (%s) ensured for %s", timer_id, kind, due_at.isoformat())
         return timer_id
+
+    def pending_marker(
+        self, kind: str, due_at: datetime
+    ) -> Callable[[sqlite3.Connection, dict[str, Any]], int | None]:
+        """``ensure_pending`` for a ``Database.write`` function: returns ``mark(conn, payload)``, which
+        runs on the database thread inside that action and gives the new timer's id (None: one was
+        pending already). Call ``scheduled(due_at)`` once the action returned a new id."""
+        _check_kind(kind)
+        _check_aware(due_at)
+        skip_ids = frozenset(self._in_flight)  # copied here: the thread must not read a changing set
+        created_at = self._clock.now()
+
+        def mark(conn: sqlite3.Connection, payload: dict[str, Any]) -> int | None:
+            return repo.ensure_pending_in(
+                conn, kind, due_at, _payload_json(payload), created_at, skip_ids=skip_ids
+            )
+
+        return mark
+
+    def scheduled(self, due_at: datetime) -> None:
+        """A timer due at ``due_at`` was written outside ``schedule`` (see ``pending_marker``)."""
+        self._arm(due_at)
 
     async def cancel(self, timer_id: int, *, tx: Transaction | None = None) -> bool:
         """Cancel a pending timer; False if it was not pending (done, failed, cancelled or unknown)."""

@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from tests.bench import events_bench, reminders_bench, working_groups_bench
+from tests.bench import discord_bench, events_bench, reminders_bench, working_groups_bench
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]] = {
     "events": events_bench.run,
     "reminders": reminders_bench.run,
     "working_groups": working_groups_bench.run,
+    "discord": discord_bench.run,
 }
 
 
@@ -26,6 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
     parser.add_argument("--events", type=int, default=10_000, help="events in the start-up/list data set")
     parser.add_argument("--burst", type=int, default=500, help="reminders due in the same minute")
+    through = parser.add_argument_group("discord: the real bot and a bare bot through the double")
+    through.add_argument("--rsvps", type=int, default=30_000, help="RSVPs in the data set")
+    through.add_argument("--members", type=int, default=5_000, help="members answering in the data set")
+    through.add_argument("--clicks", type=int, default=1_000, help="RSVP clicks in the burst, one per member")
+    through.add_argument(
+        "--click-seconds", type=float, default=1.0, help="the burst's clicks arrive within this"
+    )
+    through.add_argument("--click-settle", type=float, default=3.0, help="pause after the burst (last edit)")
+    through.add_argument("--rounds", type=int, default=150, help="interleaved rounds of every command")
+    through.add_argument("--warmup", type=int, default=15, help="rounds not counted")
+    through.add_argument(
+        "--runtimes", nargs="*", default=[], help="runtimes to compare (default: every one installed)"
+    )
     args = parser.parse_args(argv)
     met = True
     for name, bench in BENCHMARKS.items():

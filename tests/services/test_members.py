@@ -86,3 +86,24 @@ async def test_remember_language_refuses_a_language_without_catalog(
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO member_settings (guild_id, user_id, language) VALUES (1, 2, 'de')")
+
+
+async def test_remember_language_costs_no_database_trip_once_known(
+    members: MemberSettingsService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await members.remember_language(1, 2, "fr") is True
+    assert await members.remember_language(1, 3, "es") is True
+
+    async def no_trip(*args: object) -> None:
+        raise AssertionError("the database was asked again")
+
+    monkeypatch.setattr("bot.repositories.members.get", no_trip)
+    monkeypatch.setattr("bot.repositories.members.remember_language", no_trip)
+    assert await members.remember_language(1, 2, "fr") is False
+    assert await members.remember_language(1, 3, "es") is False
+    monkeypatch.undo()
+    # A change is still written, and a new process (service) reads what is stored first.
+    assert await members.remember_language(1, 2, "en") is True
+    fresh = MemberSettingsService(db, members._clock)
+    assert await fresh.remember_language(1, 2, "en") is False
+    assert await fresh.languages(1, [2, 3]) == {2: "en", 3: "es"}
