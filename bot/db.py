@@ -337,6 +337,20 @@ class Transaction:
         self.group = group
         self.savepoint = savepoint
         self.started = False  # set on the database thread once the action's savepoint is open
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this action is committed (never if it rolls back).
+
+        For what must not run before other connections can see the rows: reads go to a second
+        connection that sees only committed data, so waking a reader early would find nothing.
+        """
+        self._after_commit.append(callback)
+
+    def _committed(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     async def _call(self, mode: str, sql: str, params: Any) -> Any:
         return await self._db._writer.call(_statement, self, mode, sql, params)
@@ -537,6 +551,7 @@ class Database:
             self._lock.release()
         if wait_for is not None:
             await asyncio.shield(wait_for.committed)
+        tx._committed()
 
     async def _end_failed(self, tx: Transaction) -> None:
         """Roll back a failed action's savepoint (and commit the group if nobody else will)."""

@@ -196,9 +196,10 @@ class TimerService:
     def _arm(self, due_at: datetime) -> None:
         """Make sure the wake-up job fires no later than ``due_at`` (no-op when stopped).
 
-        Only ever moves the wake-up earlier, so it is safe inside a caller's transaction that may
-        still roll back: a wake-up with nothing to do costs one query and re-arms for the true
-        earliest, while a wake-up armed too late would delay a timer.
+        Only ever moves the wake-up earlier: a wake-up with nothing to do costs one query and re-arms
+        for the true earliest, while a wake-up armed too late would delay a timer. For a timer written
+        in a transaction, call it once the rows are committed (``_arm_when_visible``): the dispatcher
+        reads on another connection and would not see them before.
         """
         self._arm_requests += 1
         if self._armed_at is not None and self._armed_at <= due_at:
@@ -391,6 +392,11 @@ class TimerService:
 
     # -- writing ----------------------------------------------------------------------------------
 
+    def _arm_when_visible(self, writer: Transaction, due_at: datetime) -> None:
+        """Arm for a timer written in ``writer`` once it is committed: the dispatcher reads on another
+        connection, so a wake-up before the commit would find nothing and sleep past the timer."""
+        writer.after_commit(lambda: self._arm(due_at))
+
     @contextlib.asynccontextmanager
     async def _writing(self, tx: Transaction | None) -> AsyncIterator[Transaction]:
         """The caller's transaction if given (so its rows and timers commit together), else our own."""
@@ -413,7 +419,7 @@ class TimerService:
         payload_json = _payload_json(payload)
         async with self._writing(tx) as writer:
             timer_id = await repo.insert(writer, kind, due_at, payload_json, self._clock.now())
-        self._arm(due_at)
+            self._arm_when_visible(writer, due_at)
         log.debug("Timer %d (%s) scheduled for %s", timer_id, kind, due_at.isoformat())
         return timer_id
 
@@ -441,7 +447,7 @@ class TimerService:
             if existing is not None:
                 return existing
             timer_id = await repo.insert(writer, kind, due_at, payload_json, self._clock.now())
-        self._arm(due_at)
+            self._arm_when_visible(writer, due_at)
         log.debug("Timer %d (%s) ensured for %s", timer_id, kind, due_at.isoformat())
         return timer_id
 
@@ -497,8 +503,9 @@ class TimerService:
         _check_aware(due_at)
         async with self._writing(tx) as writer:
             moved = await repo.reschedule(writer, timer_id, due_at)
+            if moved:
+                self._arm_when_visible(writer, due_at)
         if moved:
-            self._arm(due_at)
             await self._rearm_after_commit(tx)
         else:
             log.info("Timer %d is not pending; not rescheduled", timer_id)
