@@ -375,3 +375,28 @@ def test_an_rsvp_refusal_names_the_answers_not_their_ids() -> None:
         "Choisissez « Je participe », « Peut-être » ou « Je ne peux pas »."
     )
     assert "going" not in text and "declined" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "weeks", "expected"),
+    [
+        ("en", 1, "no update for 1 week, so"),
+        ("en", 3, "no update for 3 weeks, so"),
+        ("fr", 1, "aucun point depuis 1 semaine ;"),
+        ("fr", 3, "aucun point depuis 3 semaines ;"),
+        ("es", 1, "desde hace 1 semana, así"),
+        ("es", 3, "desde hace 3 semanas, así"),
+    ],
+)
+def test_working_group_nudge_counts_weeks_in_number(lang: str, weeks: int, expected: str) -> None:
+    text = CATALOG.t(lang, "working_groups.stale.nudge", coordinators="<@1>", group="GT1", weeks=weeks)
+    assert expected in text and text.count("**GT1**") == 1
+
+
+def test_working_group_counts_agree_in_number() -> None:
+    assert CATALOG.t("fr", "working_groups.render.more", count=0) == "et 0 autre"
+    assert CATALOG.t("fr", "working_groups.render.more", count=2) == "et 2 autres"
+    assert CATALOG.t("fr", "working_groups.report.attached", groups=1) == "Le tableau (1 groupe) est joint."
+    assert CATALOG.t("es", "working_groups.report.attached", groups=0) == "La tabla (0 grupos) va adjunta."
+    assert "(1 carácter)" in CATALOG.t("es", "working_groups.summary.posted", group="GT1", length=1)
+    assert "(1 character)" in CATALOG.t("en", "working_groups.summary.attached", length=1)
