@@ -34,6 +34,37 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("es", "events_ui.duration.minutes"): "min is the international unit symbol",
     ("es", "events_ui.duration.hours"): "h is the international unit symbol",
     ("es", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",
+    ("fr", "cmd.wg.choices.kind.guide"): "« Guide » is the French word",
+    ("fr", "working_groups.kind.guide"): "« guide » is the French word",
+    ("fr", "cmd.wg.choices.initiative.programme"): "« Programme » is the French word",
+    ("fr", "working_groups.initiative.kind.programme"): "« programme » is the French word",
+    ("fr", "cmd.wg.edit.options.description.name"): "« description » is the French word",
+    ("fr", "working_groups.fields.description"): "« Description » is the French word",
+    ("fr", "cmd.wg.status.options.note.name"): "« note » is the French word",
+    ("fr", "working_groups.fields.note"): "« Note » is the French word",
+    ("fr", "cmd.wg.doc.name"): "« doc » is the usual French short form of « document »",
+    ("fr", "cmd.wg.doc.remove.options.document.name"): "« document » is the French word",
+    ("fr", "working_groups.card.documents"): "« Documents » is the French word",
+    ("fr", "working_groups.search.source.document"): "« document » is the French word",
+    ("fr", "cmd.wg.initiative.name"): "« initiative » is the French word",
+    ("fr", "cmd.wg.initiatives.name"): "« initiatives » is the French word",
+    ("fr", "working_groups.search.source.initiative"): "« initiative » is the French word",
+    ("fr", "working_groups.initiative.modal_title"): "« Initiative » is the French word",
+    ("fr", "working_groups.fields.organisation"): "« Organisation » is the French word",
+    ("fr", "working_groups.initiative.labels.organisation"): "« Organisation » is the French word",
+    ("fr", "working_groups.summary.part_1"): "« Notes » is the French word",
+    ("fr", "working_groups.summary.date"): "« Date » is the French word",
+    ("es", "cmd.wg.panel.name"): "«panel» is the Spanish word",
+    ("es", "cmd.wg.doc.name"): "«doc» is the usual Spanish short form of «documento»",
+    ("es", "working_groups.report.days_short"): "d is the symbol for días too",
+    ("es", "working_groups.initiative.count"): "«Total» is the Spanish word",
+}
+
+# Keys that end in ".other" without being the plural form of a message: choices whose stored value is
+# "other" (the migration's CHECK). key -> why.
+NOT_PLURAL: dict[str, str] = {
+    "cmd.wg.choices.initiative.other": "the initiative kind stored as 'other', a choice name",
+    "working_groups.initiative.kind.other": "the initiative kind stored as 'other', shown on a card",
 }
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -241,8 +272,15 @@ def test_every_plural_message_has_both_forms_in_every_language() -> None:
     for lang in LANGUAGES:
         keys = CATALOG.messages[lang]
         for key in keys:
-            if key.endswith(".other"):
+            if key.endswith(".other") and key not in NOT_PLURAL:
                 assert key[: -len("other")] + "one" in keys, f"{lang}:{key} has no one form"
+
+
+def test_the_keys_that_are_not_plurals_are_choices_with_no_one_form() -> None:
+    for lang in LANGUAGES:
+        for key in NOT_PLURAL:
+            assert key in CATALOG.messages[lang], f"{lang}:{key} is gone: drop it from NOT_PLURAL"
+            assert key[: -len("other")] + "one" not in CATALOG.messages[lang]
 
 
 @pytest.mark.parametrize(
@@ -337,3 +375,28 @@ def test_an_rsvp_refusal_names_the_answers_not_their_ids() -> None:
         "Choisissez « Je participe », « Peut-être » ou « Je ne peux pas »."
     )
     assert "going" not in text and "declined" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "weeks", "expected"),
+    [
+        ("en", 1, "no update for 1 week, so"),
+        ("en", 3, "no update for 3 weeks, so"),
+        ("fr", 1, "aucun point depuis 1 semaine ;"),
+        ("fr", 3, "aucun point depuis 3 semaines ;"),
+        ("es", 1, "desde hace 1 semana, así"),
+        ("es", 3, "desde hace 3 semanas, así"),
+    ],
+)
+def test_working_group_nudge_counts_weeks_in_number(lang: str, weeks: int, expected: str) -> None:
+    text = CATALOG.t(lang, "working_groups.stale.nudge", coordinators="<@1>", group="GT1", weeks=weeks)
+    assert expected in text and text.count("**GT1**") == 1
+
+
+def test_working_group_counts_agree_in_number() -> None:
+    assert CATALOG.t("fr", "working_groups.render.more", count=0) == "et 0 autre"
+    assert CATALOG.t("fr", "working_groups.render.more", count=2) == "et 2 autres"
+    assert CATALOG.t("fr", "working_groups.report.attached", groups=1) == "Le tableau (1 groupe) est joint."
+    assert CATALOG.t("es", "working_groups.report.attached", groups=0) == "La tabla (0 grupos) va adjunta."
+    assert "(1 carácter)" in CATALOG.t("es", "working_groups.summary.posted", group="GT1", length=1)
+    assert "(1 character)" in CATALOG.t("en", "working_groups.summary.attached", length=1)

@@ -357,7 +357,7 @@ async def test_a_coordinator_updates_their_own_group_and_is_refused_on_another(
     )
     assert "no longer coordinates" in gone
     after = await answer(env, "wg status", seed.member_es, group="wg4-mentors", status="completed")
-    assert "Solo quienes coordinan" in after
+    assert "Solo la coordinación de" in after
     await answer(env, "wg coordinator add", seed.moderator, group="wg4-mentors", member=seed.member_es)
 
     choices = await double.autocomplete(
@@ -684,7 +684,7 @@ async def test_an_initiative_is_submitted_approved_found_and_exported(discord_en
     click = await double.click(review, approve, user=seed.moderator)
     assert (await click.response()).type == 7
     dm = await double.wait_for_dm(seed.member_fr, after=mark, timeout=TIMEOUT)
-    assert "figure désormais dans l'index" in dm.text
+    assert "figure désormais dans le catalogue" in dm.text
 
     listing = await answer(
         env, "wg initiatives", seed.member_en, group="wg4-mentors", country="cote d'ivoire"
@@ -696,7 +696,7 @@ async def test_an_initiative_is_submitted_approved_found_and_exported(discord_en
     assert "Femmes & Mines" in found and "https://example.org/femmes-mines" in found
 
     refused = await answer(env, "wg export", seed.member_fr, group="wg4-mentors")
-    assert "coordonnent" in refused
+    assert "Seules la coordination de" in refused
     export = await double.invoke("wg export", user=seed.moderator, options={"group": "wg4-mentors"})
     message = await export.message(timeout=TIMEOUT)
     files = {a.filename: a.data.decode("utf-8-sig") for a in message.attachments}
