@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.i18n import Catalog
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
+from bot.services.organisations import OrganisationService
 from bot.services.timers import TimerService
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Services:
     timers: TimerService
     members: MemberSettingsService
     events: EventService
+    organisations: OrganisationService
 
 
 # Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
@@ -44,6 +46,7 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         timers=timers,
         members=MemberSettingsService(db, clock),
         events=EventService(db, clock, timers, config),
+        organisations=OrganisationService(db, clock, timers, config),
     )
 
 
