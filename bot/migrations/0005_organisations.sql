@@ -61,7 +61,8 @@ CREATE TABLE organisation_claims (
     decided_at         TEXT,
     modlog_channel_id  INTEGER,            -- the post with the buttons, once posted
     modlog_message_id  INTEGER,
-    outcome_dm         TEXT    CHECK (outcome_dm IS NULL OR outcome_dm IN ('sent', 'skipped_closed')),
+    -- How the member was told the outcome: DM sent, DMs closed, or nothing to tell (they withdrew it).
+    outcome_dm         TEXT    CHECK (outcome_dm IS NULL OR outcome_dm IN ('sent', 'skipped_closed', 'not_needed')),
     CHECK ((status = 'pending') = (decided_at IS NULL))
 );
 CREATE UNIQUE INDEX organisation_claims_one_pending ON organisation_claims (guild_id, user_id)

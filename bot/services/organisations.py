@@ -632,14 +632,16 @@ class OrganisationService:
             await repo.set_claim_post(tx, claim_id, channel_id, message_id)
 
     async def claim_for_outcome(self, claim_id: int) -> tuple[Claim, Organisation] | None:
-        """What an ``org.claim_outcome`` timer DMs; None when told already or nothing to tell."""
+        """What an ``org.claim_outcome`` timer handles: a closed claim whose outcome is not recorded
+        yet (DM the member unless they withdrew it themselves; a post closed without a click says
+        why). None when already handled or still pending."""
         claim = await repo.get_claim(self._db, claim_id)
-        if claim is None or claim.status in ("pending", "withdrawn") or claim.outcome_dm is not None:
+        if claim is None or claim.status == "pending" or claim.outcome_dm is not None:
             return None
         return claim, await _organisation(self._db, claim.organisation_id)
 
     async def record_claim_dm(self, claim_id: int, outcome: str) -> None:
-        if outcome not in ("sent", "skipped_closed"):
+        if outcome not in ("sent", "skipped_closed", "not_needed"):
             raise ValueError(f"not a DM outcome: {outcome!r}")
         async with self._db.transaction() as tx:
             await repo.set_claim_dm(tx, claim_id, outcome)
@@ -744,6 +746,7 @@ class OrganisationService:
                 raise UserFacingError("orgs.errors.nothing_to_leave")
             withdrawn = await repo.close_claim(tx, pending.id, "withdrawn", user_id, now)
             assert withdrawn is not None  # we hold the write lock: nobody closed it in between
+            await self._tell_outcome(tx, withdrawn, now)  # no DM: the post loses its buttons
             await repo.add_history(
                 tx,
                 pending.organisation_id,

@@ -378,7 +378,8 @@ async def test_leave_withdraws_a_pending_claim_and_its_buttons_then_say_so(
     assert result.left is None and result.withdrawn is not None and result.withdrawn.status == "withdrawn"
     late = await service.decide(GUILD, claim.id, MOD, approve=True)
     assert not late.decided_now and late.claim.status == "withdrawn"
-    assert await service.claim_for_outcome(claim.id) is None  # nothing to DM: they withdrew it
+    planned = await service.claim_for_outcome(claim.id)  # no DM for it, but its post is closed
+    assert planned is not None and planned[0].status == "withdrawn"
 
 
 async def test_outcome_and_post_plans_are_one_shot(service: OrganisationService) -> None:
