@@ -502,9 +502,10 @@ class Organisations(commands.Cog):
             state = _render.claim_state(catalog, lang, decision.claim)
             await reply(interaction, self.bot.t(lang, "orgs.ui.claim.already", state=state))
             if interaction.message is not None and decision.claim.status != "pending":
-                await self.handlers.edit_quietly(interaction.message, post)
+                await self.handlers.edit_quietly(interaction.message, claim_id, post)
             return
-        await interaction.response.edit_message(embed=post, view=None)
+        decided = claim_buttons(catalog, self.guild_lang, claim_id, decided=True)
+        await interaction.response.edit_message(embed=post, view=decided)
         claim = decision.claim
         key = "orgs.ui.claim.approved_reply" if approve else "orgs.ui.claim.declined_reply"
         await reply(

@@ -35,12 +35,13 @@ class ClaimButton(
 ):
     """``org:claim:<claim_id>:<approve|decline>``"""
 
-    def __init__(self, claim_id: int, decision: str, *, label: str) -> None:
+    def __init__(self, claim_id: int, decision: str, *, label: str, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=_STYLES[decision],
                 custom_id=f"org:claim:{claim_id}:{decision}",
+                disabled=disabled,
             )
         )
         self.claim_id = claim_id
@@ -57,9 +58,12 @@ class ClaimButton(
             await _cog(interaction).decide(interaction, self.claim_id, approve=self.decision == "approve")
 
 
-def claim_buttons(catalog: Catalog, lang: str, claim_id: int) -> discord.ui.View:
-    """Approve and Decline under a claim's mod-log post. Persistent: never times out."""
+def claim_buttons(catalog: Catalog, lang: str, claim_id: int, *, decided: bool = False) -> discord.ui.View:
+    """Approve and Decline under a claim's mod-log post. Persistent: never times out. Once the claim
+    is decided they stay, disabled, so the post still shows what was asked; a click that raced the
+    edit is told what was decided."""
     view = discord.ui.View(timeout=None)
     for decision in DECISIONS:
-        view.add_item(ClaimButton(claim_id, decision, label=catalog.t(lang, f"orgs.ui.claim.{decision}")))
+        label = catalog.t(lang, f"orgs.ui.claim.{decision}")
+        view.add_item(ClaimButton(claim_id, decision, label=label, disabled=decided))
     return view
