@@ -80,20 +80,22 @@ class DirectoryHandlers:
         await self.service.record_claim_dm(claim.id, "sent" if delivered else "skipped_closed")
 
     async def _close_post(self, claim: Claim, organisation: Organisation) -> None:
-        """A claim closed without a click (withdrawn, cancelled): its buttons go, its post says why."""
+        """A claim closed without a click (withdrawn, cancelled): its post says so, its buttons are off."""
         if claim.modlog_channel_id is None or claim.modlog_message_id is None:
             return
         channel = self.bot.get_channel(claim.modlog_channel_id)
         if not isinstance(channel, discord.TextChannel):
             return
         embed = _render.claim_embed(self.bot.catalog, self.lang, claim, organisation)
-        await self.edit_quietly(channel.get_partial_message(claim.modlog_message_id), embed)
+        await self.edit_quietly(channel.get_partial_message(claim.modlog_message_id), claim.id, embed)
 
     async def edit_quietly(
-        self, message: discord.Message | discord.PartialMessage, embed: discord.Embed
+        self, message: discord.Message | discord.PartialMessage, claim_id: int, embed: discord.Embed
     ) -> None:
+        """Show a closed claim on its post, buttons disabled; a deleted post is not an error."""
+        view = claim_buttons(self.bot.catalog, self.lang, claim_id, decided=True)
         try:
-            await message.edit(embed=embed, view=None)
+            await message.edit(embed=embed, view=view)
         except discord.HTTPException:
             log.info("Could not update the claim post %s", message.id, exc_info=True)
 

@@ -85,6 +85,12 @@ async def claim(
     return answer, post, claim_id
 
 
+def assert_no_errors(env: DiscordEnv, since: int) -> None:
+    """The bot logged no unexpected error since byte ``since`` of its log."""
+    logged = env.bot.log_text().encode()[since:].decode(errors="replace")
+    assert "Unexpected error" not in logged and "Traceback" not in logged, logged
+
+
 def leaders_role(env: DiscordEnv) -> Any:
     return env.double.role(LEADERS)
 
@@ -208,7 +214,7 @@ async def test_decline_is_told_in_spanish_and_a_second_click_learns_what_was_dec
     member = seed.member_es
     organisation = await add_org(discord_env, "WIM Chile (decline test)", "CL")
     _, post, claim_id = await claim(discord_env, member, organisation, "representative")
-    mark = double.mark()
+    mark, log_start = double.mark(), discord_env.bot.log_size()
     declined = await double.click(post, f"org:claim:{claim_id}:decline", user=seed.moderator_fr)
     assert (await declined.response()).type == 7
     late = await double.click(post, f"org:claim:{claim_id}:approve", user=seed.moderator, stale=True)
@@ -225,6 +231,8 @@ async def test_decline_is_told_in_spanish_and_a_second_click_learns_what_was_dec
     assert (row["status"], row["decided_by"]) == ("declined", seed.moderator_fr.id)
     not_mod = await double.click(post, f"org:claim:{claim_id}:approve", user=seed.member_en, stale=True)
     assert "Only moderators" in (await not_mod.message()).content
+    await asyncio.sleep(0.3)  # let the late click's post refresh finish
+    assert_no_errors(discord_env, log_start)
 
 
 async def test_two_moderators_approving_at_once_one_decision_counts(discord_env: DiscordEnv) -> None:
@@ -232,6 +240,7 @@ async def test_two_moderators_approving_at_once_one_decision_counts(discord_env:
     member = seed.member_en
     organisation = await add_org(discord_env, "WIM Australia (race test)", "AU")
     _, post, claim_id = await claim(discord_env, member, organisation, "member")
+    log_start = discord_env.bot.log_size()
     clicks = await asyncio.gather(
         double.click(post, f"org:claim:{claim_id}:approve", user=seed.moderator),
         double.click(post, f"org:claim:{claim_id}:decline", user=seed.moderator_fr),
@@ -247,6 +256,8 @@ async def test_two_moderators_approving_at_once_one_decision_counts(discord_env:
             (claim_id,),
         ).fetchone()[0]
     assert decisions == 1
+    await asyncio.sleep(0.3)
+    assert_no_errors(discord_env, log_start)
     await run(double, "org leave", user=member)  # tidy for other tests, whatever was decided
 
 
