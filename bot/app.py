@@ -1,4 +1,7 @@
-"""Wiring: open the database, build the services with (db, clock), hand them to the bot."""
+"""Wiring: open the database, build the services with (db, clock), hand them to the bot.
+
+``Services`` and ``build_services`` live in ``bot/services/container.py``; re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +9,23 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
 
 import discord
 
-from bot.clock import Clock, SystemClock
+from bot.clock import SystemClock
 from bot.config import Config
 from bot.core.bot import WimBot
 from bot.db import Database
 from bot.i18n import Catalog
-from bot.services.events import EventService
-from bot.services.members import MemberSettingsService
-from bot.services.organisations import OrganisationService
-from bot.services.timers import TimerService
+from bot.services.container import Services, build_services
+
+__all__ = ["Services", "StartupError", "build_bot", "build_offline_bot", "build_services", "run_bot"]
 
 log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
     """The bot cannot start for a reason the operator can fix; the message says how."""
-
-
-@dataclass
-class Services:
-    timers: TimerService
-    members: MemberSettingsService
-    events: EventService
-    organisations: OrganisationService
-
-
-# Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
-# the reminder batcher can group them per channel (see bot/batching.py and `make bench`).
-TIMER_CONCURRENCY = 500
-
-
-def build_services(config: Config, db: Database, clock: Clock) -> Services:
-    timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
-    return Services(
-        timers=timers,
-        members=MemberSettingsService(db, clock),
-        events=EventService(db, clock, timers, config),
-        organisations=OrganisationService(db, clock, timers, config),
-    )
 
 
 def setup_logging(config: Config) -> None:

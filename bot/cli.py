@@ -353,6 +353,24 @@ def _who(root_payload: dict[str, Any], command: Any) -> str:
     return "everyone"
 
 
+def _visible_moderator_commands(
+    leaves: list[tuple[tuple[str, ...], dict[str, Any], dict[str, Any], Any]],
+) -> list[str]:
+    """The sentence naming moderator commands Discord shows every member (their group also holds
+    member commands, and Discord hides per top-level command only), or nothing when there are none."""
+    visible = [
+        f"`/{names[0]}`"
+        for names, _, root_payload, command in leaves
+        if _is_moderator_only(command) and root_payload.get("default_member_permissions") is None
+    ]
+    if not visible:
+        return []
+    return [
+        "These moderator commands are therefore **visible to every member** in Discord's command list",
+        f"(members who try them are refused): {', '.join(visible)}.",
+    ]
+
+
 def _option_type(option: dict[str, Any]) -> str:
     kind = OPTION_TYPES.get(int(option["type"]), f"type {option['type']}")
     limits = []
@@ -434,8 +452,11 @@ async def render_command_reference(tree: app_commands.CommandTree[Any]) -> str:
         "French and Spanish. Discord shows each member the names in their own Discord language.",
         "",
         "*Who*: **everyone**, or **moderators** — the roles listed in `moderator_roles` (the Secretariat",
-        "and the Steering Committee) and anyone with Manage Server. Moderator commands are also hidden",
-        "by default from other members (`default_permissions`); the bot checks the role either way.",
+        "and the Steering Committee) and anyone with Manage Server. The bot checks the role every time a",
+        "moderator command is used and refuses anyone else with a private message. Discord can hide",
+        "commands from members only per top-level command (`default_permissions`); only a command",
+        "marked *hidden by default* below is hidden by Discord.",
+        *_visible_moderator_commands(leaves),
         "",
         "## Summary",
         "",

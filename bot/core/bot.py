@@ -14,20 +14,22 @@ from discord.ext import commands
 import cogs
 from bot import __version__
 from bot.config import Config
+from bot.core.channels import configured_channel
 from bot.core.checks import member_is_moderator
-from bot.core.guild_check import find_text_channel, verify_guild
+from bot.core.guild_check import verify_guild
 from bot.core.translator import CatalogTranslator
-from bot.core.tree import WimTree
+from bot.core.tree import WimTree, remember_language
 from bot.i18n import Catalog, language_for
+from bot.limits import MESSAGE_CONTENT, clip
 from bot.repositories import meta
 from bot.timeutil import utc_iso
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.app import Services
     from bot.clock import Clock
     from bot.db import Database
+    from bot.services.container import Services
     from bot.services.timers import Timer
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ class WimBot(commands.Bot):
                 await self.load_extension(f"cogs.{module.name}")
 
     async def setup_hook(self) -> None:
+        # Once per interaction, at the tree's entry: what language each member reads (for later DMs).
+        self.add_listener(remember_language, "on_interaction")
         await self.load_all_extensions()
         self.services.timers.on_final_failure(self._report_failed_timer)
         if self._start_timers:
@@ -170,9 +174,19 @@ class WimBot(commands.Bot):
         async with self.db.transaction() as tx:
             return await meta.put_if_absent(tx, f"once:{key}", utc_iso(self.clock.now()))
 
+    async def report_once(self, guild_id: int, key: str, content: str) -> bool:
+        """Tell moderators (mod-log) about a problem once, however often it recurs and across restarts.
+
+        ``key`` names the problem ("event:12:channel"); it is kept in the database per guild. Returns
+        whether this call posted. For what retrying cannot fix: a deleted channel or role, a permission.
+        """
+        if not await self.first_time(f"report:{guild_id}:{key}"):
+            return False
+        return await self.post_mod_log(guild_id, content)
+
     def mod_log_channel(self, guild_id: int) -> discord.TextChannel | None:
         guild = self.get_guild(guild_id)
-        return None if guild is None else find_text_channel(guild, self.config.channels.mod_log)
+        return None if guild is None else configured_channel(guild, self.config.channels.mod_log)
 
     async def post_mod_log(self, guild_id: int, content: str) -> bool:
         """Tell moderators something in the mod-log channel. False (and logged) if it can't be posted."""
@@ -181,7 +195,9 @@ class WimBot(commands.Bot):
             log.warning("No #%s channel in guild %s for: %s", self.config.channels.mod_log, guild_id, content)
             return False
         try:
-            await channel.send(content[:2000], allowed_mentions=discord.AllowedMentions.none())
+            await channel.send(
+                clip(content, MESSAGE_CONTENT), allowed_mentions=discord.AllowedMentions.none()
+            )
         except discord.HTTPException:
             log.warning(
                 "Could not post to #%s in guild %s: %s", channel.name, guild_id, content, exc_info=True
@@ -190,10 +206,14 @@ class WimBot(commands.Bot):
         return True
 
     async def _report_failed_timer(self, timer: Timer, error: str) -> None:
+        """A timer gave up: tell the mod-log of the guild its payload names, and only that one."""
         await self.wait_until_ready()
-        guild_ids = (
-            [timer.payload["guild_id"]] if "guild_id" in timer.payload else list(self.config.guild_ids)
-        )
+        guild_id = timer.payload.get("guild_id")
+        if not isinstance(guild_id, int) or guild_id not in self.config.guild_ids:
+            log.error(
+                "Timer %d (%s) failed for good and names no served guild: %s", timer.id, timer.kind, error
+            )
+            return
         lang = self.config.language
         text = self.catalog.t(
             lang,
@@ -203,5 +223,4 @@ class WimBot(commands.Bot):
             attempts=timer.attempts,
             error=error[:500],
         )
-        for guild_id in guild_ids:
-            await self.post_mod_log(int(guild_id), text)
+        await self.post_mod_log(guild_id, text)

@@ -1,8 +1,16 @@
-"""Direct messages to members."""
+"""Direct messages to many members, each in their own language.
+
+``dm_members`` reads every recipient's remembered language and DM setting in ONE query
+(``MemberSettingsService.dm_profiles``), renders the text once per language and sends it. Members who
+turned reminder DMs off are skipped (unless ``respect_opt_out=False``); closed DMs are reported, never
+retried. A member the bot never saw gets the guild's language (``config.language``).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,6 +21,15 @@ if TYPE_CHECKING:
     from bot.core.bot import WimBot
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DmResult:
+    """Who got the message, whose DMs are closed (or who left), and who opted out of DMs."""
+
+    sent: tuple[int, ...] = ()
+    closed: tuple[int, ...] = ()
+    opted_out: tuple[int, ...] = ()
 
 
 async def send_dm(bot: WimBot, user_id: int, content: str) -> bool:
@@ -30,3 +47,40 @@ async def send_dm(bot: WimBot, user_id: int, content: str) -> bool:
         log.info("Not DMing user %s: unknown user", user_id)
         return False
     return True
+
+
+async def dm_members(
+    bot: WimBot,
+    guild_id: int,
+    user_ids: Iterable[int],
+    render: Callable[[str], str],
+    *,
+    respect_opt_out: bool = True,
+    on_each: Callable[[int, bool], object] | None = None,
+) -> DmResult:
+    """DM each member ``render(their language)``; one query for every language and DM setting.
+
+    ``on_each(user_id, delivered)`` is awaited after each attempt when it returns an awaitable (a
+    timer handler records each DM there, so a retry skips who already got it).
+    """
+    ids = list(dict.fromkeys(user_ids))
+    profiles = await bot.services.members.dm_profiles(guild_id, ids)
+    texts: dict[str, str] = {}
+    sent: list[int] = []
+    closed: list[int] = []
+    opted_out: list[int] = []
+    for user_id in ids:
+        profile = profiles[user_id]
+        if respect_opt_out and not profile.dm_reminders:
+            opted_out.append(user_id)
+            continue
+        lang = profile.language or bot.config.language
+        if lang not in texts:
+            texts[lang] = render(lang)
+        delivered = await send_dm(bot, user_id, texts[lang])
+        (sent if delivered else closed).append(user_id)
+        if on_each is not None:
+            outcome = on_each(user_id, delivered)
+            if hasattr(outcome, "__await__"):
+                await outcome  # type: ignore[misc]
+    return DmResult(sent=tuple(sent), closed=tuple(closed), opted_out=tuple(opted_out))

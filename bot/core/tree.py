@@ -19,6 +19,7 @@ from discord import app_commands
 from bot.core.checks import NotModerator
 from bot.core.replies import reply
 from bot.errors import Term, UserFacingError
+from bot.i18n import LANGUAGES
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -27,11 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def translated_params(bot: WimBot, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Error parameters with every ``Term`` (a catalog key, such as a field name) in ``lang``."""
-    return {
-        name: bot.catalog.t(lang, value.key) if isinstance(value, Term) else value
-        for name, value in params.items()
-    }
+    """Error parameters with every ``Term`` (a catalog key, such as a field name) in ``lang``; a list
+    of terms reads as a comma-separated list ("View Channel, Embed Links")."""
+
+    def one(value: Any) -> Any:
+        if isinstance(value, Term):
+            return bot.catalog.t(lang, value.key)
+        if isinstance(value, list | tuple) and value and all(isinstance(item, Term) for item in value):
+            return ", ".join(bot.catalog.t(lang, item.key) for item in value)
+        return value
+
+    return {name: one(value) for name, value in params.items()}
 
 
 def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:
@@ -94,6 +101,35 @@ async def reporting_errors(interaction: discord.Interaction) -> AsyncIterator[No
         yield
     except Exception as error:
         await handle_interaction_error(interaction, error)
+
+
+def interaction_language(interaction: discord.Interaction) -> str | None:
+    """The catalog language of the member's Discord client ("fr" for fr, "es" for es-419), or None
+    when it is none of the catalogs' (a German member keeps the guild's language)."""
+    if interaction.locale is None:
+        return None
+    lang = str(interaction.locale).split("-")[0].lower()
+    return lang if lang in LANGUAGES else None
+
+
+async def remember_language(interaction: discord.Interaction) -> None:
+    """Remember, once per interaction, the language the member uses Discord in, so what the bot sends
+    them later outside any interaction (reminder DMs, change notices) speaks it.
+
+    Wired by ``WimBot`` as an ``on_interaction`` listener: every command, button, select and modal in
+    a guild passes here, so no handler does it by hand. Autocomplete is skipped (it fires per keystroke).
+    Best effort: the member's action never fails because of it; the service writes only on a change.
+    """
+    if interaction.guild_id is None or interaction.type == discord.InteractionType.autocomplete:
+        return
+    lang = interaction_language(interaction)
+    if lang is None:
+        return
+    bot: WimBot = interaction.client  # type: ignore[assignment]
+    try:
+        await bot.services.members.remember_language(interaction.guild_id, interaction.user.id, lang)
+    except Exception:
+        log.warning("Could not remember the language of member %s", interaction.user.id, exc_info=True)
 
 
 class WimTree(app_commands.CommandTree):

@@ -614,10 +614,16 @@ async def record_dm(
     )
 
 
-async def pending_timer_due_after(conn: Queryable, kind: str, moment: datetime) -> bool:
-    """Whether a pending timer of ``kind`` is due after ``moment`` (the horizon job's next run)."""
-    value = await conn.fetchval(
-        "SELECT 1 FROM timers WHERE kind = ? AND status = 'pending' AND due_at > ? LIMIT 1",
-        (kind, utc_iso(moment)),
+async def next_per_audience(conn: Queryable, guild_id: int, now: datetime) -> list[Occurrence]:
+    """For each audience role of the guild's active series, its next scheduled, not-ended occurrence."""
+    rows = await conn.fetchall(
+        f"{_OCCURRENCE_SELECT} WHERE o.id IN ("  # noqa: S608 - fixed SQL
+        "  SELECT (SELECT o2.id FROM event_occurrences o2 JOIN event_series s2 ON s2.id = o2.series_id"
+        "          WHERE s2.audience_role_id = a.role AND s2.guild_id = ? AND s2.status = 'active'"
+        "            AND o2.status = 'scheduled' AND o2.ends_at > ? ORDER BY o2.starts_at LIMIT 1)"
+        "  FROM (SELECT DISTINCT audience_role_id AS role FROM event_series"
+        "        WHERE guild_id = ? AND status = 'active' AND audience_role_id IS NOT NULL) a"
+        ") ORDER BY o.starts_at",
+        (guild_id, utc_iso(now), guild_id),
     )
-    return value is not None
+    return [_occurrence(row) for row in rows]

@@ -47,6 +47,31 @@ async def languages(conn: Queryable, guild_id: int, user_ids: Collection[int]) -
     return {int(row["user_id"]): str(row["language"]) for row in rows}
 
 
+async def settings_of(conn: Queryable, guild_id: int, user_ids: Collection[int]) -> dict[int, MemberSettings]:
+    """Settings of each of these members in one query; defaults for those without a row."""
+    ids = list(dict.fromkeys(user_ids))
+    found = {user_id: MemberSettings(guild_id, user_id, timezone=None, dm_reminders=True) for user_id in ids}
+    # SQLite allows 32,766 parameters; stay far below it per statement.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = await conn.fetchall(
+            "SELECT user_id, timezone, dm_reminders, language FROM member_settings "  # noqa: S608
+            f"WHERE guild_id = ? AND user_id IN ({marks})",
+            [guild_id, *chunk],
+        )
+        for row in rows:
+            user_id = int(row["user_id"])
+            found[user_id] = MemberSettings(
+                guild_id,
+                user_id,
+                timezone=row["timezone"],
+                dm_reminders=bool(row["dm_reminders"]),
+                language=row["language"],
+            )
+    return found
+
+
 async def set_timezone(tx: Transaction, guild_id: int, user_id: int, timezone: str | None) -> None:
     await tx.execute(
         "INSERT INTO member_settings (guild_id, user_id, timezone) VALUES (?, ?, ?) "

@@ -179,6 +179,48 @@ async def cancel_matching(
     return cursor.rowcount
 
 
+def _matching_sql(payload_fields: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    sql = ""
+    params: list[Any] = []
+    for name, value in payload_fields.items():
+        sql += " AND json_extract(payload, ?) = ?"
+        params += [f"$.{name}", value]
+    return sql, params
+
+
+async def pending_matching(conn: Queryable, kind: str, payload_fields: Mapping[str, Any]) -> list[Timer]:
+    """Pending timers of ``kind`` whose payload has each field equal to the given value, by due time."""
+    where, params = _matching_sql(payload_fields)
+    rows = await conn.fetchall(
+        f"SELECT {_COLUMNS} FROM timers WHERE status = 'pending' AND kind = ?{where} "  # noqa: S608
+        "ORDER BY due_at, id",
+        [kind, *params],
+    )
+    return [_timer(row) for row in rows]
+
+
+async def pending_with_payload(
+    conn: Queryable,
+    kind: str,
+    payload_json: str,
+    *,
+    skip_ids: Collection[int] = (),
+    later_than: datetime | None = None,
+) -> int | None:
+    """The id of a pending timer of ``kind`` with exactly this (canonical JSON) payload, if any."""
+    sql = "SELECT id FROM timers WHERE status = 'pending' AND kind = ? AND payload = ?"
+    params: list[Any] = [kind, payload_json]
+    if later_than is not None:
+        sql += " AND due_at > ?"
+        params.append(utc_iso(later_than))
+    sql += " ORDER BY due_at, id LIMIT ?"
+    params.append(len(skip_ids) + 1)
+    for row in await conn.fetchall(sql, params):
+        if int(row["id"]) not in skip_ids:
+            return int(row["id"])
+    return None
+
+
 async def reschedule(tx: Transaction, timer_id: int, due_at: datetime) -> bool:
     cursor = await tx.execute(
         "UPDATE timers SET due_at = ? WHERE id = ? AND status = 'pending'",

@@ -36,17 +36,17 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from bot import validation
 from bot.clock import Clock
-from bot.config import Config, RecurringEventConfig
+from bot.config import MAX_DURATION_MINUTES, Config, RecurringEventConfig
 from bot.db import Database, Transaction
 from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.limits import excerpt
 from bot.repositories import events as repo
 from bot.repositories import members as members_repo
 from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
@@ -63,7 +63,6 @@ from bot.services.recurrence import (
 )
 from bot.timeutil import (
     DurationError,
-    all_zone_names,
     format_lead_times,
     from_iso,
     get_zone,
@@ -76,11 +75,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECK_IN_EARLY",
+    "EVENT_ANNOUNCE",
     "EVENT_END",
     "EVENT_HORIZON",
+    "EVENT_MIRROR",
+    "EVENT_REFRESH",
     "EVENT_REMINDER",
     "EVENT_START",
+    "MAX_DURATION_MINUTES",
     "RECURRENCES",
+    "REFRESH_DEBOUNCE",
     "RSVP_STATUSES",
     "Attendees",
     "CancelResult",
@@ -102,19 +106,42 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Timer kinds. The cog registers a handler for each; payloads are documented above.
-EVENT_REMINDER = "event.reminder"  # {"occurrence_id", "lead_seconds", "starts_at"}
-EVENT_START = "event.start"  # {"occurrence_id", "starts_at"}
-EVENT_END = "event.end"  # {"occurrence_id", "ends_at"}
-EVENT_HORIZON = "event.horizon"  # {}; the handler calls extend_horizons()
-_OCCURRENCE_TIMER_KINDS = (EVENT_REMINDER, EVENT_START, EVENT_END)
+# Timer kinds. The cog registers a handler for each; every payload carries "guild_id" (a failure is
+# reported to that guild's mod-log only).
+EVENT_REMINDER = "event.reminder"  # {"guild_id", "occurrence_id", "lead_seconds", "starts_at"}
+EVENT_START = "event.start"  # {"guild_id", "occurrence_id", "starts_at"}
+EVENT_END = "event.end"  # {"guild_id", "occurrence_id", "ends_at"}
+EVENT_HORIZON = "event.horizon"  # {"guild_id"}; the handler calls extend_horizons(guild_id)
+# The outbox: Discord side effects of /event create, committed with its rows (see create_and_announce).
+EVENT_ANNOUNCE = "event.announce"  # {"guild_id", "occurrence_id"}: post the announcement card
+EVENT_MIRROR = "event.mirror"  # {"guild_id", "occurrence_id"}: show it in Discord's Events tab
+# The durable "counts changed" mark: one pending timer per occurrence, set in the RSVP's transaction.
+EVENT_REFRESH = "event.refresh"  # {"guild_id", "occurrence_id"}: re-render the announcement
+_OCCURRENCE_TIMER_KINDS = (
+    EVENT_REMINDER,
+    EVENT_START,
+    EVENT_END,
+    EVENT_ANNOUNCE,
+    EVENT_MIRROR,
+    EVENT_REFRESH,
+)
 
 RSVP_STATUSES: tuple[str, ...] = ("going", "maybe", "declined")
 MAX_TITLE_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 2000
-MAX_LINK_LENGTH = 512
-MAX_DURATION_MINUTES = 10080  # seven days
-MAX_DURATION = timedelta(minutes=MAX_DURATION_MINUTES)
+MAX_LINK_LENGTH = validation.MAX_URL_LENGTH
+MAX_DURATION = timedelta(minutes=MAX_DURATION_MINUTES)  # seven days, as config.yml allows
+# RSVPs arriving within this window after the first become one announcement edit (and a crash inside it
+# loses nothing: the refresh is a timer row written with the RSVP).
+REFRESH_DEBOUNCE = timedelta(seconds=2)
+# The first attempt of an outbox timer is made at once by the command (TimerService.run_now); the
+# dispatcher only picks it up after this grace, so the two never race for it.
+OUTBOX_GRACE = timedelta(seconds=10)
+# Field names shown in validation errors (events.yml, events.fields.*).
+F_TITLE = "events.fields.title"
+F_DESCRIPTION = "events.fields.description"
+F_LINK = "events.fields.link"
+F_START = "events.fields.start"
 # Members may check in this long before the start (people join calls a little early).
 CHECK_IN_EARLY = timedelta(minutes=10)
 # How long after a start an "event.start" timer that fired late may still announce "starting now".
@@ -293,7 +320,19 @@ class EventService:
     # --- creating and changing ------------------------------------------------------------------
 
     async def create_event(self, draft: EventDraft) -> Occurrence:
-        """Validate and store a series with its occurrences up to the horizon, and their timers.
+        """Validate and store a series with its occurrences up to the horizon, and their timers,
+        without announcing it (see ``create_and_announce``). Returns the first occurrence."""
+        return await self._create(draft, announce=False)
+
+    async def create_and_announce(self, draft: EventDraft) -> Occurrence:
+        """``create_event`` plus the outbox: in the same transaction, one ``event.announce`` and one
+        ``event.mirror`` timer for the first occurrence. The caller tells the member it is created and
+        runs them at once (``TimerService.run_now``); if Discord fails, the timers retry, and the
+        announcement is posted exactly once however often they run."""
+        return await self._create(draft, announce=True)
+
+    async def _create(self, draft: EventDraft, *, announce: bool) -> Occurrence:
+        """Validate, then store a series with its occurrences up to the horizon, and their timers.
 
         Returns the first occurrence. One transaction: on any error nothing is written. Raises
         ``UserFacingError`` with keys ``events.errors.{title_empty, title_too_long,
@@ -309,7 +348,8 @@ class EventService:
         if zone_name is None or not zone_name.strip():
             saved = await members_repo.get(self._db, draft.guild_id, draft.organiser_id)
             zone_name = saved.timezone or self._config.timezone
-        when = _checked_start(draft.start, zone_name, now)
+        when = _checked_start(_checked_start_text(draft.start), _checked_zone_name(zone_name), now)
+        _checked_channel_id(draft.channel_id)
         duration = _checked_duration(
             self._config.events.default_duration_minutes
             if draft.duration_minutes is None
@@ -342,6 +382,10 @@ class EventService:
             )
             assert series_id is not None  # no source_key, so no conflict is possible
             created = await self._materialise(tx, await self._series(tx, series_id), now)
+            if announce:
+                outbox = {"guild_id": draft.guild_id, "occurrence_id": created[0]}
+                await self._timers.schedule(EVENT_ANNOUNCE, now + OUTBOX_GRACE, outbox, tx=tx)
+                await self._timers.schedule(EVENT_MIRROR, now + OUTBOX_GRACE, outbox, tx=tx)
             first = await repo.get_occurrence(tx, created[0])
         assert first is not None
         log.info(
@@ -378,17 +422,19 @@ class EventService:
         if changes.is_empty():
             raise UserFacingError("events.errors.nothing_to_change")
         now = self._clock.now()
+        # Every field is checked once, here, before the transaction; the paths below use the result.
+        valid = _checked_changes(changes)
         async with self._db.transaction() as tx:
             occurrence = await self._changeable(tx, occurrence_id, editor_id, editor_is_moderator, now)
             series = await self._series(tx, occurrence.series_id)
             if occurrence.recurrence == "none":
                 scope = "series"
-            new_time = self._new_time(changes, series, occurrence, now)
+            new_time = self._new_time(valid, series, occurrence, now)
             if scope == "this":
-                affected = await self._edit_this(tx, occurrence, changes, new_time, now)
+                affected = await self._edit_this(tx, occurrence, valid, new_time, now)
             else:
-                affected = await self._edit_series(tx, occurrence, series, changes, new_time, now)
-            time_changed = new_time is not None or changes.duration_minutes is not None
+                affected = await self._edit_series(tx, occurrence, series, valid, new_time, now)
+            time_changed = new_time is not None or valid.duration_minutes is not None
             notify: list[int] = []
             if time_changed:
                 notify = await repo.user_ids_answering(tx, affected, ("going", "maybe"))
@@ -403,23 +449,23 @@ class EventService:
         self,
         tx: Transaction,
         occurrence: Occurrence,
-        changes: EventChanges,
+        changes: _ValidChanges,
         new_time: _NewTime | None,
         now: datetime,
     ) -> list[int]:
         overrides: dict[str, Any] = {}
         if changes.title is not None:
-            overrides["title"] = _checked_title(changes.title)
+            overrides["title"] = changes.title
         if changes.description is not None:
-            overrides["description"] = _checked_description(changes.description)
+            overrides["description"] = changes.description
         if changes.link is not None:
-            overrides["link"] = _checked_link(changes.link) or ""  # "" = no link for this one
+            overrides["link"] = changes.link  # "" = no link for this one
         if changes.lead_times is not None:
-            overrides["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
+            overrides["lead_times"] = changes.lead_times
         if changes.channel_id is not None:
-            overrides["channel_id"] = _checked_channel_id(changes.channel_id)
+            overrides["channel_id"] = changes.channel_id
         duration = (
-            timedelta(minutes=_checked_duration(changes.duration_minutes))
+            timedelta(minutes=changes.duration_minutes)
             if changes.duration_minutes is not None
             else occurrence.ends_at - occurrence.starts_at
         )
@@ -437,30 +483,21 @@ class EventService:
         tx: Transaction,
         occurrence: Occurrence,
         series: Series,
-        changes: EventChanges,
+        changes: _ValidChanges,
         new_time: _NewTime | None,
         now: datetime,
     ) -> list[int]:
         assert occurrence.original_start is not None
         series_changes: dict[str, Any] = {}
         cleared: list[str] = []
-        if changes.title is not None:
-            series_changes["title"] = _checked_title(changes.title)
-            cleared.append("title")
-        if changes.description is not None:
-            series_changes["description"] = _checked_description(changes.description)
-            cleared.append("description")
-        if changes.link is not None:
-            series_changes["link"] = _checked_link(changes.link)
-            cleared.append("link")
-        if changes.lead_times is not None:
-            series_changes["lead_times"] = format_lead_times(_checked_leads(changes.lead_times))
-            cleared.append("lead_times")
-        if changes.channel_id is not None:
-            series_changes["channel_id"] = _checked_channel_id(changes.channel_id)
-            cleared.append("channel_id")
+        for column in ("title", "description", "link", "lead_times", "channel_id"):
+            value = getattr(changes, column)
+            if value is not None:
+                # The series stores NULL for "no link"; an occurrence override stores "".
+                series_changes[column] = (value or None) if column == "link" else value
+                cleared.append(column)
         if changes.duration_minutes is not None:
-            series_changes["duration_minutes"] = _checked_duration(changes.duration_minutes)
+            series_changes["duration_minutes"] = changes.duration_minutes
         if new_time is not None:
             # The new pattern starts here: it must come after the occurrences that stay as they were.
             previous = await repo.latest_original_start_before(tx, series.id, occurrence.original_start)
@@ -539,7 +576,7 @@ class EventService:
         """
         if status not in RSVP_STATUSES:
             raise UserFacingError(
-                "events.errors.bad_rsvp_status", status=status, choices=", ".join(RSVP_STATUSES)
+                "events.errors.bad_rsvp_status", status=excerpt(status), choices=", ".join(RSVP_STATUSES)
             )
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -548,6 +585,14 @@ class EventService:
                 raise UserFacingError("events.errors.already_ended")
             _require_audience(occurrence, member_role_ids)
             await repo.upsert_rsvp(tx, occurrence_id, user_id, status, now)
+            # The announcement must show the new counts: a durable mark (one pending timer per
+            # occurrence) committed with the answer, so a restart inside the debounce loses nothing.
+            await self._timers.ensure_pending(
+                EVENT_REFRESH,
+                now + REFRESH_DEBOUNCE,
+                {"guild_id": occurrence.guild_id, "occurrence_id": occurrence_id},
+                tx=tx,
+            )
             return await repo.counts(tx, occurrence_id)
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
@@ -722,6 +767,29 @@ class EventService:
             return None
         return EndPlan(occurrence=occurrence, checked_in=await repo.count_check_ins(self._db, occurrence.id))
 
+    async def outbox_occurrence(self, payload: Mapping[str, Any]) -> Occurrence | None:
+        """The occurrence an ``event.announce`` / ``event.mirror`` / ``event.refresh`` timer is about;
+        None when it is gone or the payload is malformed (nothing to do). Cancelled ones are returned:
+        a refresh must still show "cancelled"; the announce and mirror handlers skip them."""
+        try:
+            occurrence_id = int(payload["occurrence_id"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event timer with a malformed payload: %r", dict(payload))
+            return None
+        return await repo.get_occurrence(self._db, occurrence_id)
+
+    async def next_per_audience(self, guild_id: int) -> list[Occurrence]:
+        """The next upcoming occurrence of each audience role in use (for the start-up ping check)."""
+        return await repo.next_per_audience(self._db, guild_id, self._clock.now())
+
+    async def request_mirror(self, occurrence: Occurrence) -> None:
+        """Queue showing ``occurrence`` in Discord's Events tab (an ``event.mirror`` outbox timer)."""
+        await self._timers.ensure_pending(
+            EVENT_MIRROR,
+            self._clock.now(),
+            {"guild_id": occurrence.guild_id, "occurrence_id": occurrence.id},
+        )
+
     async def _timer_occurrence(self, payload: Mapping[str, Any], time_field: str) -> Occurrence | None:
         try:
             occurrence_id, planned = int(payload["occurrence_id"]), from_iso(str(payload[time_field]))
@@ -802,19 +870,23 @@ class EventService:
             log.info("Calendar seeded in guild %d: created %s, skipped %s", guild_id, created, skipped)
         return SeedResult(created=tuple(created), existing=tuple(existing), skipped=skipped)
 
-    async def extend_horizons(self) -> int:
+    async def extend_horizons(self, guild_id: int | None = None) -> int:
         """Materialise occurrences (and their timers) of active recurring series up to
-        ``horizon_days`` ahead; idempotent. Ensures a pending ``event.horizon`` timer for the next
-        run (one day later). Returns how many occurrences were added."""
+        ``horizon_days`` ahead, in ``guild_id`` or in every guild; idempotent. Ensures one pending
+        ``event.horizon`` timer per guild (each configured guild, or just ``guild_id``) for the next
+        run, one day later. Returns how many occurrences were added."""
         now = self._clock.now()
         added = 0
         async with self._db.transaction() as tx:
             for series in await repo.active_recurring_series(tx):
-                added += len(await self._materialise(tx, series, now))
-            # The handler of the running horizon timer calls us while that timer is still pending
-            # (due now, not after now), so this finds only a future run.
-            if not await repo.pending_timer_due_after(tx, EVENT_HORIZON, now):
-                await self._timers.schedule(EVENT_HORIZON, now + HORIZON_INTERVAL, {}, tx=tx)
+                if guild_id is None or series.guild_id == guild_id:
+                    added += len(await self._materialise(tx, series, now))
+            for horizon_guild in (guild_id,) if guild_id is not None else self._config.guild_ids:
+                # The running horizon timer is still pending (due now, not after now): only a future
+                # run counts, so the overdue one (bot was down) also gets its successor.
+                await self._timers.ensure_pending(
+                    EVENT_HORIZON, now + HORIZON_INTERVAL, {"guild_id": horizon_guild}, tx=tx, later_than=now
+                )
         if added:
             log.info("Event horizon extended: %d occurrence(s) added", added)
         return added
@@ -838,9 +910,9 @@ class EventService:
         return occurrence
 
     def _new_time(
-        self, changes: EventChanges, series: Series, occurrence: Occurrence, now: datetime
+        self, changes: _ValidChanges, series: Series, occurrence: Occurrence, now: datetime
     ) -> _NewTime | None:
-        """The validated new start of an edit, or None when the start does not move."""
+        """The new start of an edit (its text and zone already checked), or None when it does not move."""
         if changes.start is None and changes.timezone is None:
             return None
         zone_name = changes.timezone if changes.timezone is not None else series.timezone
@@ -848,7 +920,7 @@ class EventService:
             return _checked_start(changes.start, zone_name, now)
         # Only the zone changes: keep the wall-clock time, read it in the new zone.
         current_local = occurrence.starts_at.astimezone(get_zone(series.timezone)).replace(tzinfo=None)
-        return _checked_start(format_local_start(current_local), zone_name, now)
+        return _checked_start(_LocalStart(format_local_start(current_local), current_local), zone_name, now)
 
     async def _materialise(self, tx: Transaction, series: Series, now: datetime) -> list[int]:
         """Create the series' missing occurrences from now to the horizon (at least the next one, even
@@ -869,7 +941,9 @@ class EventService:
                 tx, series.id, series.guild_id, start, start + duration
             )
             if occurrence_id is not None:  # None: it exists already (possibly moved or cancelled)
-                await self._schedule_timers(tx, occurrence_id, start, start + duration, leads, now)
+                await self._schedule_timers(
+                    tx, series.guild_id, occurrence_id, start, start + duration, leads, now
+                )
                 created.append(occurrence_id)
         await repo.set_materialised_until(tx, series.id, until)
         return created
@@ -877,6 +951,7 @@ class EventService:
     async def _schedule_timers(
         self,
         tx: Transaction,
+        guild_id: int,
         occurrence_id: int,
         starts_at: datetime,
         ends_at: datetime,
@@ -888,19 +963,18 @@ class EventService:
             due = starts_at - lead
             if due > now:  # a reminder whose moment has passed would only be noise
                 payload = {
+                    "guild_id": guild_id,
                     "occurrence_id": occurrence_id,
                     "lead_seconds": int(lead.total_seconds()),
                     "starts_at": start_iso,
                 }
                 await self._timers.schedule(EVENT_REMINDER, due, payload, tx=tx)
         if starts_at > now:
-            await self._timers.schedule(
-                EVENT_START, starts_at, {"occurrence_id": occurrence_id, "starts_at": start_iso}, tx=tx
-            )
+            start_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "starts_at": start_iso}
+            await self._timers.schedule(EVENT_START, starts_at, start_payload, tx=tx)
         if ends_at > now:
-            await self._timers.schedule(
-                EVENT_END, ends_at, {"occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}, tx=tx
-            )
+            end_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}
+            await self._timers.schedule(EVENT_END, ends_at, end_payload, tx=tx)
 
     async def _cancel_timers(self, tx: Transaction, occurrence_id: int) -> None:
         for kind in _OCCURRENCE_TIMER_KINDS:
@@ -912,7 +986,13 @@ class EventService:
         occurrence = await repo.get_occurrence(tx, occurrence_id)
         assert occurrence is not None
         await self._schedule_timers(
-            tx, occurrence_id, occurrence.starts_at, occurrence.ends_at, occurrence.lead_times, now
+            tx,
+            occurrence.guild_id,
+            occurrence_id,
+            occurrence.starts_at,
+            occurrence.ends_at,
+            occurrence.lead_times,
+            now,
         )
 
 
@@ -933,76 +1013,153 @@ def _require_audience(occurrence: Occurrence, member_role_ids: Collection[int]) 
         raise PermissionDenied("events.errors.not_in_audience", role_id=occurrence.audience_role_id)
 
 
+def _reworded(
+    error: UserFacingError, words: Mapping[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]]
+) -> NoReturn:
+    """Raise ``error`` from ``bot.validation`` in the events feature's own words where it has them
+    (``validation.too_long`` -> ``events.errors.title_too_long``...), else as it is."""
+    if error.key in words:
+        key, params = words[error.key]
+        raise UserFacingError(key, **params(error.params)) from error
+    raise error
+
+
 def _checked_title(title: str) -> str:
-    title = title.strip()
-    if not title:
-        raise UserFacingError("events.errors.title_empty")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise UserFacingError("events.errors.title_too_long", length=len(title), limit=MAX_TITLE_LENGTH)
-    return title
+    try:
+        return validation.text(title, field=F_TITLE, max_length=MAX_TITLE_LENGTH)
+    except UserFacingError as error:
+        _reworded(
+            error,
+            {
+                "validation.required": ("events.errors.title_empty", lambda p: {}),
+                "validation.too_long": (
+                    "events.errors.title_too_long",
+                    lambda p: {"length": p["length"], "limit": MAX_TITLE_LENGTH},
+                ),
+            },
+        )
 
 
 def _checked_description(description: str) -> str:
-    description = description.strip()
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise UserFacingError(
-            "events.errors.description_too_long", length=len(description), limit=MAX_DESCRIPTION_LENGTH
+    try:
+        return validation.text(
+            description, field=F_DESCRIPTION, max_length=MAX_DESCRIPTION_LENGTH, min_length=0, multiline=True
         )
-    return description
+    except UserFacingError as error:
+        _reworded(
+            error,
+            {
+                "validation.too_long": (
+                    "events.errors.description_too_long",
+                    lambda p: {"length": p["length"], "limit": MAX_DESCRIPTION_LENGTH},
+                )
+            },
+        )
 
 
 def _checked_link(link: str | None) -> str | None:
-    """An http(s) address, or None for none. Other schemes (javascript:, file:...) are refused."""
-    if link is None or not link.strip():
-        return None
-    link = link.strip()
+    """A valid absolute http(s) URI (``validation.web_url``), or None for none."""
     try:
-        parts = urlsplit(link)
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.netloc
-        or len(link) > MAX_LINK_LENGTH
-        or any(ch.isspace() for ch in link)
-    ):
-        raise UserFacingError("events.errors.bad_link", limit=MAX_LINK_LENGTH)
-    return link
+        return validation.optional_web_url(link, field=F_LINK, max_length=MAX_LINK_LENGTH)
+    except UserFacingError as error:
+        _reworded(
+            error, {"validation.bad_url": ("events.errors.bad_link", lambda p: {"limit": MAX_LINK_LENGTH})}
+        )
 
 
 def _checked_recurrence(recurrence: str) -> str:
     if recurrence not in RECURRENCES:
         raise UserFacingError(
-            "events.errors.bad_recurrence", recurrence=recurrence, choices=", ".join(RECURRENCES)
+            "events.errors.bad_recurrence", recurrence=excerpt(recurrence), choices=", ".join(RECURRENCES)
         )
     return recurrence
 
 
-def _checked_zone(name: str) -> ZoneInfo:
-    # Only real IANA names: ZoneInfo would also accept "localtime" (the server's own zone).
-    if name.strip() not in all_zone_names():
-        raise UserFacingError("events.errors.unknown_timezone", timezone=name)
-    return get_zone(name.strip())
-
-
-def _checked_start(text: str, zone_name: str, now: datetime) -> _NewTime:
-    """A typed local start: parseable, existing exactly once in the zone, and in the future."""
-    zone = _checked_zone(zone_name)
-    zone_name = zone_name.strip()
+def _checked_zone_name(name: str) -> str:
+    """The canonical IANA name (``validation.zone_name``: any case, only real IANA zones)."""
     try:
-        local = parse_local_start(text)
+        return validation.zone_name(name)
+    except UserFacingError as error:
+        _reworded(
+            error,
+            {
+                "validation.unknown_timezone": (
+                    "events.errors.unknown_timezone",
+                    lambda p: {"timezone": excerpt(name.strip())},
+                )
+            },
+        )
+
+
+@dataclass(frozen=True)
+class _LocalStart:
+    """A typed start that parses: its text (stripped) and the naive local wall-clock time."""
+
+    text: str
+    local: datetime
+
+
+def _checked_start_text(text: str) -> _LocalStart:
+    """ "YYYY-MM-DD HH:MM" that parses and lies in ``bot.validation``'s sane range (so adding a duration
+    or a recurrence step can never overflow)."""
+    cleaned = text.strip()
+    try:
+        local = parse_local_start(cleaned)
     except ValueError:
-        raise UserFacingError("events.errors.bad_start", start=text) from None
-    problem = wall_time_problem(local, zone)
+        raise UserFacingError("events.errors.bad_start", start=excerpt(cleaned)) from None
+    # The naive local time read as UTC is within a day of the real moment: enough to refuse year 9999
+    # before any arithmetic, with the shared "too far ahead" words.
+    validation.moment(local.replace(tzinfo=UTC), field=F_START)
+    return _LocalStart(cleaned, local)
+
+
+def _checked_start(start: _LocalStart, zone_name: str, now: datetime) -> _NewTime:
+    """A parsed local start in a checked zone: existing exactly once there, in the future, in range."""
+    zone = get_zone(zone_name)
+    problem = wall_time_problem(start.local, zone)
+    shown = excerpt(start.text)
     if problem == "nonexistent":
-        raise UserFacingError("events.errors.nonexistent_time", start=text.strip(), timezone=zone_name)
+        raise UserFacingError("events.errors.nonexistent_time", start=shown, timezone=zone_name)
     if problem == "ambiguous":
-        raise UserFacingError("events.errors.ambiguous_time", start=text.strip(), timezone=zone_name)
-    starts_at = to_utc(local, zone)
+        raise UserFacingError("events.errors.ambiguous_time", start=shown, timezone=zone_name)
+    starts_at = to_utc(start.local, zone)
     if starts_at <= now:
-        raise UserFacingError("events.errors.start_in_past", start=text.strip(), timezone=zone_name)
-    return _NewTime(zone_name=zone_name, local=local, starts_at=starts_at)
+        raise UserFacingError("events.errors.start_in_past", start=shown, timezone=zone_name)
+    validation.moment(starts_at, field=F_START)
+    return _NewTime(zone_name=zone_name, local=start.local, starts_at=starts_at)
+
+
+@dataclass(frozen=True)
+class _ValidChanges:
+    """An ``EventChanges`` after every check, ready to store. ``link=""`` / ``description=""`` clear;
+    ``lead_times`` is the stored form ("1d,1h"; "" = no reminders)."""
+
+    title: str | None
+    description: str | None
+    link: str | None
+    start: _LocalStart | None
+    timezone: str | None
+    duration_minutes: int | None
+    lead_times: str | None
+    channel_id: int | None
+
+
+def _checked_changes(changes: EventChanges) -> _ValidChanges:
+    """Check every field of an edit once (the same checks as create), before anything is written."""
+    return _ValidChanges(
+        title=None if changes.title is None else _checked_title(changes.title),
+        description=None if changes.description is None else _checked_description(changes.description),
+        link=None if changes.link is None else (_checked_link(changes.link) or ""),
+        start=None if changes.start is None else _checked_start_text(changes.start),
+        timezone=None if changes.timezone is None else _checked_zone_name(changes.timezone),
+        duration_minutes=None
+        if changes.duration_minutes is None
+        else _checked_duration(changes.duration_minutes),
+        lead_times=None
+        if changes.lead_times is None
+        else format_lead_times(_checked_leads(changes.lead_times)),
+        channel_id=None if changes.channel_id is None else _checked_channel_id(changes.channel_id),
+    )
 
 
 def _checked_channel_id(channel_id: int) -> int:
@@ -1023,4 +1180,4 @@ def _checked_leads(text: str) -> tuple[timedelta, ...]:
     try:
         return parse_lead_times(text)
     except DurationError:
-        raise UserFacingError("events.errors.bad_lead_times", lead_times=text) from None
+        raise UserFacingError("events.errors.bad_lead_times", lead_times=excerpt(text)) from None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot import validation
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
+from bot.limits import excerpt
 from bot.repositories import members as repo
 from bot.repositories.members import MemberSettings
-from bot.timeutil import all_zone_names
 
 __all__ = ["MemberSettings", "MemberSettingsService"]
 
@@ -28,14 +29,19 @@ class MemberSettingsService:
         return await repo.get(self._db, guild_id, user_id)
 
     async def set_timezone(self, guild_id: int, user_id: int, timezone: str | None) -> MemberSettings:
-        """Save an IANA zone ("Europe/Paris"; None or "" clears it).
+        """Save an IANA zone ("Europe/Paris", any case; None or "" clears it).
 
-        Raises ``members.errors.unknown_timezone``.
+        Checked by ``bot.validation.zone_name`` before anything is written. Raises
+        ``members.errors.unknown_timezone`` (quoting a short excerpt of the input).
         """
-        name = (timezone or "").strip() or None
-        # Only real IANA names: ZoneInfo would also accept "localtime" (the server's own zone).
-        if name is not None and name not in all_zone_names():
-            raise UserFacingError("members.errors.unknown_timezone", timezone=name)
+        name: str | None = None
+        if timezone is not None and timezone.strip():
+            try:
+                name = validation.zone_name(timezone)
+            except UserFacingError:
+                raise UserFacingError(
+                    "members.errors.unknown_timezone", timezone=excerpt(timezone.strip())
+                ) from None
         async with self._db.transaction() as tx:
             await repo.set_timezone(tx, guild_id, user_id, name)
             return await repo.get(tx, guild_id, user_id)
@@ -60,6 +66,11 @@ class MemberSettingsService:
         async with self._db.transaction() as tx:
             await repo.set_language(tx, guild_id, user_id, lang)
         return True
+
+    async def dm_profiles(self, guild_id: int, user_ids: Collection[int]) -> dict[int, MemberSettings]:
+        """Every one of these members' settings (language, DM choice) in one query: a DM fan-out reads
+        them all at once instead of one query per member. Members without a row get the defaults."""
+        return await repo.settings_of(self._db, guild_id, user_ids)
 
     async def languages(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
         """Remembered languages of these members (those without one are absent: use the guild's)."""

@@ -25,8 +25,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-RECURRENCES: tuple[str, ...] = ("none", "weekly", "monthly", "every_2_months", "yearly")
+from bot.config import RECURRENCES  # defined once, next to the config check that uses it too
+
 LOCAL_START_FORMAT = "%Y-%m-%d %H:%M"
+
 
 WallTimeProblem = Literal["nonexistent", "ambiguous"]
 

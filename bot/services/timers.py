@@ -72,6 +72,7 @@ class TimerService:
         self._page_size = max(4 * concurrency, 100)
         self._semaphore = asyncio.Semaphore(concurrency)
         self._handlers: dict[str, Handler] = {}
+        self._kind_backoff: dict[str, timedelta] = {}
         self._failure_callbacks: list[FailureCallback] = []
         # Timers whose handler is running now: never start the same timer twice at once.
         self._in_flight: set[int] = set()
@@ -87,8 +88,11 @@ class TimerService:
 
     # -- registration -----------------------------------------------------------------------------
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler, *, base_backoff: timedelta | None = None) -> None:
         """Handle timers of ``kind`` with ``async def handler(timer) -> None``.
+
+        ``base_backoff`` overrides the service's first retry delay for this kind (doubling after each
+        failure as usual): an outbox post a member is waiting for retries in seconds, not minutes.
 
         The handler must be idempotent: a timer is marked done only after its handler returned, so
         if the bot stops or crashes while it runs, it runs again (exactly once more) at the next
@@ -99,10 +103,20 @@ class TimerService:
         if kind in self._handlers:
             log.info("Timer handler for %r replaced", kind)
         self._handlers[kind] = handler
+        if base_backoff is not None:
+            self._kind_backoff[kind] = base_backoff
+        else:
+            self._kind_backoff.pop(kind, None)
         self._warned_unknown.discard(kind)
         if self.running:
             # Timers of this kind may have been waiting for a handler: let the dispatcher look.
             self._wake.set()
+
+    def unregister(self, kind: str) -> bool:
+        """Stop handling ``kind`` (a cog's ``cog_unload`` undoes its ``cog_load``); its timers stay
+        pending until a handler is registered again. Returns whether a handler was registered."""
+        self._kind_backoff.pop(kind, None)
+        return self._handlers.pop(kind, None) is not None
 
     def on_final_failure(self, callback: FailureCallback) -> None:
         """Call ``await callback(timer, error)`` when a timer has failed ``max_attempts`` times.
@@ -272,11 +286,12 @@ class TimerService:
                     kind,
                 )
 
-    async def _run_one(self, timer: Timer) -> None:
+    async def _run_one(self, timer: Timer) -> bool:
+        """Run one claimed timer's handler and record the outcome; whether it succeeded."""
         async with self._semaphore:
             handler = self._handlers.get(timer.kind)
             if handler is None:
-                return
+                return False
             try:
                 async with asyncio.timeout(self._handler_timeout.total_seconds()):
                     await handler(timer)
@@ -290,6 +305,32 @@ class TimerService:
                 await self._record_failure(timer, exc)
             else:
                 await self._record_success(timer)
+                return True
+            return False
+
+    async def run_now(self, kind: str, **payload_fields: Any) -> bool:
+        """Run the pending timers of ``kind`` whose payload has these fields, right now, whatever
+        their due time; True when every one of them succeeded (False also when one is already running).
+
+        The outbox's fast path: an action commits its rows with a timer per Discord side effect, then
+        calls this so the member usually sees the result at once. A failure is recorded as usual
+        (retried with backoff by the dispatcher), so the side effect happens later, never twice.
+        """
+        _check_payload_fields(payload_fields)
+        found = await repo.pending_matching(self._db, kind, payload_fields)
+        ok = True
+        for timer in found:
+            if timer.id in self._in_flight:
+                ok = False
+                continue
+            self._in_flight.add(timer.id)
+            try:
+                ok = await self._run_one(timer) and ok
+            finally:
+                self._in_flight.discard(timer.id)
+        if found:
+            await self._arm_next()
+        return ok
 
     async def _record_success(self, timer: Timer) -> None:
         async with self._db.transaction() as tx:
@@ -299,14 +340,15 @@ class TimerService:
         else:
             log.info("Timer %d (%s) was cancelled or rescheduled while it ran", timer.id, timer.kind)
 
-    def _backoff(self, attempts: int) -> timedelta:
-        return min(self._base_backoff * 2 ** (attempts - 1), self._max_backoff)
+    def _backoff(self, attempts: int, kind: str | None = None) -> timedelta:
+        base = self._kind_backoff.get(kind, self._base_backoff) if kind is not None else self._base_backoff
+        return min(base * 2 ** (attempts - 1), self._max_backoff)
 
     async def _record_failure(self, timer: Timer, exc: BaseException) -> None:
         attempts = timer.attempts + 1
         now = self._clock.now()
         error = repr(exc)[:2000]
-        retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts)
+        retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts, timer.kind)
         log.error(
             "Timer %d (%s) failed, attempt %d of %d",
             timer.id,
@@ -362,6 +404,34 @@ class TimerService:
         log.debug("Timer %d (%s) scheduled for %s", timer_id, kind, due_at.isoformat())
         return timer_id
 
+    async def ensure_pending(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any],
+        *,
+        tx: Transaction | None = None,
+        later_than: datetime | None = None,
+    ) -> int:
+        """Exactly one pending timer of ``kind`` with this ``payload``: the existing one's id, or a new
+        one due at ``due_at``. A timer whose handler is running right now does not count (it is about to
+        be done), and with ``later_than`` neither does one due at or before that moment (an overdue run
+        that will reschedule itself). For "the next digest", "refresh this announcement soon".
+        """
+        _check_kind(kind)
+        _check_aware(due_at)
+        payload_json = _payload_json(payload)
+        async with self._writing(tx) as writer:
+            existing = await repo.pending_with_payload(
+                writer, kind, payload_json, skip_ids=set(self._in_flight), later_than=later_than
+            )
+            if existing is not None:
+                return existing
+            timer_id = await repo.insert(writer, kind, due_at, payload_json, self._clock.now())
+        self._arm(due_at)
+        log.debug("Timer %d (%s) ensured for %s", timer_id, kind, due_at.isoformat())
+        return timer_id
+
     async def cancel(self, timer_id: int, *, tx: Transaction | None = None) -> bool:
         """Cancel a pending timer; False if it was not pending (done, failed, cancelled or unknown)."""
         async with self._writing(tx) as writer:
@@ -377,11 +447,7 @@ class TimerService:
         E.g. ``cancel_matching("event.reminder", event_id=5)``. With no fields, cancels every pending
         timer of ``kind``. Values compare as JSON scalars (str, int, float, bool).
         """
-        for name, value in payload_fields.items():
-            if not _PAYLOAD_FIELD.match(name):
-                raise ValueError(f"payload field name {name!r} must be an identifier")
-            if value is None or not isinstance(value, str | int | float):
-                raise TypeError(f"payload field {name!r} must be matched against a str, int, float or bool")
+        _check_payload_fields(payload_fields)
         async with self._writing(tx) as writer:
             count = await repo.cancel_matching(writer, kind, payload_fields, self._clock.now())
         if count:
@@ -431,6 +497,14 @@ class TimerService:
 def _check_kind(kind: str) -> None:
     if not isinstance(kind, str) or not 1 <= len(kind) <= MAX_KIND_LENGTH:
         raise ValueError(f"timer kind must be a string of 1 to {MAX_KIND_LENGTH} characters, not {kind!r}")
+
+
+def _check_payload_fields(payload_fields: dict[str, Any]) -> None:
+    for name, value in payload_fields.items():
+        if not _PAYLOAD_FIELD.match(name):
+            raise ValueError(f"payload field name {name!r} must be an identifier")
+        if value is None or not isinstance(value, str | int | float):
+            raise TypeError(f"payload field {name!r} must be matched against a str, int, float or bool")
 
 
 def _check_aware(when: datetime) -> None:

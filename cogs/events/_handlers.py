@@ -1,4 +1,8 @@
-"""Timer handlers of the events feature: reminders, "starting now", end of check-in, horizon.
+"""Timer handlers of the events feature: reminders, "starting now", end of check-in, horizon, and
+the outbox (post the announcement, mirror to the Events tab) and the durable announcement refresh.
+
+Built from the feature's parts (``Announcements``, ``EventsTabMirror``), never from the cog, so there
+is no import cycle: ``_commands`` imports this module, this module imports only the parts.
 
 Each handler asks ``EventService`` what to do (None = nothing), does the Discord part, then records
 what it did, so a retried timer resumes where the last attempt stopped and never posts twice. A
@@ -11,18 +15,35 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.batching import KeyedBatcher
-from bot.services.events import Occurrence
-from bot.services.timers import Timer
+from bot.core.channels import can_post, missing_permissions, text_channel
+from bot.core.dm import dm_members
+from bot.core.mentions import can_ping
+from bot.limits import MESSAGE_CONTENT
+from bot.services.events import (
+    EVENT_ANNOUNCE,
+    EVENT_END,
+    EVENT_HORIZON,
+    EVENT_MIRROR,
+    EVENT_REFRESH,
+    EVENT_REMINDER,
+    EVENT_START,
+    Occurrence,
+)
+from bot.services.timers import Handler, Timer
 from cogs.events import _render
+from cogs.events._announcements import Announcements
+from cogs.events._mirror import EventsTabMirror
 from cogs.events._views import check_in_view
 
 if TYPE_CHECKING:
-    from cogs.events import Events
+    from bot.core.bot import WimBot
+    from bot.services.timers import TimerService
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +53,8 @@ REMINDER_BATCH_WINDOW = 0.5
 REMINDER_BATCH_MAX_ITEMS = 50
 # How far back the end handler looks for the "starting now" post whose Check in button it disables.
 START_POST_SEARCH_LIMIT = 50
+# An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
+OUTBOX_BACKOFF = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -42,18 +65,91 @@ class _ReminderPost:
 
 
 class EventTimerHandlers:
-    def __init__(self, cog: Events) -> None:
-        self.cog = cog
-        self.bot = cog.bot
+    def __init__(self, bot: WimBot, announcements: Announcements, mirror: EventsTabMirror) -> None:
+        self.bot = bot
+        self.announcements = announcements
+        self.mirror = mirror
         self._batcher: KeyedBatcher[int, _ReminderPost, dict[_ReminderPost, int | BaseException]] = (
             KeyedBatcher(
                 self._send_reminder_batch, window=REMINDER_BATCH_WINDOW, max_items=REMINDER_BATCH_MAX_ITEMS
             )
         )
 
+    def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+        return {
+            EVENT_REMINDER: (self.on_reminder, None),
+            EVENT_START: (self.on_start, None),
+            EVENT_END: (self.on_end, None),
+            EVENT_HORIZON: (self.on_horizon, None),
+            EVENT_ANNOUNCE: (self.on_announce, OUTBOX_BACKOFF),
+            EVENT_MIRROR: (self.on_mirror, OUTBOX_BACKOFF),
+            EVENT_REFRESH: (self.on_refresh, OUTBOX_BACKOFF),
+        }
+
+    def register(self, timers: TimerService) -> None:
+        for kind, (handler, backoff) in self._handlers().items():
+            timers.register(kind, handler, base_backoff=backoff)
+
+    def unregister(self, timers: TimerService) -> None:
+        for kind in self._handlers():
+            timers.unregister(kind)
+
     async def close(self) -> None:
         """Send reminders still gathering into a batch (called when the cog unloads)."""
         await self._batcher.close()
+
+    async def report_once(self, guild_id: int, occurrence_id: int, problem: str, text: str) -> None:
+        """Tell moderators about a problem with an occurrence once, across restarts."""
+        await self.bot.report_once(guild_id, f"event:{occurrence_id}:{problem}", text)
+
+    # --- the outbox -----------------------------------------------------------------------------
+
+    async def on_announce(self, timer: Timer) -> None:
+        """Post the announcement card of a new event, once: an earlier attempt's card is adopted."""
+        await self.bot.wait_until_ready()
+        occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
+        if occurrence is None or occurrence.status != "scheduled" or occurrence.announcement_message_id:
+            return
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:
+            return
+        channel = text_channel(guild, occurrence.channel_id)
+        if channel is None or not can_post(channel):
+            # /event create checked just before; the channel changed since. Not worth retrying.
+            await self.report_once(
+                guild.id,
+                occurrence.id,
+                "channel",
+                self._t(
+                    "events_ui.reminder.channel_missing", title=occurrence.title, occurrence_id=occurrence.id
+                ),
+            )
+            return
+        if timer.attempts > 0:
+            # Discord may have posted it and then failed to answer: find that card before posting.
+            posted = await self.announcements.find_posted(channel, occurrence.id, after=timer.created_at)
+            if posted is not None:
+                await self.bot.services.events.set_announcement(occurrence.id, channel.id, posted.id)
+                return
+        await self.announcements.post(channel, occurrence)
+
+    async def on_mirror(self, timer: Timer) -> None:
+        await self.bot.wait_until_ready()
+        occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
+        if occurrence is None:
+            return
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is not None:
+            await self.mirror.create(guild, occurrence, strict=True, retry=timer.attempts > 0)
+
+    async def on_refresh(self, timer: Timer) -> None:
+        """The durable "counts changed" mark: re-render the card with the counts as they are now."""
+        await self.bot.wait_until_ready()
+        occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
+        if occurrence is not None:
+            await self.announcements.refresh(occurrence.id, strict=True)
+
+    # --- reminders and the event itself ---------------------------------------------------------
 
     @property
     def _lang(self) -> str:
@@ -79,22 +175,30 @@ class EventTimerHandlers:
         if plan.post_to_channel:
             message_id = await self._post_reminder(guild, plan.occurrence, late=plan.late)
             await events.record_reminder_posted(occurrence.id, lead_seconds, message_id)
-        # Each member in the language they use Discord in (remembered from their RSVP).
-        texts: dict[str, str] = {}
-        languages = await self.cog.member_languages(occurrence.guild_id, plan.dm_user_ids)
-        for user_id, lang in languages.items():
-            if lang not in texts:
-                texts[lang] = _render.reminder_dm_text(self.bot.catalog, lang, occurrence, late=plan.late)
-            delivered = await self.cog.send_dm(user_id, texts[lang])
+        # Each member in the language they use Discord in; each DM recorded as it goes, so a retry
+        # sends only the missing ones.
+        url = self.announcements.url(occurrence)
+
+        async def record(user_id: int, delivered: bool) -> None:
             await events.record_dm(
                 occurrence.id, lead_seconds, user_id, "sent" if delivered else "skipped_closed"
             )
 
+        await dm_members(
+            self.bot,
+            occurrence.guild_id,
+            plan.dm_user_ids,
+            lambda lang: _render.reminder_dm_text(
+                self.bot.catalog, lang, occurrence, late=plan.late, url=url
+            ),
+            on_each=record,
+        )
+
     async def _post_reminder(self, guild: discord.Guild, occurrence: Occurrence, *, late: bool) -> int | None:
         """Post the channel reminder; its message id, or None when it cannot be posted (reported)."""
-        channel = self.cog.text_channel(guild, occurrence.channel_id)
+        channel = text_channel(guild, occurrence.channel_id)
         if channel is None:
-            await self.cog.report_once(
+            await self.report_once(
                 guild.id,
                 occurrence.id,
                 "channel",
@@ -103,8 +207,8 @@ class EventTimerHandlers:
                 ),
             )
             return None
-        if self.cog.missing_permissions(channel):
-            await self.cog.report_once(
+        if missing_permissions(channel):
+            await self.report_once(
                 guild.id,
                 occurrence.id,
                 "access",
@@ -119,8 +223,23 @@ class EventTimerHandlers:
         role: discord.Role | None = None
         if occurrence.audience_role_id is not None:
             role = guild.get_role(occurrence.audience_role_id)
+            if role is not None and not can_ping(role, channel):
+                # Posted with the mention anyway (it names whom the event is for), but say once what
+                # to change so that its members are really notified.
+                await self.report_once(
+                    guild.id,
+                    occurrence.id,
+                    f"ping:{role.id}",
+                    self.bot.catalog.t(
+                        self._lang,
+                        "pings.role_not_pingable",
+                        title=occurrence.title,
+                        role=role.mention,
+                        role_name=role.name,
+                    ),
+                )
             if role is None:
-                await self.cog.report_once(
+                await self.report_once(
                     guild.id,
                     occurrence.id,
                     "role",
@@ -141,19 +260,17 @@ class EventTimerHandlers:
         """Post the reminders of one channel that fell due together; for each, its message id or the
         error that kept it from going out (so only that timer is retried, and none posts twice).
 
-        One reminder gets the full announcement embed with its RSVP buttons. Several become compact
-        lines in as few messages as fit, so a burst (every roundtable reminded at 09:00) respects
-        Discord's 5 messages per 5 s per channel instead of queueing behind it. Occurrences never
-        announced still get their own post, which becomes their announcement.
+        A reminder is a short line linking to the announcement (jump link), with the time and the
+        meeting link: never a second card with buttons. Lines due together share as few messages as
+        fit, so a burst (every roundtable reminded at 09:00) respects Discord's 5 messages per 5 s per
+        channel instead of queueing behind it. An occurrence never announced (a later occurrence of a
+        series) gets its card posted with the reminder, which becomes its announcement.
         """
         channel = self.bot.get_channel(channel_id)
         assert isinstance(channel, discord.TextChannel)  # checked by every submitter just before
         outcomes: dict[_ReminderPost, int | BaseException] = {}
         announced = [item for item in items if item.occurrence.announcement_message_id is not None]
         alone = [item for item in items if item.occurrence.announcement_message_id is None]
-        if len(announced) == 1:
-            alone += announced
-            announced = []
         for item in alone:
             try:
                 outcomes[item] = await self._post_one(channel, item)
@@ -184,7 +301,7 @@ class EventTimerHandlers:
             late=item.late,
             role_mention=item.role.mention if item.role else None,
         )
-        return f"{text} {self.cog.announcement_url(occurrence)}"
+        return f"{text} {self.announcements.url(occurrence)}"
 
     def _chunks(self, items: list[_ReminderPost]) -> list[list[_ReminderPost]]:
         """``items`` in order, grouped so each group's lines fit in one message."""
@@ -192,7 +309,7 @@ class EventTimerHandlers:
         length = 0
         for item in items:
             line = len(self._line(item)) + 1
-            if not chunks or length + line > _render.MESSAGE_CONTENT_LIMIT:
+            if not chunks or length + line > MESSAGE_CONTENT:
                 chunks.append([])
                 length = 0
             chunks[-1].append(item)
@@ -210,15 +327,11 @@ class EventTimerHandlers:
         )
         # Only the audience role may be pinged, and only by this post; no role means no ping at all.
         mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role] if role else False)
-        if occurrence.announcement_message_id is None:
-            # A seeded or later occurrence of a series has no announcement yet: this post becomes it.
-            message = await self.cog.post_announcement(
-                channel, occurrence, content=content, allowed_mentions=mentions
-            )
-            await self.cog.mirror_create(channel.guild, occurrence)
-        else:
-            embed, view = self.cog.announcement_message(occurrence)
-            message = await channel.send(content, embed=embed, view=view, allowed_mentions=mentions)
+        # A seeded or later occurrence of a series has no announcement yet: this post becomes it.
+        message = await self.announcements.post(
+            channel, occurrence, content=content, allowed_mentions=mentions
+        )
+        await self.bot.services.events.request_mirror(occurrence)  # through the outbox, like create
         return message.id
 
     async def on_start(self, timer: Timer) -> None:
@@ -230,9 +343,9 @@ class EventTimerHandlers:
         guild = self.bot.get_guild(occurrence.guild_id)
         if guild is None:
             return
-        channel = self.cog.text_channel(guild, occurrence.channel_id)
-        if channel is None or self.cog.missing_permissions(channel):
-            await self.cog.report_once(
+        channel = text_channel(guild, occurrence.channel_id)
+        if channel is None or missing_permissions(channel):
+            await self.report_once(
                 guild.id,
                 occurrence.id,
                 "channel",
@@ -248,7 +361,7 @@ class EventTimerHandlers:
         )
         # After the post, nothing may raise: a retry would post "starting now" twice.
         try:
-            await self.cog.refresh_announcement(occurrence.id)
+            await self.announcements.refresh(occurrence.id)
         except Exception:
             log.exception("Could not show the Check in button on the announcement of %s", occurrence.id)
 
@@ -258,9 +371,9 @@ class EventTimerHandlers:
         if plan is None:
             return
         occurrence = plan.occurrence
-        await self.cog.refresh_announcement(occurrence.id, checked_in=plan.checked_in)
+        await self.announcements.refresh(occurrence.id, checked_in=plan.checked_in)
         guild = self.bot.get_guild(occurrence.guild_id)
-        channel = self.cog.text_channel(guild, occurrence.channel_id) if guild is not None else None
+        channel = text_channel(guild, occurrence.channel_id) if guild is not None else None
         if channel is None:
             return
         # The "starting now" post is not stored; find it among the channel's latest messages.
@@ -285,7 +398,10 @@ class EventTimerHandlers:
 
     async def on_horizon(self, timer: Timer) -> None:
         await self.bot.wait_until_ready()
-        added = await self.bot.services.events.extend_horizons()
+        guild_id = timer.payload.get("guild_id")
+        added = await self.bot.services.events.extend_horizons(
+            guild_id if isinstance(guild_id, int) else None
+        )
         log.info("Event horizon extended: %d occurrence(s) added", added)
 
     async def seed_calendar(self, guild: discord.Guild) -> None:
@@ -293,8 +409,8 @@ class EventTimerHandlers:
         config = self.bot.config
         if config.calendar and self.bot.user is not None:
             await self._seed(guild)
-        # Also arms the daily horizon timer if none is pending (idempotent).
-        await self.bot.services.events.extend_horizons()
+        # Also arms the guild's daily horizon timer if none is pending (idempotent).
+        await self.bot.services.events.extend_horizons(guild.id)
 
     async def _seed(self, guild: discord.Guild) -> None:
         config = self.bot.config

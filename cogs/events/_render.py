@@ -12,24 +12,22 @@ from typing import Final
 import discord
 from discord.utils import format_dt
 
+from bot import limits
+from bot.core import mentions
 from bot.i18n import Catalog
+from bot.limits import clip
 from bot.services.events import Attendees, Occurrence, RsvpCounts
 
-# Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-EMBED_TITLE_LIMIT: Final = 256
-EMBED_DESCRIPTION_LIMIT: Final = 4096
-EMBED_FIELD_VALUE_LIMIT: Final = 1024
-EMBED_TOTAL_LIMIT: Final = 6000
-MESSAGE_CONTENT_LIMIT: Final = 2000
+# Discord's limits, from the shared module (kept under these names for this package's tests).
+EMBED_TITLE_LIMIT: Final = limits.EMBED_TITLE
+EMBED_DESCRIPTION_LIMIT: Final = limits.EMBED_DESCRIPTION
+EMBED_FIELD_VALUE_LIMIT: Final = limits.EMBED_FIELD_VALUE
+EMBED_TOTAL_LIMIT: Final = limits.EMBED_TOTAL
+MESSAGE_CONTENT_LIMIT: Final = limits.MESSAGE_CONTENT
 
 ANNOUNCEMENT_COLOUR: Final = discord.Colour.from_rgb(0x8E, 0x44, 0xAD)
 CANCELLED_COLOUR: Final = discord.Colour.dark_grey()
 LIST_PAGE_SIZE: Final = 10
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def format_duration(catalog: Catalog, lang: str, minutes: int) -> str:
@@ -152,27 +150,13 @@ def list_page_embed(
 def mention_list(
     catalog: Catalog, lang: str, user_ids: Sequence[int], *, limit: int = EMBED_FIELD_VALUE_LIMIT
 ) -> str:
-    """``<@id>, <@id>, ... and N more`` fitting in ``limit`` characters; "Nobody yet" when empty.
-
-    Mentions inside an embed are shown as names but never notify anyone.
-    """
-    if not user_ids:
-        return catalog.t(lang, "events_ui.attendees.nobody")
-    mentions = [f"<@{user_id}>" for user_id in user_ids]
-    shown: list[str] = []
-    for index, mention in enumerate(mentions):
-        remaining = len(mentions) - index - 1
-        candidate = ", ".join([*shown, mention])
-        # Reserve room for the "and N more" tail whenever someone would still be left out.
-        tail = "" if remaining == 0 else " " + catalog.t(lang, "events_ui.attendees.more", count=remaining)
-        if len(candidate) + len(tail) > limit:
-            break
-        shown.append(mention)
-    hidden = len(mentions) - len(shown)
-    text = ", ".join(shown)
-    if hidden:
-        text = f"{text} {catalog.t(lang, 'events_ui.attendees.more', count=hidden)}".strip()
-    return clip(text, limit)
+    """``<@id>, <@id>, ... and N more`` fitting in ``limit`` characters; "Nobody yet" when empty."""
+    return mentions.mention_list(
+        user_ids,
+        nobody=catalog.t(lang, "events_ui.attendees.nobody"),
+        more=lambda count: catalog.t(lang, "events_ui.attendees.more", count=count),
+        limit=limit,
+    )
 
 
 def attendees_embed(
@@ -233,8 +217,13 @@ def reminder_text(
     return clip(text, MESSAGE_CONTENT_LIMIT)
 
 
-def reminder_dm_text(catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool) -> str:
+def reminder_dm_text(
+    catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool, url: str | None = None
+) -> str:
+    """The reminder by DM; ``url`` (the announcement's jump link) is appended when it is known."""
     text = _reminder_body(catalog, lang, "events_ui.reminder.dm", occurrence, late=late)
+    if url is not None and url.startswith("https://"):
+        text = f"{text} {url}"
     return clip(text, MESSAGE_CONTENT_LIMIT)
 
 

@@ -2,8 +2,9 @@
 
 Persistent buttons (RSVP, Check in) are ``DynamicItem``s: their custom_id carries only the occurrence
 id and the choice, every click reads the database, so they keep working after a restart. They hand
-the click to the cog, which owns the logic. Short-lived views (series scope, pagination) are
-``OwnedView``s: owner-only, with a timeout, disabled when it expires.
+the click to the cog, which owns the logic (looked up by name at click time: no import of the cog at
+run time, so no cycle). The series-scope chooser is an ``OwnedView``: owner-only, with a timeout,
+disabled when it expires; pagination is the shared ``bot.core.paginator.Paginator``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.i18n import Catalog
 from bot.services.events import RSVP_STATUSES, Scope
 
 if TYPE_CHECKING:
-    from cogs.events import Events
+    from cogs.events._commands import Events
 
 RSVP_STYLES: Final[dict[str, discord.ButtonStyle]] = {
     "going": discord.ButtonStyle.success,
@@ -184,45 +185,3 @@ class ScopeChooser(OwnedView):
                 )
             except discord.HTTPException:
                 pass  # the ephemeral message was dismissed or its token expired: nothing to tidy
-
-
-PageRenderer = Callable[[int], Awaitable[discord.Embed]]
-
-
-class Paginator(OwnedView):
-    """Previous/Next through ``page_count`` pages rendered on demand (fresh data on every page)."""
-
-    def __init__(
-        self,
-        owner_id: int,
-        catalog: Catalog,
-        lang: str,
-        render: PageRenderer,
-        page_count: int,
-        *,
-        timeout: float = 180.0,
-    ) -> None:
-        super().__init__(owner_id, timeout=timeout)
-        self._render = render
-        self.page = 0
-        self.page_count = page_count
-        self.previous.label = catalog.t(lang, "events_ui.buttons.previous")
-        self.next.label = catalog.t(lang, "events_ui.buttons.next")
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page <= 0
-        self.next.disabled = self.page >= self.page_count - 1
-
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        self.page = max(0, min(page, self.page_count - 1))
-        self._sync_buttons()
-        await interaction.response.edit_message(embed=await self._render(self.page), view=self)
-
-    @discord.ui.button(emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page - 1)
-
-    @discord.ui.button(emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page + 1)

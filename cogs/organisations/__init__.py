@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import discord
 from discord import app_commands
-from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot import countries
 from bot.core.checks import moderator_only
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
-from bot.core.strings import cmd_str
+from bot.core.strings import CommandText, cmd_str
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, clip
@@ -47,22 +46,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REGION_CHOICES: Final = countries.SUBREGIONS
-
-
-def _option(command: str, option: str) -> tuple[locale_str, locale_str]:
-    base = f"cmd.org.{command}.options.{option}"
-    return cmd_str(f"{base}.name"), cmd_str(f"{base}.description")
-
-
-def _described(command: str, *options: str) -> Any:
-    """``rename`` + ``describe`` for ``options`` of ``/org <command>``."""
-    names = {option: _option(command, option)[0] for option in options}
-    descriptions = {option: _option(command, option)[1] for option in options}
-
-    def decorator(func: Any) -> Any:
-        return app_commands.rename(**names)(app_commands.describe(**descriptions)(func))
-
-    return decorator
+ORG = CommandText("org")
+ADD = CommandText("org.add")
+EDIT = CommandText("org.edit")
+REMOVE = CommandText("org.remove")
+VERIFY = CommandText("org.verify")
+UNVERIFY = CommandText("org.unverify")
+LIST = CommandText("org.list")
+INFO = CommandText("org.info")
+JOIN = CommandText("org.join")
+LEAVE = CommandText("org.leave")
+ME = CommandText("org.me")
+EXPORT = CommandText("org.export")
+HISTORY = CommandText("org.history")
 
 
 def _choices(prefix: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
@@ -78,9 +74,7 @@ EDIT_REGION_CHOICES = _choices("cmd.org.regions", ("auto", *REGION_CHOICES))
 class Organisations(commands.Cog):
     # /org mixes member commands (list, info, join...) and moderator ones: moderator_only() enforces,
     # since Discord's default_permissions applies to whole top-level commands only.
-    org = app_commands.Group(
-        name=cmd_str("cmd.org.name"), description=cmd_str("cmd.org.description"), guild_only=True
-    )
+    org = ORG.group(guild_only=True)
 
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
@@ -174,9 +168,8 @@ class Organisations(commands.Cog):
 
     # --- moderators: the directory itself --------------------------------------------------------------
 
-    @org.command(name=cmd_str("cmd.org.add.name"), description=cmd_str("cmd.org.add.description"))
-    @_described(
-        "add",
+    @ADD.command(org)
+    @ADD.options(
         "name",
         "country",
         "website",
@@ -227,9 +220,8 @@ class Organisations(commands.Cog):
             ),
         )
 
-    @org.command(name=cmd_str("cmd.org.edit.name"), description=cmd_str("cmd.org.edit.description"))
-    @_described(
-        "edit",
+    @EDIT.command(org)
+    @EDIT.options(
         "org",
         "name",
         "country",
@@ -279,8 +271,8 @@ class Organisations(commands.Cog):
         fields = _render.field_list(self.bot.catalog, lang, changed.items[0].details.get("changes", {}))
         await reply(interaction, self.bot.t(lang, "orgs.ui.edit.done", name=before.name, fields=fields))
 
-    @org.command(name=cmd_str("cmd.org.remove.name"), description=cmd_str("cmd.org.remove.description"))
-    @_described("remove", "org")
+    @REMOVE.command(org)
+    @REMOVE.options("org")
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, org: str) -> None:
@@ -299,8 +291,8 @@ class Organisations(commands.Cog):
             ),
         )
 
-    @org.command(name=cmd_str("cmd.org.verify.name"), description=cmd_str("cmd.org.verify.description"))
-    @_described("verify", "member", "org", "standing")
+    @VERIFY.command(org)
+    @VERIFY.options("member", "org", "standing")
     @app_commands.choices(standing=STANDING_CHOICES)
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
@@ -327,8 +319,8 @@ class Organisations(commands.Cog):
             text = self.bot.t(lang, "orgs.ui.verify.changed", previous=previous, **params)
         await reply(interaction, text)
 
-    @org.command(name=cmd_str("cmd.org.unverify.name"), description=cmd_str("cmd.org.unverify.description"))
-    @_described("unverify", "member")
+    @UNVERIFY.command(org)
+    @UNVERIFY.options("member")
     @moderator_only()
     async def unverify(self, interaction: discord.Interaction, member: discord.Member) -> None:
         lang = self._lang(interaction)
@@ -345,7 +337,7 @@ class Organisations(commands.Cog):
             ),
         )
 
-    @org.command(name=cmd_str("cmd.org.export.name"), description=cmd_str("cmd.org.export.description"))
+    @EXPORT.command(org)
     @moderator_only()
     async def export(self, interaction: discord.Interaction) -> None:
         lang = self._lang(interaction)
@@ -372,8 +364,8 @@ class Organisations(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @org.command(name=cmd_str("cmd.org.history.name"), description=cmd_str("cmd.org.history.description"))
-    @_described("history", "org")
+    @HISTORY.command(org)
+    @HISTORY.options("org")
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
     async def history(self, interaction: discord.Interaction, org: str) -> None:
@@ -395,8 +387,8 @@ class Organisations(commands.Cog):
 
     # --- everyone: reading the directory ------------------------------------------------------------
 
-    @org.command(name=cmd_str("cmd.org.list.name"), description=cmd_str("cmd.org.list.description"))
-    @_described("list", "region", "country")
+    @LIST.command(org)
+    @LIST.options("region", "country")
     @app_commands.choices(region=REGION_OPTION_CHOICES)
     @app_commands.autocomplete(country=country_autocomplete)
     async def list_(
@@ -423,8 +415,8 @@ class Organisations(commands.Cog):
 
         await Paginator.send(interaction, self.bot.catalog, lang, render, _render.pages(first.total, size))
 
-    @org.command(name=cmd_str("cmd.org.info.name"), description=cmd_str("cmd.org.info.description"))
-    @_described("info", "org")
+    @INFO.command(org)
+    @INFO.options("org")
     @app_commands.autocomplete(org=org_autocomplete)
     async def info(self, interaction: discord.Interaction, org: str) -> None:
         guild_id = self._guild_id(interaction)
@@ -432,7 +424,7 @@ class Organisations(commands.Cog):
         card = await self.service.card(guild_id, organisation.id)
         await reply(interaction, embed=_render.card_embed(self.bot.catalog, self._lang(interaction), card))
 
-    @org.command(name=cmd_str("cmd.org.me.name"), description=cmd_str("cmd.org.me.description"))
+    @ME.command(org)
     async def me(self, interaction: discord.Interaction) -> None:
         lang = self._lang(interaction)
         standing = await self.service.standing(self._guild_id(interaction), interaction.user.id)
@@ -460,8 +452,8 @@ class Organisations(commands.Cog):
 
     # --- everyone: claims -----------------------------------------------------------------------------
 
-    @org.command(name=cmd_str("cmd.org.join.name"), description=cmd_str("cmd.org.join.description"))
-    @_described("join", "org", "standing")
+    @JOIN.command(org)
+    @JOIN.options("org", "standing")
     @app_commands.choices(standing=STANDING_CHOICES)
     @app_commands.autocomplete(org=org_autocomplete)
     async def join(self, interaction: discord.Interaction, org: str, standing: str = "member") -> None:
@@ -481,7 +473,7 @@ class Organisations(commands.Cog):
             ),
         )
 
-    @org.command(name=cmd_str("cmd.org.leave.name"), description=cmd_str("cmd.org.leave.description"))
+    @LEAVE.command(org)
     async def leave(self, interaction: discord.Interaction) -> None:
         lang = self._lang(interaction)
         result = await self.service.leave(self._guild_id(interaction), interaction.user.id)

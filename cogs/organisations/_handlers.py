@@ -38,10 +38,6 @@ class DirectoryHandlers:
     def lang(self) -> str:
         return self.bot.config.language
 
-    async def report_once(self, guild_id: int, key: str, content: str) -> None:
-        if await self.bot.first_time(f"org:{guild_id}:{key}"):
-            await self.bot.post_mod_log(guild_id, content)
-
     # --- org.claim_post: the claim with its buttons in mod-log -------------------------------------
 
     async def on_claim_post(self, timer: Timer) -> None:
@@ -113,7 +109,7 @@ class DirectoryHandlers:
         role = self._leaders_role(guild)
         if role is None:
             text = self.bot.t(self.lang, "orgs.ui.role.missing", role=self.bot.config.directory.leaders_role)
-            await self.report_once(guild_id, "leaders-role-missing", text)
+            await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
             return
         member = guild.get_member(user_id)
         if member is None:
@@ -134,7 +130,7 @@ class DirectoryHandlers:
         except discord.Forbidden:
             self._own_changes.discard(change)
             text = self.bot.t(self.lang, "orgs.ui.role.forbidden", role=role.mention, user=member.mention)
-            await self.report_once(guild_id, f"role-forbidden:{user_id}:{int(wanted)}", text)
+            await self.bot.report_once(guild_id, f"org:role-forbidden:{user_id}:{int(wanted)}", text)
         except BaseException:
             self._own_changes.discard(change)
             raise

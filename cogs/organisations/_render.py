@@ -17,6 +17,7 @@ from discord.utils import format_dt
 
 from bot import countries
 from bot.charts import bar_chart_png
+from bot.core.mentions import mention_list
 from bot.i18n import Catalog
 from bot.limits import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE, clip
 from bot.services.organisations import (
@@ -61,24 +62,6 @@ def standing_name(catalog: Catalog, lang: str, standing: str) -> str:
 
 def pages(total: int, size: int) -> int:
     return max(1, -(-total // size))
-
-
-def _mentions(catalog: Catalog, lang: str, names: Sequence[str], limit: int = EMBED_FIELD_VALUE) -> str:
-    """``a, b, c and N more`` within ``limit``."""
-    if not names:
-        return catalog.t(lang, "orgs.ui.none")
-    shown: list[str] = []
-    for index, name in enumerate(names):
-        rest = len(names) - index - 1
-        tail = "" if rest == 0 else " " + catalog.t(lang, "orgs.ui.more", count=rest)
-        if len(", ".join([*shown, name])) + len(tail) > limit:
-            break
-        shown.append(name)
-    hidden = len(names) - len(shown)
-    text = ", ".join(shown)
-    if hidden:
-        text = f"{text} {catalog.t(lang, 'orgs.ui.more', count=hidden)}".strip()
-    return clip(text, limit)
 
 
 # --- list, card -------------------------------------------------------------------------------------
@@ -159,8 +142,16 @@ def card_embed(catalog: Catalog, lang: str, card: OrganisationCard) -> discord.E
         embed.add_field(
             name=t(lang, "orgs.ui.card.linkedin"), value=clip(organisation.linkedin, EMBED_FIELD_VALUE)
         )
-    names = [t(lang, f"orgs.ui.card.{link.standing}", user=f"<@{link.user_id}>") for link in card.leaders]
-    embed.add_field(name=t(lang, "orgs.ui.card.leaders"), value=_mentions(catalog, lang, names), inline=False)
+    for standing in ("representative", "leader"):
+        embed.add_field(
+            name=t(lang, f"orgs.ui.card.{standing}s"),
+            value=mention_list(
+                [link.user_id for link in card.leaders if link.standing == standing],
+                nobody=t(lang, "orgs.ui.none"),
+                more=lambda n: t(lang, "orgs.ui.more", count=n),
+            ),
+            inline=False,
+        )
     embed.add_field(
         name=t(lang, "orgs.ui.card.members"),
         value=t(

@@ -1,5 +1,6 @@
 """Local Discord test double: a faithful fake of Discord's REST API v10 and gateway on 127.0.0.1."""
 
+from . import faults
 from .interactions import InteractionHandle, InteractionResponse, InvocationError
 from .server import FakeDiscord, GatewayStats
 from .state import (
@@ -33,4 +34,5 @@ __all__ = [
     "Upload",
     "User",
     "Violation",
+    "faults",
 ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from . import faults
 from .ratelimits import generous_headers
 from .server import ApiError, form_error
 from .state import Channel, Message, Overwrite, Perm, RequestRecord, Role
@@ -166,10 +167,16 @@ async def handle_api(double: FakeDiscord, request: web.Request) -> web.StreamRes
                     "message": "You are being rate limited.", "retry_after": round(verdict.retry_after, 3),
                     "global": verdict.is_global,
                 })  # fmt: skip
+        # ---- failure injection (tests/double/faults.py) ----
+        if (injected := faults.apply(double, "before", method, template, tail)) is not None:
+            raise ApiError(injected, 0, f"{injected}: injected failure")
         call = Call(double, method, tail, params, query, body_json, files, authorized=auth is not None)
         response_body = await handler(call)
         if response_body is None:
             status = 204
+        if (injected := faults.apply(double, "after", method, template, tail)) is not None:
+            raise ApiError(injected, 0, f"{injected}: injected failure after the work was done")
+        # ---- end of failure injection ----
     except ApiError as err:
         status = err.status
         response_body = err.body

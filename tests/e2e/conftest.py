@@ -98,7 +98,8 @@ def seed_guild(double: FakeDiscord, config: dict[str, Any]) -> Seed:
     roles = {name: double.add_role(name, MODERATOR_PERMISSIONS) for name in moderators}
     for name in extra_roles:
         if name not in roles:
-            roles[name] = double.add_role(name)
+            # Audience roles are mentionable, as the README's set-up asks, so reminders notify them.
+            roles[name] = double.add_role(name, mentionable=True)
     secretariat, steering = roles[moderators[0]], roles[moderators[1]]
     everyone = double.everyone_role
     channels: dict[str, Channel] = {}

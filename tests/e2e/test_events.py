@@ -22,7 +22,7 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from bot.i18n import Catalog
-from tests.double import FakeDiscord, Member, Message, Perm
+from tests.double import FakeDiscord, InvocationError, Member, Message, Perm
 from tests.e2e.conftest import DiscordEnv
 
 pytestmark = pytest.mark.e2e
@@ -389,7 +389,11 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
     assert f"<t:{int(start.timestamp())}:R>" in reminder.content
     assert reminder.pinged_role_ids == frozenset({audience.id})
     assert not reminder.pinged_user_ids and not reminder.pinged_everyone
-    assert f"event:rsvp:{occurrence_id}:going" in reminder.custom_ids()
+    # A short message linking to the announcement (jump link), not a second card with buttons.
+    assert reminder.custom_ids() == [] and reminder.embeds == []
+    assert f"https://discord.com/channels/{double.guild_id}/{seed.announcements.id}/{announcement.id}" in (
+        reminder.content
+    )
 
     dm = await double.wait_for_dm(seed.member_en, after=mark, timeout=10)
     assert "Reminder probe" in dm.content
@@ -637,10 +641,6 @@ BAD_CREATE_INPUTS = [
     pytest.param({"start": "next tuesday at 10"}, "could not read the start", id="unparseable-start"),
     pytest.param({"start": "2020-01-01 10:00"}, "already past", id="past-start"),
     pytest.param({"start": "2027-03-28 02:30", "timezone": "Europe/Paris"}, "does not exist", id="dst-gap"),
-    pytest.param({"duration": 0}, "between 1 and", id="zero-duration"),
-    pytest.param({"duration": 10081}, "between 1 and", id="over-a-week"),
-    pytest.param({"title": "T" * 101}, "title is too long", id="long-title"),
-    pytest.param({"description": "d" * 2001}, "description is too long", id="long-description"),
     pytest.param({"reminders": "5x"}, "could not read the reminders", id="bad-lead-unit"),
     pytest.param({"reminders": "61d"}, "could not read the reminders", id="lead-too-long"),
     pytest.param({"link": "ftp://example.org/file"}, "web address", id="ftp-link"),
@@ -663,6 +663,31 @@ async def test_bad_create_input_is_explained_privately_and_writes_nothing(
     assert stored_counts(discord_env) == before
     assert double.messages(seed.announcements, after=mark) == []
     assert len(double.scheduled_events()) == events_before
+
+
+# Refused by Discord's client itself since the options carry their limits (min_value, max_length):
+# the member learns the limit before sending. The service still refuses them (tests/services).
+CLIENT_REFUSED_CREATE_INPUTS = [
+    pytest.param({"duration": 0}, id="zero-duration"),
+    pytest.param({"duration": 10081}, id="over-a-week"),
+    pytest.param({"title": "T" * 101}, id="long-title"),
+    pytest.param({"description": "d" * 2001}, id="long-description"),
+]
+
+
+@pytest.mark.parametrize("bad", CLIENT_REFUSED_CREATE_INPUTS)
+async def test_inputs_beyond_an_options_limits_are_refused_by_the_client(
+    discord_env: DiscordEnv, bad: dict[str, Any]
+) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    before = stored_counts(discord_env)
+    with pytest.raises(InvocationError, match=r"min_value|max_value|max_length"):
+        await double.invoke(
+            "event create",
+            user=seed.moderator,
+            options={"title": "Refusal probe", "start": far_start(), **bad},
+        )
+    assert stored_counts(discord_env) == before
 
 
 async def test_channel_the_bot_cannot_post_in_is_named_and_nothing_written(discord_env: DiscordEnv) -> None:

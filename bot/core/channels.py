@@ -1,0 +1,67 @@
+"""Channels the bot posts in: what it may do there, whether it can post, which one the config means.
+
+Every feature that posts (announcements, working-group notices, poll results, the digest) checks the
+channel with these before writing anything, so a member is told "I cannot post in #x: I am missing
+Embed Links" instead of getting an event nobody can see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import discord
+
+from bot.errors import Term, UserFacingError
+
+#: What posting a plain message needs.
+POST: Final = ("view_channel", "send_messages")
+#: What posting an embed (an announcement card) needs, in the order a refusal names them.
+POST_EMBEDS: Final = ("view_channel", "send_messages", "embed_links")
+
+
+def bot_permissions(channel: discord.abc.GuildChannel) -> discord.Permissions:
+    """The bot's own permissions in ``channel`` (roles and overwrites applied)."""
+    return channel.permissions_for(channel.guild.me)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, needed: Sequence[str] = POST_EMBEDS) -> list[str]:
+    """The permissions of ``needed`` the bot lacks in ``channel``, in order (``Permissions`` names)."""
+    granted = bot_permissions(channel)
+    return [name for name in needed if not getattr(granted, name)]
+
+
+def can_post(channel: discord.abc.GuildChannel, needed: Sequence[str] = POST_EMBEDS) -> bool:
+    return not missing_permissions(channel, needed)
+
+
+def permission_terms(names: Sequence[str]) -> list[Term]:
+    """Permission names as catalog terms (``permissions.<name>`` in core.yml), for an error parameter."""
+    return [Term(f"permissions.{name}") for name in names]
+
+
+def ensure_can_post(channel: discord.abc.GuildChannel, needed: Sequence[str] = POST_EMBEDS) -> None:
+    """Raise ``UserFacingError("errors.cannot_post_in")`` naming the channel and what is missing."""
+    missing = missing_permissions(channel, needed)
+    if missing:
+        raise UserFacingError(
+            "errors.cannot_post_in", channel=channel.mention, permissions=permission_terms(missing)
+        )
+
+
+def text_channel(guild: discord.Guild, channel_id: int | None) -> discord.TextChannel | None:
+    """The text channel with this id in ``guild``, or None (deleted, not a text channel, no id)."""
+    channel = guild.get_channel(channel_id) if channel_id else None
+    return channel if isinstance(channel, discord.TextChannel) else None
+
+
+def configured_channel(guild: discord.Guild, name_or_id: str | int) -> discord.TextChannel | None:
+    """The text channel a config value names (``channels.announcements: "announcements"``, or an id)."""
+    if isinstance(name_or_id, int):
+        return text_channel(guild, name_or_id)
+    return discord.utils.get(guild.text_channels, name=name_or_id)
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """The link that opens a message in Discord."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"

@@ -1,0 +1,41 @@
+"""The ``Services`` container: every feature service, built once from ``(config, db, clock)``.
+
+Lives with the services (not in ``bot/app.py``) so ``bot/core`` can name its type without importing
+the application wiring. A new feature adds its service here and in ``build_services``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db import Database
+from bot.services.events import EventService
+from bot.services.members import MemberSettingsService
+from bot.services.organisations import OrganisationService
+from bot.services.timers import TimerService
+
+__all__ = ["TIMER_CONCURRENCY", "Services", "build_services"]
+
+# Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
+# the reminder batcher can group them per channel (see bot/batching.py and `make bench`).
+TIMER_CONCURRENCY = 500
+
+
+@dataclass
+class Services:
+    timers: TimerService
+    members: MemberSettingsService
+    events: EventService
+    organisations: OrganisationService
+
+
+def build_services(config: Config, db: Database, clock: Clock) -> Services:
+    timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
+    return Services(
+        timers=timers,
+        members=MemberSettingsService(db, clock),
+        events=EventService(db, clock, timers, config),
+        organisations=OrganisationService(db, clock, timers, config),
+    )

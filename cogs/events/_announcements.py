@@ -1,0 +1,161 @@
+"""The announcement card of an occurrence: post it, re-render it, move it, find it again.
+
+The database is the truth; the message shows it. ``post`` records the message id as soon as Discord
+answers; ``find_posted`` recognises a card an earlier attempt posted (its RSVP button's custom_id holds
+the occurrence id), so an outbox retry adopts it instead of posting a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.core.channels import can_post, jump_url, text_channel
+from bot.services.events import CHECK_IN_EARLY, Occurrence
+from cogs.events import _render
+from cogs.events._views import event_buttons
+
+if TYPE_CHECKING:
+    from bot.core.bot import WimBot
+
+log = logging.getLogger(__name__)
+
+# How far back a retry looks for a card an earlier attempt posted but could not record.
+ADOPT_SEARCH_LIMIT = 50
+
+
+class Announcements:
+    def __init__(self, bot: WimBot) -> None:
+        self.bot = bot
+
+    @property
+    def lang(self) -> str:
+        """Cards in channels speak the guild's language."""
+        return self.bot.config.language
+
+    def url(self, occurrence: Occurrence) -> str:
+        """The jump link to the card, or the channel mention while it is not posted yet."""
+        if occurrence.announcement_channel_id is None or occurrence.announcement_message_id is None:
+            return f"<#{occurrence.channel_id}>"
+        return jump_url(
+            occurrence.guild_id, occurrence.announcement_channel_id, occurrence.announcement_message_id
+        )
+
+    def state(self, occurrence: Occurrence) -> tuple[bool, bool]:
+        """(ended, check-in shown) for an occurrence right now."""
+        now = self.bot.clock.now()
+        ended = occurrence.ends_at <= now
+        check_in = occurrence.status == "scheduled" and occurrence.starts_at - CHECK_IN_EARLY <= now
+        return ended, check_in
+
+    def message(
+        self, occurrence: Occurrence, *, checked_in: int | None = None
+    ) -> tuple[discord.Embed, discord.ui.View]:
+        ended, check_in = self.state(occurrence)
+        open_ = occurrence.status == "scheduled" and not ended
+        embed = _render.announcement_embed(
+            self.bot.catalog, self.lang, occurrence, ended=ended, checked_in=checked_in
+        )
+        view = event_buttons(
+            self.bot.catalog,
+            self.lang,
+            occurrence.id,
+            rsvp_open=open_,
+            check_in=check_in,
+            check_in_open=open_,
+        )
+        return embed, view
+
+    async def post(
+        self,
+        channel: discord.TextChannel,
+        occurrence: Occurrence,
+        *,
+        content: str | None = None,
+        allowed_mentions: discord.AllowedMentions | None = None,
+    ) -> discord.Message:
+        """Post the card (embed + buttons) and remember it as the occurrence's announcement."""
+        embed, view = self.message(occurrence)
+        message = await channel.send(
+            content,
+            embed=embed,
+            view=view,
+            allowed_mentions=allowed_mentions or discord.AllowedMentions.none(),
+        )
+        await self.bot.services.events.set_announcement(occurrence.id, channel.id, message.id)
+        return message
+
+    async def find_posted(
+        self, channel: discord.TextChannel, occurrence_id: int, *, after: datetime
+    ) -> discord.Message | None:
+        """A card for ``occurrence_id`` the bot posted in ``channel`` since ``after``, if any."""
+        wanted = f"event:rsvp:{occurrence_id}:going"
+        bot_id = self.bot.user.id if self.bot.user is not None else None
+        async for message in channel.history(limit=ADOPT_SEARCH_LIMIT, after=after):
+            if message.author.id == bot_id and any(
+                getattr(child, "custom_id", None) == wanted
+                for row in message.components
+                for child in getattr(row, "children", [])
+            ):
+                return message
+        return None
+
+    async def refresh(
+        self, occurrence_id: int, *, checked_in: int | None = None, strict: bool = False
+    ) -> None:
+        """Re-render the card from the database. A deleted message or channel is logged, never raised
+        (the database, not the message, is the truth). Other Discord failures are logged too, or with
+        ``strict`` raised, so the refresh timer retries them."""
+        occurrence = await self.bot.services.events.get_occurrence(occurrence_id, include_cancelled=True)
+        if occurrence.announcement_channel_id is None or occurrence.announcement_message_id is None:
+            return
+        channel = self.bot.get_channel(occurrence.announcement_channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            log.info("Announcement channel of occurrence %s is gone", occurrence_id)
+            return
+        embed, view = self.message(occurrence, checked_in=checked_in)
+        try:
+            await channel.get_partial_message(occurrence.announcement_message_id).edit(embed=embed, view=view)
+        except discord.NotFound:
+            log.info("Announcement of occurrence %s was deleted", occurrence_id)
+        except discord.Forbidden:
+            log.warning("No longer allowed to update the announcement of occurrence %s", occurrence_id)
+        except discord.HTTPException:
+            if strict:
+                raise
+            log.warning("Could not update the announcement of occurrence %s", occurrence_id, exc_info=True)
+
+    async def move(self, guild: discord.Guild, occurrence: Occurrence) -> None:
+        """Announce the occurrence in its new channel (buttons and current counts; remembered as its
+        announcement) and turn the old card into a short "moved to" notice without buttons."""
+        old_channel_id, old_message_id = (
+            occurrence.announcement_channel_id,
+            occurrence.announcement_message_id,
+        )
+        target = text_channel(guild, occurrence.channel_id)
+        if target is None or not can_post(target):
+            # Checked by /event edit just before; the channel changed since. Reminders report it.
+            log.warning(
+                "Cannot move the announcement of occurrence %s to %s", occurrence.id, occurrence.channel_id
+            )
+            await self.refresh(occurrence.id)
+            return
+        try:
+            await self.post(target, occurrence)
+        except discord.HTTPException:
+            log.warning("Could not announce occurrence %s in its new channel", occurrence.id, exc_info=True)
+            await self.refresh(occurrence.id)
+            return
+        old_channel = self.bot.get_channel(old_channel_id) if old_channel_id is not None else None
+        if old_message_id is None or not isinstance(old_channel, discord.TextChannel):
+            return
+        notice = self.bot.t(self.lang, "events_ui.edit.moved", title=occurrence.title, channel=target.mention)
+        try:
+            await old_channel.get_partial_message(old_message_id).edit(content=notice, embed=None, view=None)
+        except discord.NotFound:
+            pass  # the old announcement was deleted: nothing left to point elsewhere
+        except discord.HTTPException:
+            log.warning("Could not mark the old announcement of %s as moved", occurrence.id, exc_info=True)
