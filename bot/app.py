@@ -12,7 +12,7 @@ import signal
 
 import discord
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core.bot import WimBot
 from bot.db import Database
@@ -34,8 +34,17 @@ def setup_logging(config: Config) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def build_bot(config: Config, db: Database, *, start_timers: bool, force_sync: bool = False) -> WimBot:
-    clock = SystemClock()
+def build_bot(
+    config: Config,
+    db: Database,
+    *,
+    start_timers: bool,
+    force_sync: bool = False,
+    clock: Clock | None = None,
+) -> WimBot:
+    """The bot with its services. ``clock`` defaults to the system clock; only the end-to-end test
+    launcher (``tests/double/launch_bot.py``) passes another one."""
+    clock = SystemClock() if clock is None else clock
     return WimBot(
         config=config,
         db=db,
@@ -54,11 +63,11 @@ async def build_offline_bot(config: Config) -> WimBot:
     return bot
 
 
-async def run_bot(config: Config, token: str, *, sync_only: bool = False) -> None:
+async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock: Clock | None = None) -> None:
     """Run until stopped (SIGINT/SIGTERM), or with ``sync_only`` push the commands and return."""
     setup_logging(config)
     db = await Database.open(config.database)
-    bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only)
+    bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only, clock=clock)
     try:
         async with bot:
             if sync_only:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import discord
     from discord import app_commands
 
+    from bot.clock import Clock
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the action itself failed (or --check found a difference)
 EXIT_USAGE = 2  # the operator must fix something first: token, config, arguments
@@ -146,7 +148,7 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
     from bot.app import StartupError, run_bot
 
     try:
-        asyncio.run(run_bot(config, token, sync_only=sync_only))
+        asyncio.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
     except StartupError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -568,8 +570,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The program. ``clock`` is for the end-to-end test launcher only (``tests/double/launch_bot.py``):
+    ``wim-bot`` and ``python -m bot`` never pass one, so the bot runs on the system clock."""
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args.clock = clock
     handler = getattr(args, "handler", cmd_run)
     return int(handler(args))

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""
+        ...
+
+
+@runtime_checkable
+class JumpingClock(Clock, Protocol):
+    """A clock that runs at wall-clock speed but can jump ahead (the end-to-end test clock).
+
+    Production never uses one (it runs ``SystemClock``); the test launcher in ``tests/double`` does.
+    What waits for a moment (the timer wake-up) subscribes, so a jump wakes it at once.
+    """
+
+    def on_jump(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` on the subscriber's running event loop after every jump.
+
+        Must be called from a running loop. Returns a function that unsubscribes.
+        """
         ...
 
 

@@ -163,6 +163,12 @@ class WimBot(commands.Bot):
         lang = target if isinstance(target, str) else self.lang_for(target)
         return self.catalog.t(lang, key, **params)
 
+    def discord_time(self, moment: datetime) -> datetime:
+        """``moment`` on the bot's clock, as Discord's clock shows it: for snowflake bounds such as
+        ``channel.history(after=...)``. Discord runs on real time; the bot's clock differs from it only
+        under the end-to-end test clock (tests/double/clock.py), which moves the bot's "now" alone."""
+        return moment - (self.clock.now() - discord.utils.utcnow())
+
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
         return member_is_moderator(member, self.config)
 

@@ -28,7 +28,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.clock import Clock
+from bot.clock import Clock, JumpingClock
 from bot.db import Database, Transaction
 from bot.repositories import timers as repo
 from bot.repositories.timers import Timer
@@ -85,6 +85,7 @@ class TimerService:
         self._armed_at: datetime | None = None
         # Counts arm requests, so a re-arm from a database read can tell it raced with one.
         self._arm_requests = 0
+        self._stop_following_clock: Callable[[], None] | None = None
 
     # -- registration -----------------------------------------------------------------------------
 
@@ -150,11 +151,16 @@ class TimerService:
         self._armed_at = None
         self._warned_unknown.clear()
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="timers-dispatcher")
+        if isinstance(self._clock, JumpingClock):
+            self._stop_following_clock = self._clock.on_jump(self._on_clock_jump)
         self._wake.set()
         log.info("Timers started: %d pending, next due %s", await self.pending_count(), await self.next_due())
 
     async def stop(self) -> None:
         """Stop waking up. Handlers still running are cancelled; their timers stay pending."""
+        stop_following, self._stop_following_clock = self._stop_following_clock, None
+        if stop_following is not None:
+            stop_following()
         dispatcher, self._dispatcher = self._dispatcher, None
         if dispatcher is not None:
             dispatcher.cancel()
@@ -175,6 +181,11 @@ class TimerService:
             except Exception:
                 log.exception("Running due timers failed; trying again in %s", DISPATCH_ERROR_RETRY)
                 self._arm(self._clock.now() + DISPATCH_ERROR_RETRY)
+
+    def _on_clock_jump(self) -> None:
+        """The clock jumped ahead (a test moved it): run what fell due and re-arm in the new time."""
+        self._armed_at = None  # the armed job's wall-clock time is stale; the next arm replaces it
+        self._wake.set()
 
     async def _on_wake(self) -> None:
         """The APScheduler job: the one-shot wake-up has fired, so nothing is armed any more."""
@@ -222,9 +233,9 @@ class TimerService:
         wall_now = datetime.now(UTC)
         if due_at <= now:
             run_at = wall_now
-        elif due_at <= wall_now:
-            # The service clock is behind the wall clock (a test clock): wait the span it means,
-            # instead of firing at once and finding nothing due, over and over.
+        elif due_at <= wall_now or isinstance(self._clock, JumpingClock):
+            # The service clock is not the wall clock (a test clock behind it, or one that jumps):
+            # wait the span it means, instead of firing at once and finding nothing due, over and over.
             run_at = wall_now + (due_at - now)
         else:
             run_at = due_at

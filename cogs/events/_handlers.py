@@ -380,7 +380,8 @@ class EventTimerHandlers:
         custom_id = f"event:checkin:{occurrence.id}"
         bot_id = self.bot.user.id if self.bot.user is not None else None
         try:
-            async for message in channel.history(limit=START_POST_SEARCH_LIMIT, after=occurrence.starts_at):
+            since = self.bot.discord_time(occurrence.starts_at)
+            async for message in channel.history(limit=START_POST_SEARCH_LIMIT, after=since):
                 if message.author.id != bot_id:
                     continue
                 if any(

@@ -2,8 +2,11 @@
 
     WIM_DOUBLE_PORT=<port> DISCORD_TOKEN=<token> python -m tests.double.launch_bot run --config <path>
 
-The only change to the bot: discord.py's REST base URL and default gateway point at 127.0.0.1:<port>.
-Everything else is the bot's own entry point, ``bot.cli.main()``, with this process's arguments.
+Two changes to the bot: discord.py's REST base URL and default gateway point at 127.0.0.1:<port>, and
+the bot's clock is the double's test clock (``tests/double/clock.py``: the wall clock plus an offset
+the test moves with ``await double.advance(...)``). Everything else is the bot's own entry point,
+``bot.cli.main(clock=...)``, with this process's arguments. Production (``python -m bot``, ``wim-bot``)
+never passes a clock, so it runs on ``SystemClock``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ def main() -> int:
     point_discord_at_double(int(port))
     exit_when_orphaned()
     from bot.cli import main as bot_main
+    from tests.double.clock import DoubleClock
 
-    result = bot_main()
+    result = bot_main(clock=DoubleClock.connect(int(port)))
     return int(result or 0)
 
 

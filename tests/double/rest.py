@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from . import faults
+from .clock import CLOCK_PATH
 from .ratelimits import generous_headers
 from .server import ApiError, form_error
 from .state import Channel, Message, Overwrite, Perm, RequestRecord, Role
@@ -87,6 +88,7 @@ def build_app(double: FakeDiscord) -> web.Application:
         return web.Response(body=att.data, headers={"Content-Type": kind})
 
     app.router.add_get("/gateway", gateway)
+    app.router.add_get(CLOCK_PATH, double.clock.handle)  # the test clock: not Discord, never recorded
     app.router.add_get("/gateway/", gateway)
     app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", attachment)
     app.router.add_route("*", "/api/v10/{tail:.*}", api)

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import limits
+from .clock import ClockControl
 from .gateway import Gateway
 from .interactions import (
     APPLICATION_COMMAND,
@@ -146,6 +147,7 @@ class FakeDiscord:
         self._rate_limited: list[RateLimited] = []
         self._uploads: dict[int, Attachment] = {}  # files attached to slash command options
         self.gateway = Gateway(self)
+        self.clock = ClockControl(self)  # the bot's "now": see clock.py and advance()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -211,6 +213,7 @@ class FakeDiscord:
         ready.set_result(None)
         await self._stopped.wait()
         await self.gateway.close_all()
+        await self.clock.close_all()
         await self._runner.cleanup()
 
     def stop(self) -> None:
@@ -723,6 +726,17 @@ class FakeDiscord:
             timeout,
             "guild command registration",
         )
+
+    # ---- the test clock (clock.py) --------------------------------------------------------------------
+
+    async def advance(self, delta: dt.timedelta, *, timeout: float = 10.0) -> dt.datetime:
+        """Move the bot's clock ahead by ``delta``; returns its new time once every connected bot follows
+        (its timer wake-up re-armed, so what fell due fires now). Discord's own time does not move."""
+        return await self._async(self.clock.advance_here(delta, timeout))
+
+    async def advance_to(self, moment: dt.datetime, *, timeout: float = 10.0) -> dt.datetime:
+        """Move the bot's clock ahead to ``moment`` (no-op if it is already there or later)."""
+        return await self.advance(max(moment - self.clock.now(), dt.timedelta(0)), timeout=timeout)
 
     # ---- gateway control ------------------------------------------------------------------------------
 

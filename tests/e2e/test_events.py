@@ -1,7 +1,10 @@
 """Events end to end: the real bot process, driven through the local Discord double.
 
-Time is real here (the bot runs with the system clock), so reminder tests put the start on the next
-usable minute and choose a lead time in seconds that makes the reminder due a few seconds from now.
+The bot runs on the double's test clock (tests/double/clock.py): reminder tests put the start a few
+minutes ahead of the bot's "now" with a lead time in seconds, then move the bot's clock to the due time
+with ``double.advance_to`` instead of waiting. One test, the batching test, stays on the real clock so
+the wake-up's own timing stays covered. Discord's time (``created_at``) stays real: compare it with the
+bot's times through ``double.clock.at``.
 Every assertion is about what Discord would show (messages, embeds, buttons, pings, scheduled
 events, attachments) or about what the bot stored (read-only peeks into its SQLite file).
 """
@@ -31,6 +34,9 @@ CATALOG = Catalog.load()
 RSVP_ID = re.compile(r"^event:rsvp:(\d+):going$")
 # How long to wait for something the bot does on its own (a reminder): generous, never asserted on.
 REMINDER_TIMEOUT = 60.0
+# How far ahead of the bot's "now" a reminder is due before the test moves the clock there: far enough
+# that a slow machine never reaches it on its own while the test is still setting up.
+REMINDER_IN = 300.0
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -70,18 +76,34 @@ def far_start(days: int = 40, zone: str = "UTC") -> str:
     return f"{day.isoformat()} 13:00"
 
 
-def soon(reminder_in: float = 15.0, *, later_by: int = 0) -> tuple[str, datetime, int]:
+def soon(
+    double: FakeDiscord, reminder_in: float = REMINDER_IN, *, later_by: int = 0
+) -> tuple[str, datetime, int]:
     """(UTC start "YYYY-MM-DD HH:MM", start, lead seconds) for an event whose reminder is due about
-    ``reminder_in`` seconds from now: the start is the first whole minute at least a minute after
-    that. ``later_by`` minutes are added to the start but not to the lead (so that reminder is due
+    ``reminder_in`` seconds after the bot's now: the start is the first whole minute at least a minute
+    after that. ``later_by`` minutes are added to the start but not to the lead (so that reminder is due
     that much later), for tests that then move the event earlier."""
-    now = datetime.now(UTC)
+    now = double.clock.now()
     start = (now + timedelta(seconds=reminder_in + 60)).replace(second=0, microsecond=0) + timedelta(
         minutes=1
     )
     lead = int((start - now).total_seconds() - reminder_in)
     start += timedelta(minutes=later_by)
     return start.strftime("%Y-%m-%d %H:%M"), start, lead
+
+
+async def advance_through(*, env: DiscordEnv, occurrence_id: int, dues: tuple[datetime, ...]) -> None:
+    """Move the bot's clock to each due time in turn, letting that occurrence's reminder due then be
+    handled before the next (reminders due together in a channel would share one message)."""
+    for count, due in enumerate(dues, start=1):
+        await env.double.advance_to(due)
+        await env.double.wait_until(
+            lambda d, count=count: (
+                sum(t["status"] != "pending" for t in timers_of(env, occurrence_id)) >= count
+            ),
+            timeout=REMINDER_TIMEOUT,
+            what=f"reminder {count} of {len(dues)} to be handled",
+        )
 
 
 def occurrence_id_of(message: Message) -> int:
@@ -364,7 +386,7 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
     off = await answer_of(double, "event dm", user=seed.member_fr, setting="off")
     assert off.content.startswith("Rappels par message privé désactivés")
     mark = double.mark()
-    start_text, start, lead = soon(15)
+    start_text, start, lead = soon(double)
     _, announcement, occurrence_id = await create_event(
         discord_env,
         title="Reminder probe",
@@ -378,13 +400,14 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
         handle = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=member)
         assert (await handle.message()).ephemeral
 
+    await double.advance_to(start - timedelta(seconds=lead))
     reminder = await double.wait_for_message(
         seed.announcements,
         lambda m: m.content.startswith(audience.mention),
         after=mark,
         timeout=REMINDER_TIMEOUT,
     )
-    assert reminder.created_at >= start - timedelta(seconds=lead)  # never early
+    assert double.clock.at(reminder.created_at) >= start - timedelta(seconds=lead)  # never early
     assert "Reminder probe" in reminder.content and "https://meet.example.org/probe" in reminder.content
     assert f"<t:{int(start.timestamp())}:R>" in reminder.content
     assert reminder.pinged_role_ids == frozenset({audience.id})
@@ -421,8 +444,8 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
 async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) -> None:
     double, seed = discord_env.double, discord_env.seed
     mark = double.mark()
-    # Created a minute later than the final time: its first reminder would be due in ~75 s.
-    later_text, later, lead = soon(15, later_by=1)
+    # Created a minute later than the final time: its first reminder would be due a minute later.
+    later_text, later, lead = soon(double, later_by=1)
     _, announcement, occurrence_id = await create_event(
         discord_env, title="Edit probe", start=later_text, timezone="UTC", reminders=f"{lead}s"
     )
@@ -460,10 +483,11 @@ async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) ->
     mirrored = await double.wait_for_scheduled_event(lambda e: e.name == "Edit probe (moved)")
     assert mirrored.start == new_start
 
+    await double.advance_to(new_start - timedelta(seconds=lead))
     reminder = await double.wait_for_message(
         seed.announcements, lambda m: "Edit probe (moved)" in m.content, after=mark, timeout=REMINDER_TIMEOUT
     )
-    assert reminder.created_at >= new_start - timedelta(seconds=lead)
+    assert double.clock.at(reminder.created_at) >= new_start - timedelta(seconds=lead)
     # The post comes first, then its record: wait for the record rather than race it.
     await double.wait_until(
         lambda d: any(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
@@ -483,7 +507,7 @@ async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) ->
 async def test_cancel_silences_reminders_and_tells_everyone(discord_env: DiscordEnv) -> None:
     double, seed = discord_env.double, discord_env.seed
     mark = double.mark()
-    start_text, _, lead = soon(20)
+    start_text, _, lead = soon(double)
     _, announcement, occurrence_id = await create_event(
         discord_env, title="Cancel probe", start=start_text, timezone="UTC", reminders=f"{lead}s,{lead - 5}s"
     )
@@ -563,7 +587,7 @@ async def test_cancelling_a_series_asks_which_occurrences(discord_env: DiscordEn
 async def test_check_in_is_recorded_and_listed_for_moderators(discord_env: DiscordEnv) -> None:
     double, seed = discord_env.double, discord_env.seed
     mark = double.mark()
-    start_text, _, _ = soon(30)
+    start_text, _, _ = soon(double, 30)
     _, announcement, occurrence_id = await create_event(
         discord_env, title="Check-in probe", start=start_text, timezone="UTC", reminders=""
     )
@@ -768,7 +792,7 @@ async def test_reminder_for_a_deleted_role_posts_without_ping_and_reports_once(
     double, seed = discord_env.double, discord_env.seed
     doomed = double.add_role("Doomed audience (test)", mentionable=True)
     mark = double.mark()
-    start_text, _, lead = soon(12)
+    start_text, start, lead = soon(double)
     _, _, occurrence_id = await create_event(
         discord_env,
         title="Role gone probe",
@@ -778,6 +802,11 @@ async def test_reminder_for_a_deleted_role_posts_without_ping_and_reports_once(
         reminders=f"{lead}s,{lead - 3}s",
     )
     double.delete_role(doomed)
+    await advance_through(
+        env=discord_env,
+        occurrence_id=occurrence_id,
+        dues=(start - timedelta(seconds=lead), start - timedelta(seconds=lead - 3)),
+    )
     await double.wait_until(
         lambda d: all(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
         timeout=REMINDER_TIMEOUT,
@@ -800,7 +829,7 @@ async def test_reminder_for_a_deleted_channel_is_reported_once_and_not_retried(
     double, seed = discord_env.double, discord_env.seed
     doomed = double.add_text_channel("doomed-channel")
     mark = double.mark()
-    start_text, _, lead = soon(12)
+    start_text, start, lead = soon(double)
     _, _, occurrence_id = await create_event(
         discord_env,
         title="Channel gone probe",
@@ -810,6 +839,11 @@ async def test_reminder_for_a_deleted_channel_is_reported_once_and_not_retried(
         reminders=f"{lead}s,{lead - 3}s",
     )
     double.delete_channel(doomed)
+    await advance_through(
+        env=discord_env,
+        occurrence_id=occurrence_id,
+        dues=(start - timedelta(seconds=lead), start - timedelta(seconds=lead - 3)),
+    )
     await double.wait_until(
         lambda d: all(t["status"] == "done" for t in timers_of(discord_env, occurrence_id)),
         timeout=REMINDER_TIMEOUT,
@@ -826,8 +860,8 @@ async def test_reminder_for_a_deleted_channel_is_reported_once_and_not_retried(
 async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -> None:
     double, seed = discord_env.double, discord_env.seed
     mark = double.mark()
-    # The next whole minute at least 3 s away: the shortest wait a minute-precision start allows.
-    start = (datetime.now(UTC) + timedelta(seconds=63)).replace(second=0, microsecond=0)
+    # A whole minute a few minutes ahead of the bot's now; the test then moves the clock there.
+    start = (double.clock.now() + timedelta(seconds=REMINDER_IN)).replace(second=0, microsecond=0)
     _, announcement, occurrence_id = await create_event(
         discord_env,
         title="Start probe",
@@ -837,18 +871,20 @@ async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -
         reminders="",
         link="https://meet.example.org/start",
     )
+    await double.advance_to(start)
     starting = await double.wait_for_message(
         seed.announcements,
         lambda m: "Start probe" in m.content and "starting now" in m.content,
         after=mark,
         timeout=REMINDER_TIMEOUT + 30,
     )
-    assert starting.created_at >= start
+    assert double.clock.at(starting.created_at) >= start
     assert "Start probe" in starting.content and "https://meet.example.org/start" in starting.content
     assert starting.custom_ids() == [f"event:checkin:{occurrence_id}"]
     checked = await double.click(starting, f"event:checkin:{occurrence_id}", user=seed.member_fr)
     assert (await checked.message()).content.startswith("Présence enregistrée")
 
+    await double.advance_to(start + timedelta(minutes=1))
     await double.wait_until(
         lambda d: timers_of(discord_env, occurrence_id, "event.end")[0]["status"] == "done",
         timeout=REMINDER_TIMEOUT + 30,
@@ -910,7 +946,8 @@ async def test_reminders_due_together_in_a_channel_share_one_message(discord_env
     first_role = double.add_role("Batch audience one (test)", mentionable=True)
     second_role = double.add_role("Batch audience two (test)", mentionable=True)
     mark = double.mark()
-    start_text, _, lead = soon(12)
+    # The one test on the real clock: nothing moves the bot's clock; the wake-up fires on its own.
+    start_text, _, lead = soon(double, 12)
     ids = []
     for title, role in (("Batch probe one", first_role), ("Batch probe two", second_role)):
         _, _, occurrence_id = await create_event(
@@ -1018,7 +1055,7 @@ async def test_reminder_dms_speak_the_language_each_member_rsvped_in(discord_env
     for member in (seed.member_fr, seed.member_es):
         await answer_of(double, "event dm", user=member, setting="on")
     mark = double.mark()
-    start_text, _, lead = soon(15)
+    start_text, start, lead = soon(double)
     _, announcement, occurrence_id = await create_event(
         discord_env, title="Language probe", start=start_text, timezone="UTC", reminders=f"{lead}s"
     )
@@ -1036,6 +1073,7 @@ async def test_reminder_dms_speak_the_language_each_member_rsvped_in(discord_env
 
     # Remembered just after the confirmation is sent: wait for the record rather than race it.
     await double.wait_until(remembered, what="each member's language to be remembered")
+    await double.advance_to(start - timedelta(seconds=lead))
 
     for member, lang in ((seed.member_fr, "fr"), (seed.member_es, "es"), (seed.member_en, "en")):
         dm = await double.wait_for_dm(member, after=mark, timeout=REMINDER_TIMEOUT)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from bot.clock import FakeClock, SystemClock
+from bot.clock import FakeClock, JumpingClock, SystemClock
 from bot.db import Database
 from bot.services.timers import WAKE_JOB_ID, Timer, TimerService
 
@@ -673,3 +673,59 @@ async def test_a_far_wake_up_fires_when_its_time_comes(db: Database) -> None:
             assert handler.ids == [timer_id]
         finally:
             await service.stop()
+
+
+# -- a clock that jumps (the end-to-end test clock) -------------------------------------------------
+
+
+class JumpClock:
+    """A ``JumpingClock`` like the e2e test clock: the wall clock plus an offset that only jumps ahead."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+        self.listeners: list[Callable[[], None]] = []
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def on_jump(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self.listeners.append(callback)
+        return lambda: self.listeners.remove(callback)
+
+    def jump(self, delta: timedelta) -> None:
+        self.offset += delta
+        for callback in list(self.listeners):
+            callback()
+
+
+async def test_a_jump_of_the_clock_fires_what_fell_due_at_once_and_rearms(db: Database) -> None:
+    clock = JumpClock()
+    assert isinstance(clock, JumpingClock) and not isinstance(SystemClock(), JumpingClock)
+    service = TimerService(db, clock)
+    handler = Recorder()
+    service.register("test.ping", handler)
+    await service.start()
+    try:
+        assert len(clock.listeners) == 1
+        tomorrow = await service.schedule("test.ping", clock.now() + timedelta(days=1), {})
+        later = await service.schedule("test.ping", clock.now() + timedelta(days=1, hours=2), {})
+        clock.jump(timedelta(days=1, seconds=1))
+        await handler.wait_for_count(1)
+        assert handler.ids == [tomorrow]
+        # The wake-up for the next one waits the span the clock still has to go, in wall time.
+        await wait_until(lambda: _true_if(_wake_in(service, timedelta(hours=2))))
+        assert await status_of(service, later) == "pending"
+        clock.jump(timedelta(hours=2))
+        await handler.wait_for_count(2)
+        assert handler.ids == [tomorrow, later]
+    finally:
+        await service.stop()
+    assert clock.listeners == []  # a stopped service no longer follows the clock
+
+
+def _wake_in(service: TimerService, span: timedelta) -> bool:
+    """The wake-up job is armed about ``span`` of wall time from now (not at the clock's due time)."""
+    armed = wake_job_time(service)
+    if armed is None:
+        return False
+    return abs(armed - (datetime.now(UTC) + span)) < timedelta(seconds=BOUND)
