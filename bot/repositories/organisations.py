@@ -286,16 +286,29 @@ async def all_of_guild(conn: Queryable, guild_id: int, *, include_archived: bool
     return [_organisation(row) for row in rows]
 
 
-async def search(conn: Queryable, guild_id: int, folded: str, limit: int) -> list[Organisation]:
-    """Active organisations whose folded name contains ``folded``: prefix matches first."""
+async def search(
+    conn: Queryable, guild_id: int, folded: str, limit: int, *, include_archived: bool = False
+) -> list[Organisation]:
+    """Organisations whose folded name contains ``folded``: active ones first, prefix matches first,
+    then by name (the most recently archived first among archived namesakes)."""
     pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = await conn.fetchall(
         "SELECT * FROM organisations "
-        "WHERE guild_id = ? AND status = 'active' AND name_key LIKE ? ESCAPE '\\' "
-        "ORDER BY instr(name_key, ?) <> 1, name_key LIMIT ?",
-        (guild_id, pattern, folded, limit),
+        "WHERE guild_id = ? AND (status = 'active' OR ?) AND name_key LIKE ? ESCAPE '\\' "
+        "ORDER BY status <> 'active', instr(name_key, ?) <> 1, name_key, id DESC LIMIT ?",
+        (guild_id, int(include_archived), pattern, folded, limit),
     )
     return [_organisation(row) for row in rows]
+
+
+async def latest_by_name_key(conn: Queryable, guild_id: int, name_key: str) -> Organisation | None:
+    """The organisation with this folded name: the active one, else the most recently archived."""
+    row = await conn.fetchone(
+        "SELECT * FROM organisations WHERE guild_id = ? AND name_key = ? "
+        "ORDER BY status <> 'active', id DESC LIMIT 1",
+        (guild_id, name_key),
+    )
+    return None if row is None else _organisation(row)
 
 
 # --- links (verified standings) -------------------------------------------------------------------

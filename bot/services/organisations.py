@@ -441,29 +441,40 @@ class OrganisationService:
             raise NotFound("orgs.errors.unknown_organisation", name=organisation.name)
         return organisation
 
-    async def resolve(self, guild_id: int, text: str) -> Organisation:
-        """The active organisation an ``org`` option names: the autocomplete's id, or the name typed
-        (any case or accents), or a prefix that only one name starts with."""
+    async def resolve(self, guild_id: int, text: str, *, include_archived: bool = False) -> Organisation:
+        """The organisation an ``org`` option names: the autocomplete's id, or the name typed (any
+        case or accents), or a prefix only one name starts with. Active ones only, unless
+        ``include_archived`` (for the history of a removed organisation)."""
         cleaned = (text or "").strip()
         if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 18:
             organisation = await repo.get(self._db, int(cleaned))
-            if organisation is not None and organisation.guild_id == guild_id and organisation.active:
+            if (
+                organisation is not None
+                and organisation.guild_id == guild_id
+                and (organisation.active or include_archived)
+            ):
                 return organisation
         folded = countries.fold(cleaned)
         if folded and len(folded) <= MAX_NAME_LENGTH:
-            exact = await repo.active_by_name_key(self._db, guild_id, folded)
+            exact = (
+                await repo.latest_by_name_key(self._db, guild_id, folded)
+                if include_archived
+                else await repo.active_by_name_key(self._db, guild_id, folded)
+            )
             if exact is not None:
                 return exact
-            matches = await repo.search(self._db, guild_id, folded, 2)
+            matches = await repo.search(self._db, guild_id, folded, 2, include_archived=include_archived)
             if len(matches) == 1:
                 return matches[0]
         raise NotFound("orgs.errors.unknown_organisation", name=excerpt(cleaned))
 
-    async def search(self, guild_id: int, text: str, *, limit: int = 25) -> list[Organisation]:
-        """Autocomplete: active organisations whose name contains ``text`` (case and accents ignored)."""
-        return await repo.search(
-            self._db, guild_id, countries.fold(text or "")[:MAX_NAME_LENGTH], max(limit, 0)
-        )
+    async def search(
+        self, guild_id: int, text: str, *, limit: int = 25, include_archived: bool = False
+    ) -> list[Organisation]:
+        """Autocomplete: organisations whose name contains ``text`` (case and accents ignored),
+        active ones first; archived ones only with ``include_archived``."""
+        folded = countries.fold(text or "")[:MAX_NAME_LENGTH]
+        return await repo.search(self._db, guild_id, folded, max(limit, 0), include_archived=include_archived)
 
     async def list_page(
         self,

@@ -148,17 +148,30 @@ class Organisations(commands.Cog):
     async def org_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._org_choices(interaction, current, include_archived=False)
+
+    async def any_org_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Removed organisations too (their history stays readable)."""
+        return await self._org_choices(interaction, current, include_archived=True)
+
+    async def _org_choices(
+        self, interaction: discord.Interaction, current: str, *, include_archived: bool
+    ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
         lang = self._lang(interaction)
-        found = await self.service.search(interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES)
-        return [
-            app_commands.Choice(
-                name=clip(f"{o.name} · {countries.country_name(o.country, lang)}", CHOICE_NAME),
-                value=str(o.id),
-            )
-            for o in found
-        ]
+        found = await self.service.search(
+            interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES, include_archived=include_archived
+        )
+        choices = []
+        for o in found:
+            label = f"{o.name} · {countries.country_name(o.country, lang)}"
+            if not o.active:
+                label = self.bot.t(lang, "orgs.ui.archived_label", label=label)
+            choices.append(app_commands.Choice(name=clip(label, CHOICE_NAME), value=str(o.id)))
+        return choices
 
     async def country_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -366,12 +379,12 @@ class Organisations(commands.Cog):
 
     @HISTORY.command(org)
     @HISTORY.options("org")
-    @app_commands.autocomplete(org=org_autocomplete)
+    @app_commands.autocomplete(org=any_org_autocomplete)
     @moderator_only()
     async def history(self, interaction: discord.Interaction, org: str) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
-        organisation = await self.service.resolve(guild_id, org)
+        organisation = await self.service.resolve(guild_id, org, include_archived=True)
         size = _render.HISTORY_PAGE_SIZE
         first = await self.service.history(guild_id, organisation.id, limit=size)
 

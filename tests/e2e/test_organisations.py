@@ -334,6 +334,53 @@ async def test_remove_archives_and_takes_the_role_from_its_leaders(discord_env: 
             )
         ]
     assert row["status"] == "archived" and actions == ["created", "verified", "unlinked", "archived"]
+    found = await double.autocomplete(
+        "org history", user=seed.moderator, options={"org": "remove test"}, focused="org"
+    )
+    choices = (await found.response()).choices
+    assert {
+        "name": "WIM Removed (remove test) · New Zealand (removed)",
+        "value": str(organisation),
+    } in choices
+    history = await run(double, "org history", user=seed.moderator, org=str(organisation))
+    lines = (history.embed or {}).get("description", "").splitlines()
+    assert lines[0].endswith(f"<@{seed.moderator.id}>: removed it from the directory")
+    assert lines[-1].endswith(f"<@{seed.moderator.id}>: added the organisation")
+
+
+async def test_edit_autocomplete_and_list_pages(isolated_env: DiscordEnv) -> None:
+    double, seed = isolated_env.double, isolated_env.seed
+    for n in range(12):
+        await add_org(isolated_env, f"WIM Peru chapter {n:02d}", "PE")
+    peru = org_id(isolated_env, "WIM Peru chapter 03")
+    found = await double.autocomplete(
+        "org info", user=seed.member_fr, options={"org": "peru chapter 0"}, focused="org"
+    )
+    choices = (await found.response()).choices
+    assert len(choices) == 10 and choices[0]["name"] == "WIM Peru chapter 00 · Pérou"
+    edited = await run(
+        double,
+        "org edit",
+        user=seed.moderator_fr,
+        org=str(peru),
+        website="https://www.wim-peru-03.org",
+        description="Le chapitre de Lima.",
+    )
+    assert edited.content.startswith("WIM Peru chapter 03 est à jour : ")
+    assert "Site web" in edited.content and "Description (fr)" in edited.content
+    card = await run(double, "org info", user=seed.member_fr, org="wim peru chapter 03")
+    assert card.embed is not None and card.embed["description"] == "Le chapitre de Lima."
+    assert card.embed["url"] == "https://www.wim-peru-03.org"
+    nothing = await run(
+        double, "org edit", user=seed.moderator, org=str(peru), website="https://www.wim-peru-03.org"
+    )
+    assert "Nothing to change" in nothing.content
+    handle = await double.invoke("org list", user=seed.member_en)
+    first = await handle.message()
+    assert "Page 1 of 2 · 12 organisations" in first.text and "chapter 09" in first.text
+    paged = await double.click(first, first.buttons()[1]["custom_id"], user=seed.member_en)
+    second = await paged.message()
+    assert "Page 2 of 2" in second.text and "chapter 11" in second.text and "chapter 00" not in second.text
 
 
 # --- export ---------------------------------------------------------------------------------------------

@@ -550,3 +550,19 @@ async def test_directory_config_defaults_and_limits(tmp_path: Path, db: Database
     await one_seat.verify(GUILD, peru.id, ADA, "representative", MOD)
     with pytest.raises(UserFacingError):
         await one_seat.verify(GUILD, peru.id, MARGAUX, "representative", MOD)
+
+
+async def test_removed_organisations_are_found_only_when_asked_for_their_history(
+    service: OrganisationService,
+) -> None:
+    old = await service.add(GUILD, MOD, draft(name="WIM Old"))
+    await service.remove(GUILD, old.id, MOD)
+    new = await service.add(GUILD, MOD, draft(name="WIM Old"))
+    assert [o.id for o in await service.search(GUILD, "old")] == [new.id]
+    assert [o.id for o in await service.search(GUILD, "old", include_archived=True)] == [new.id, old.id]
+    assert (await service.resolve(GUILD, "wim old", include_archived=True)).id == new.id  # the active one
+    await service.remove(GUILD, new.id, MOD)
+    assert (await service.resolve(GUILD, "wim old", include_archived=True)).id == new.id  # the latest
+    assert (await service.resolve(GUILD, str(old.id), include_archived=True)).id == old.id
+    with pytest.raises(NotFound):
+        await service.resolve(GUILD, str(old.id))
