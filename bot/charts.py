@@ -48,7 +48,7 @@ def bar_chart_png(
     axes = figure.add_subplot()
     top = max(values, default=0) or 1
     axes.barh(range(count), list(values), color=BAR_COLOUR)
-    axes.set_ylim(count - 0.5, -0.5)  # the first label on top
+    axes.set_ylim(max(count, 1) - 0.5, -0.5)  # the first label on top (an empty chart keeps one row)
     axes.set_xlim(0, top * 1.1)
     axes.set_yticks([])
     beside_axis = blended_transform_factory(axes.transAxes, axes.transData)

@@ -163,3 +163,9 @@ def test_history_names_actors_and_what_changed() -> None:
     assert "<@42>: changed Website, Description (fr)" in lines[0]
     assert "verified <@77> as representative" in lines[1]
     assert "the configuration: added it from the configuration" in lines[2]
+
+
+def test_an_empty_directory_still_exports_a_chart_and_a_page() -> None:
+    assert _render.export_chart(CATALOG, "en", []).startswith(b"\x89PNG")
+    markdown = _render.export_markdown(CATALOG, "es", [], date(2027, 3, 1))
+    assert "0 organizaciones en 0 regiones" in markdown
