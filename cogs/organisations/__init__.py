@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import discord
 from discord import app_commands
@@ -35,6 +35,7 @@ from bot.services.organisations import (
     STANDINGS,
     OrganisationChanges,
     OrganisationDraft,
+    OrganisationService,
 )
 from cogs.organisations import _render
 from cogs.organisations._handlers import DirectoryHandlers
@@ -82,7 +83,7 @@ class Organisations(commands.Cog):
         self._seeded_guilds: set[int] = set()
 
     @property
-    def service(self) -> Any:
+    def service(self) -> OrganisationService:
         return self.bot.services.organisations
 
     @property
@@ -264,7 +265,6 @@ class Organisations(commands.Cog):
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
         organisation = await self.service.resolve(guild_id, org)
-        before = organisation
         edited = await self.service.edit(
             guild_id,
             organisation.id,
@@ -282,7 +282,7 @@ class Organisations(commands.Cog):
         )
         changed = await self.service.history(guild_id, edited.id, limit=1)
         fields = _render.field_list(self.bot.catalog, lang, changed.items[0].details.get("changes", {}))
-        await reply(interaction, self.bot.t(lang, "orgs.ui.edit.done", name=before.name, fields=fields))
+        await reply(interaction, self.bot.t(lang, "orgs.ui.edit.done", name=edited.name, fields=fields))
 
     @REMOVE.command(org)
     @REMOVE.options("org")

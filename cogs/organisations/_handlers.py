@@ -8,12 +8,12 @@ role, a role above the bot's) is reported to mod-log once and the timer ends.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.core.dm import send_dm
-from bot.services.organisations import Claim, Organisation
+from bot.services.organisations import Claim, Organisation, OrganisationService
 from bot.services.timers import Timer
 from cogs.organisations import _render
 from cogs.organisations._views import claim_buttons
@@ -31,7 +31,7 @@ class DirectoryHandlers:
         self._own_changes: set[tuple[int, int, bool]] = set()
 
     @property
-    def service(self) -> Any:
+    def service(self) -> OrganisationService:
         return self.bot.services.organisations
 
     @property
