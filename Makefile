@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench docs check clean
+.PHONY: run test lint typecheck bench docs check demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ typecheck: $(DEV_STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest
+
+# The guided tour: the real bot against the local Discord double (no token, loopback only).
+# Prints what each member saw and writes data/demo/index.html. make demo READER_ZONE=Europe/Paris
+READER_ZONE ?= UTC
+demo: $(DEV_STAMP)
+	$(BIN)/python -m tests.demo --reader-zone $(READER_ZONE)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m tests.bench

@@ -1,0 +1,17 @@
+"""The tour's scenes, in the order they play.
+
+A feature adds its part of the tour with one module here, ``tests/demo/scenes/<feature>.py``, that
+defines ``SCENES = (Scene(key, title, summary, play), ...)`` and is listed below. See
+docs/ARCHITECTURE.md, "Adding a demo scene".
+"""
+
+from __future__ import annotations
+
+from tests.demo.scenes import directory, events
+from tests.demo.tour import Scene
+
+SCENES: tuple[Scene, ...] = (
+    *events.SCENES,
+    *directory.SCENES,
+    # *working_groups.SCENES, *consultations.SCENES, *digest.SCENES, as they arrive
+)
