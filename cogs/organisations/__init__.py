@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import countries
+from bot import countries, validation
 from bot.core.checks import moderator_only
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
@@ -29,6 +29,8 @@ from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, clip
 from bot.services.organisations import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
     ORG_CLAIM_OUTCOME,
     ORG_CLAIM_POST,
     ORG_ROLE_SYNC,
@@ -47,6 +49,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REGION_CHOICES: Final = countries.SUBREGIONS
+# Client-side limits of the string options, so Discord tells the member before they send; the service
+# checks again (and is what the tests of bad input reach).
+REF_MAX: Final = 100  # an autocomplete value, or (part of) a name
+DAY_MAX: Final = 32  # "YYYY-MM-DD" with room for stray spaces
+Name = app_commands.Range[str, 1, MAX_NAME_LENGTH]
+CountryRef = app_commands.Range[str, 1, REF_MAX]
+OrgRef = app_commands.Range[str, 1, REF_MAX]
+Url = app_commands.Range[str, 1, validation.MAX_URL_LENGTH]
+Description = app_commands.Range[str, 1, MAX_DESCRIPTION_LENGTH]
+Day = app_commands.Range[str, 1, DAY_MAX]
 ORG = CommandText("org")
 ADD = CommandText("org.add")
 EDIT = CommandText("org.edit")
@@ -199,14 +211,14 @@ class Organisations(commands.Cog):
     async def add(
         self,
         interaction: discord.Interaction,
-        name: str,
-        country: str,
-        website: str,
+        name: Name,
+        country: CountryRef,
+        website: Url,
         region: str | None = None,
-        description: str | None = None,
+        description: Description | None = None,
         description_language: str | None = None,
-        linkedin: str | None = None,
-        joined: str | None = None,
+        linkedin: Url | None = None,
+        joined: Day | None = None,
     ) -> None:
         lang = self._lang(interaction)
         organisation = await self.service.add(
@@ -252,15 +264,15 @@ class Organisations(commands.Cog):
     async def edit(
         self,
         interaction: discord.Interaction,
-        org: str,
-        name: str | None = None,
-        country: str | None = None,
+        org: OrgRef,
+        name: Name | None = None,
+        country: CountryRef | None = None,
         region: str | None = None,
-        website: str | None = None,
-        linkedin: str | None = None,
-        description: str | None = None,
+        website: Url | None = None,
+        linkedin: Url | None = None,
+        description: Description | None = None,
         description_language: str | None = None,
-        joined: str | None = None,
+        joined: Day | None = None,
     ) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
@@ -288,7 +300,7 @@ class Organisations(commands.Cog):
     @REMOVE.options("org")
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
-    async def remove(self, interaction: discord.Interaction, org: str) -> None:
+    async def remove(self, interaction: discord.Interaction, org: OrgRef) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
         organisation = await self.service.resolve(guild_id, org)
@@ -310,7 +322,7 @@ class Organisations(commands.Cog):
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
     async def verify(
-        self, interaction: discord.Interaction, member: discord.Member, org: str, standing: str
+        self, interaction: discord.Interaction, member: discord.Member, org: OrgRef, standing: str
     ) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
@@ -381,7 +393,7 @@ class Organisations(commands.Cog):
     @HISTORY.options("org")
     @app_commands.autocomplete(org=any_org_autocomplete)
     @moderator_only()
-    async def history(self, interaction: discord.Interaction, org: str) -> None:
+    async def history(self, interaction: discord.Interaction, org: OrgRef) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
         organisation = await self.service.resolve(guild_id, org, include_archived=True)
@@ -405,7 +417,7 @@ class Organisations(commands.Cog):
     @app_commands.choices(region=REGION_OPTION_CHOICES)
     @app_commands.autocomplete(country=country_autocomplete)
     async def list_(
-        self, interaction: discord.Interaction, region: str | None = None, country: str | None = None
+        self, interaction: discord.Interaction, region: str | None = None, country: CountryRef | None = None
     ) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
@@ -431,7 +443,7 @@ class Organisations(commands.Cog):
     @INFO.command(org)
     @INFO.options("org")
     @app_commands.autocomplete(org=org_autocomplete)
-    async def info(self, interaction: discord.Interaction, org: str) -> None:
+    async def info(self, interaction: discord.Interaction, org: OrgRef) -> None:
         guild_id = self._guild_id(interaction)
         organisation = await self.service.resolve(guild_id, org)
         card = await self.service.card(guild_id, organisation.id)
@@ -469,7 +481,7 @@ class Organisations(commands.Cog):
     @JOIN.options("org", "standing")
     @app_commands.choices(standing=STANDING_CHOICES)
     @app_commands.autocomplete(org=org_autocomplete)
-    async def join(self, interaction: discord.Interaction, org: str, standing: str = "member") -> None:
+    async def join(self, interaction: discord.Interaction, org: OrgRef, standing: str = "member") -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
         organisation = await self.service.resolve(guild_id, org)

@@ -61,6 +61,13 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         "zone": "Europe/Paris",
         "status": "going",
         "setting": "on",
+        # /org (the directory): the organisation named need not exist; the answer must fit anyway.
+        "name": "Long input probe",
+        "country": "PE",
+        "website": "https://probe.example.org",
+        "org": "Long input probe",
+        "member": seed.member_en,
+        "standing": "member",
     }
     tried: list[str] = []
     for path, options in _leaf_commands(double.registered_commands()):
