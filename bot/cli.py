@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the action itself failed (or --check found a difference)
-EXIT_USAGE = 2  # the operator must fix something first: token, config, arguments
+EXIT_USAGE = 2  # the operator must fix something first: token, config, database, arguments
+EXIT_INTERRUPTED = 130  # Ctrl-C outside run (which stops cleanly with 0), as shells report SIGINT
 
 DEFAULT_CONFIG = "config.yml"
 DEFAULT_DOCS = Path("docs/commands.md")
@@ -102,13 +103,51 @@ More in README.md, "Creating the Discord application".
 # --- helpers ------------------------------------------------------------------------------------
 
 
+class CliError(Exception):
+    """A mistake the operator can fix: ``main`` prints the message (one line) and exits with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _os_reason(exc: OSError) -> str:
+    """ "Permission denied" rather than "[Errno 13] Permission denied: '/x'" (the caller names the path)."""
+    return exc.strerror or str(exc)
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of ``path`` when it is not a directory (a file where a folder
+    must be), else None."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            return None if ancestor.is_dir() else ancestor
+    return None
+
+
+def _make_directory(folder: Path, context: str) -> None:
+    """Create ``folder`` with its parents, or say in one sentence why it cannot be."""
+    blocking = folder if folder.exists() and not folder.is_dir() else _file_in_the_way(folder)
+    if blocking is not None:
+        raise CliError(f"{context}: {blocking} is a file, not a directory.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"{context}: cannot create the directory {folder}: {_os_reason(exc)}.") from None
+
+
 def _config_path(args: argparse.Namespace) -> Path:
     """--config, else $BOT_CONFIG, else config.yml in the current directory."""
-    chosen = getattr(args, "config", None) or os.environ.get("BOT_CONFIG", "").strip() or DEFAULT_CONFIG
+    given = getattr(args, "config", None)
+    if given is not None and not given.strip():
+        raise CliError(
+            "--config needs the path of the config file, for example --config config.yml", EXIT_USAGE
+        )
+    chosen = given or os.environ.get("BOT_CONFIG", "").strip() or DEFAULT_CONFIG
     return Path(chosen)
 
 
@@ -147,6 +186,7 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
         return EXIT_USAGE
     from bot.app import StartupError, run_bot
 
+    _probe_database(config, _config_path(args))
     try:
         asyncio.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
     except StartupError as exc:
@@ -213,15 +253,59 @@ async def _check_report(config: Config, config_path: Path) -> list[str]:
     return lines
 
 
+def _database_problem(config: Config, config_path: Path, exc: BaseException) -> CliError:
+    """What went wrong opening ``config.database``, in one line: a file in the way, a directory, a
+    file that is not a database, a schema newer than this bot."""
+    database = config.database
+    if database.is_dir():
+        reason = "it is a directory; database must name a file"
+    elif (blocking := _file_in_the_way(database)) is not None:
+        reason = f"{blocking} is a file, not a directory"
+    elif isinstance(exc, OSError):
+        reason = _os_reason(exc)
+    else:
+        reason = str(exc)
+    return CliError(f"Database {database} (database in {config_path}): {reason}.", EXIT_USAGE)
+
+
+def _precheck_database(config: Config, config_path: Path) -> None:
+    """Open the database file with plain sqlite3 first: when aiosqlite fails to connect, its worker
+    thread outlives the event loop and prints a traceback of its own after our message."""
+    try:
+        config.database.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(config.database)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()  # "file is not a database" shows here
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise _database_problem(config, config_path, exc) from None
+
+
+def _probe_database(config: Config, config_path: Path) -> None:
+    """Open the database (applying migrations) and close it, so run and sync report a database they
+    cannot use before connecting to Discord, in one line."""
+    from bot.db import Database
+
+    async def probe() -> None:
+        await (await Database.open(config.database)).close()
+
+    _precheck_database(config, config_path)
+    try:
+        asyncio.run(probe())
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise _database_problem(config, config_path, exc) from None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     config = _load(args)
     if config is None:
         return EXIT_USAGE
+    _precheck_database(config, _config_path(args))
     try:
         lines = asyncio.run(_check_report(config, _config_path(args)))
     except (OSError, sqlite3.Error, RuntimeError) as exc:
-        _err(f"Database {config.database}: {exc}")
-        return EXIT_FAILED
+        raise _database_problem(config, _config_path(args), exc) from None
     print("\n".join(lines))
     return EXIT_OK
 
@@ -229,10 +313,27 @@ def cmd_check(args: argparse.Namespace) -> int:
 # --- backup -------------------------------------------------------------------------------------
 
 
-def _backup_target(dest: Path, now: datetime) -> Path:
-    """A directory gets a timestamped file inside it, so a cron line needs no date arithmetic."""
-    if dest.is_dir():
-        return dest / f"wim-bot-{now:%Y%m%d-%H%M%S}.sqlite3"
+BACKUP_NAME = "wim-bot-{now:%Y%m%d-%H%M%S}{suffix}.sqlite3"
+
+
+def _backup_target(raw: str, now: datetime) -> Path:
+    """Where ``backup DEST`` writes.
+
+    A trailing slash or an existing directory means a directory: it is created (with its parents)
+    and gets a timestamped file, never one that exists already, so the README's cron line works
+    night after night. Anything else is the file to write; its missing parent directories are
+    created. A file where a directory must be is a one-line error.
+    """
+    dest = Path(raw)
+    if raw.endswith(("/", os.sep)) or dest.is_dir():
+        _make_directory(dest, f"Backup destination {raw}")
+        for attempt in range(1, 1000):
+            suffix = "" if attempt == 1 else f"-{attempt}"
+            target = dest / BACKUP_NAME.format(now=now, suffix=suffix)
+            if not target.exists():
+                return target
+        raise CliError(f"Backup directory {dest}: too many backups named for {now:%Y-%m-%d %H:%M:%S}.")
+    _make_directory(dest.parent, f"Backup destination {raw}")
     return dest
 
 
@@ -263,7 +364,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if not source.exists():
         _err(f"No database at {source} (database in {_config_path(args)}): nothing to back up.")
         return EXIT_FAILED
-    dest = _backup_target(Path(args.dest), datetime.now(UTC))
+    _precheck_database(config, _config_path(args))  # a directory or a file that is not SQLite
+    dest = _backup_target(args.dest, datetime.now(UTC))
     if dest.resolve() == source.resolve():
         _err(f"{dest} is the live database itself; choose another destination.")
         return EXIT_USAGE
@@ -281,7 +383,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error) as exc:
         for leftover in ("", "-wal", "-shm", "-journal"):
             partial.with_name(partial.name + leftover).unlink(missing_ok=True)
-        _err(f"Backup of {source} to {dest} failed: {exc}")
+        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        _err(f"Backup of {source} to {dest} failed: {reason}")
         return EXIT_FAILED
     print(f"Backed up {source} to {dest} ({dest.stat().st_size:,} bytes, schema version {version})")
     return EXIT_OK
@@ -510,16 +613,30 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_USAGE
     output = Path(args.output)
+    if output.is_dir():
+        raise CliError(
+            f"--output {output} is a directory; give a file path such as {output / 'commands.md'}."
+        )
     text = asyncio.run(generate_command_reference(config))
     if args.check:
-        current = output.read_text(encoding="utf-8") if output.exists() else None
+        try:
+            current: str | None = output.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = None
+        except UnicodeDecodeError:
+            current = None  # not even UTF-8: certainly not what the generator writes
+        except OSError as exc:
+            raise CliError(f"Cannot read {output}: {_os_reason(exc)}.") from None
         if current != text:
             _err(f"{output} is out of date with the commands; regenerate it with: python -m bot docs")
             return EXIT_FAILED
         print(f"{output} is up to date")
         return EXIT_OK
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    _make_directory(output.parent, f"--output {output}")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"Cannot write {output}: {_os_reason(exc)}.") from None
     print(f"Wrote {output}")
     return EXIT_OK
 
@@ -577,4 +694,11 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     args.clock = clock
     handler = getattr(args, "handler", cmd_run)
-    return int(handler(args))
+    try:
+        return int(handler(args))
+    except CliError as exc:
+        _err(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        return EXIT_INTERRUPTED

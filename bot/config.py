@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot import countries, validation
+from bot import countries, validation, yamlfile
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 from bot.timeutil import DurationError, get_zone, parse_lead_times
@@ -647,10 +647,22 @@ def load_config(path: str | os.PathLike[str], *, environ: Mapping[str, str] | No
         raise ConfigError(
             "(file)", f"no configuration file at {path}; copy config.yml from the repository"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError("(file)", f"{path} is a directory; give the path of the config.yml file") from None
     except OSError as exc:
-        raise ConfigError("(file)", f"cannot read {path}: {exc.strerror}") from None
+        raise ConfigError("(file)", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "(file)", f"expected UTF-8 text; byte {exc.start + 1} is not (is {path} really config.yml?)"
+        ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.load(text)
+    except yamlfile.DuplicateKeyError as exc:
+        raise ConfigError(
+            exc.path,
+            f"written twice, on lines {exc.first_line} and {exc.second_line}; keep one "
+            "(YAML would silently use the second)",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"

@@ -11,9 +11,10 @@ import logging
 import string
 from collections.abc import Mapping
 from importlib import resources
+from importlib.abc import Traversable
 from typing import Any
 
-import yaml
+from bot import yamlfile
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,23 @@ class Catalog:
         self.messages = messages
 
     @classmethod
-    def load(cls) -> Catalog:
+    def load(cls, root: Traversable | None = None) -> Catalog:
+        """Every ``<lang>/*.yml`` under ``root`` (default: the ``bot.locales`` package)."""
         messages: dict[str, dict[str, str]] = {}
-        root = resources.files("bot.locales")
+        root = root if root is not None else resources.files("bot.locales")
         for lang in LANGUAGES:
             flat: dict[str, str] = {}
             for entry in sorted(root.joinpath(lang).iterdir(), key=lambda e: e.name):
                 if entry.name.endswith(".yml"):
-                    data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
-                    _flatten("", data, flat, f"{lang}/{entry.name}")
+                    origin = f"{lang}/{entry.name}"
+                    try:
+                        data = yamlfile.load(entry.read_text(encoding="utf-8")) or {}
+                    except yamlfile.DuplicateKeyError as exc:
+                        raise ValueError(
+                            f"translation key {exc.path!r} is written twice in {origin}, on lines "
+                            f"{exc.first_line} and {exc.second_line}: one of the two translations is lost"
+                        ) from None
+                    _flatten("", data, flat, origin)
             messages[lang] = flat
         return cls(messages)
 

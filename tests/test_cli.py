@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,3 +267,246 @@ def test_backup_without_a_database_or_onto_itself(tmp_path: Path, capsys: pytest
     create_database(tmp_path / "bot.sqlite3")
     assert main(["backup", "--config", str(path), str(tmp_path / "bot.sqlite3"), "--force"]) == 2
     assert "is the live database itself" in capsys.readouterr().err
+
+
+# --- every command with bad paths: one line, a documented exit code, never a traceback -----------
+
+
+def bad_config_paths(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Each wrong --config an operator can give, with a fragment of the message it must get."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory\n", encoding="utf-8")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    not_yaml = tmp_path / "not-yaml.yml"
+    not_yaml.write_text("guild_ids: [1\n  oops: {\n", encoding="utf-8")
+    binary = tmp_path / "binary.yml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    scalar = tmp_path / "scalar.yml"
+    scalar.write_text("just some words\n", encoding="utf-8")
+    duplicate = config_copy(tmp_path, replace=('language: "en"\n', 'language: "en"\nlanguage: "fr"\n'))
+    return {
+        "missing": (tmp_path / "nowhere.yml", "no configuration file at"),
+        "directory": (folder, "is a directory; give the path of the config.yml file"),
+        "under a file": (a_file / "config.yml", "cannot read"),
+        "not yaml": (not_yaml, "expected valid YAML; the parser stopped at line"),
+        "not text": (binary, "expected UTF-8 text"),
+        "not a mapping": (scalar, "(top level)"),
+        "duplicate key": (duplicate, "language: written twice, on lines"),
+    }
+
+
+COMMANDS: dict[str, list[str]] = {
+    "run": ["run"],
+    "check": ["check"],
+    "backup": ["backup", "{tmp}/backups/"],
+    "sync": ["sync"],
+    "docs": ["docs", "--output", "{tmp}/commands.md"],
+}
+
+
+def assert_one_clean_line(err: str, fragment: str) -> None:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert fragment in lines[0], err
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_with_a_bad_config_path_exits_2_in_one_line(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "never-used")  # run and sync stop at the config, offline
+    for case, (config, fragment) in bad_config_paths(tmp_path).items():
+        argv = [arg.format(tmp=tmp_path) for arg in COMMANDS[command]]
+        assert main([*argv, "--config", str(config)]) == 2, case
+        captured = capsys.readouterr()
+        assert_one_clean_line(captured.err, fragment)
+        assert captured.err.startswith(f"{config}: "), case
+        assert captured.out == "", case
+    assert not (tmp_path / "backups").exists()
+    assert not (tmp_path / "commands.md").exists()
+
+
+def test_an_unreadable_config_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = config_copy(tmp_path)
+    if os.geteuid() == 0:  # root reads a mode-000 file: make the read itself fail
+        real_read_text = Path.read_text
+
+        def refuse(self: Path, *args: Any, **kwargs: Any) -> str:
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_read_text(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "read_text", refuse)
+    else:
+        path.chmod(0)
+    assert main(["check", "--config", str(path)]) == 2
+    assert_one_clean_line(capsys.readouterr().err, f"{path}: (file): cannot read {path}: Permission denied")
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_for_check_run_and_sync(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "never-used")  # the database is refused before any login
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not an SQLite database, not even close" * 100)
+    cases = {
+        str(a_file / "bot.sqlite3"): f"{a_file} is a file, not a directory",
+        str(folder): "it is a directory; database must name a file",
+        str(garbage): "file is not a database",
+    }
+    for database, fragment in cases.items():
+        config = config_copy(
+            tmp_path, replace=(f'database: "{tmp_path / "bot.sqlite3"}"', f'database: "{database}"')
+        )
+        for command in ("check", "run", "sync"):
+            assert main([command, "--config", str(config)]) == 2, (database, command)
+            captured = capsys.readouterr()
+            assert_one_clean_line(captured.err, f"Database {database} (database in {config}): {fragment}")
+    assert garbage.read_bytes().startswith(b"this is not an SQLite database")
+
+
+def test_a_database_newer_than_the_bot_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_copy(tmp_path)
+    create_database(tmp_path / "bot.sqlite3")
+    conn = sqlite3.connect(tmp_path / "bot.sqlite3")
+    conn.execute("PRAGMA user_version = 9999")
+    conn.close()
+    assert main(["check", "--config", str(path)]) == 2
+    assert_one_clean_line(capsys.readouterr().err, "newer than this bot")
+
+
+def test_the_readme_cron_line_works_night_after_night(tmp_path: Path) -> None:
+    """The README's `backup /var/backups/wim-bot/` with that directory not there yet, twice."""
+    path = config_copy(tmp_path)
+    create_database(tmp_path / "bot.sqlite3")
+    nightly = tmp_path / "var" / "backups" / "wim-bot"
+    for night in (1, 2):
+        result = run_cli("backup", "--config", str(path), f"{nightly}/")
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        made = sorted(nightly.iterdir())
+        assert len(made) == night  # a new file each time, even within the same second
+        assert all(p.name.startswith("wim-bot-") and p.suffix == ".sqlite3" for p in made)
+        assert str(made[-1]) in result.stdout or str(made[0]) in result.stdout
+    for copy in made:
+        conn = sqlite3.connect(copy)
+        try:
+            assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
+
+
+def test_backup_into_a_new_directory_without_slash_is_a_file_and_parents_are_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_copy(tmp_path)
+    create_database(tmp_path / "bot.sqlite3")
+    dest = tmp_path / "new" / "deeper" / "latest.sqlite3"
+    assert main(["backup", "--config", str(path), str(dest)]) == 0
+    assert dest.is_file()
+    assert f"to {dest} (" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("dest", "fragment"),
+    [
+        ("{file}/x.sqlite3", "Backup destination {file}/x.sqlite3: {file} is a file, not a directory."),
+        (
+            "{file}/deeper/x.sqlite3",
+            "Backup destination {file}/deeper/x.sqlite3: {file} is a file, not a directory.",
+        ),
+        ("{file}/", "Backup destination {file}/: {file} is a file, not a directory."),
+        ("{file}/sub/", "Backup destination {file}/sub/: {file} is a file, not a directory."),
+    ],
+)
+def test_backup_under_a_file_is_one_line_exit_1(tmp_path: Path, dest: str, fragment: str) -> None:
+    path = config_copy(tmp_path)
+    create_database(tmp_path / "bot.sqlite3")
+    a_file = tmp_path / "wim-bot"
+    a_file.write_text("the first night's backup, written as a file\n", encoding="utf-8")
+    result = run_cli("backup", "--config", str(path), dest.format(file=a_file))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert_one_clean_line(result.stderr, fragment.format(file=a_file))
+    assert a_file.read_text(encoding="utf-8") == "the first night's backup, written as a file\n"
+
+
+def test_backup_into_a_directory_it_cannot_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = config_copy(tmp_path)
+    create_database(tmp_path / "bot.sqlite3")
+
+    dest = tmp_path / "root-only" / "wim-bot"
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self == dest:  # as for a directory only root may write in (tests may run as root)
+            raise PermissionError(13, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert main(["backup", "--config", str(path), f"{dest}/"]) == 1
+    assert_one_clean_line(capsys.readouterr().err, f"cannot create the directory {dest}: Permission denied.")
+
+
+def test_docs_output_in_the_way(tmp_path: Path) -> None:
+    """docs --output: a directory, a path under a file, and --check of a path under a file."""
+    config = REPO_ROOT / "config.yml"
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n", encoding="utf-8")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    cases = [
+        (["--output", str(folder)], f"--output {folder} is a directory; give a file path such as"),
+        (["--output", f"{a_file}/commands.md"], f"--output {a_file}/commands.md: {a_file} is a file"),
+        (
+            ["--output", f"{a_file}/commands.md", "--check"],
+            f"Cannot read {a_file}/commands.md: Not a directory.",
+        ),
+    ]
+    for extra, fragment in cases:
+        result = run_cli("docs", "--config", str(config), *extra)
+        assert result.returncode == 1, result.stderr
+        assert_one_clean_line(result.stderr, fragment)
+    assert a_file.read_text(encoding="utf-8") == "keep me\n"
+    assert list(folder.iterdir()) == []
+
+
+def test_docs_check_of_a_binary_file_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "commands.md"
+    output.write_bytes(b"\xff\xfe\x00 not text")
+    assert main(["docs", "--config", str(REPO_ROOT / "config.yml"), "--output", str(output), "--check"]) == 1
+    assert_one_clean_line(capsys.readouterr().err, "is out of date with the commands")
+
+
+def test_backup_of_a_database_that_is_not_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not SQLite" * 500)
+    cases = {folder: "it is a directory; database must name a file", garbage: "file is not a database"}
+    for database, fragment in cases.items():
+        config = config_copy(
+            tmp_path, replace=(f'database: "{tmp_path / "bot.sqlite3"}"', f'database: "{database}"')
+        )
+        assert main(["backup", "--config", str(config), f"{tmp_path}/out/"]) == 2
+        assert_one_clean_line(
+            capsys.readouterr().err, f"Database {database} (database in {config}): {fragment}"
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_config_option_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--config", ""]) == 2
+    assert_one_clean_line(capsys.readouterr().err, "--config needs the path of the config file")

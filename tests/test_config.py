@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import yamlfile
 from bot.config import (
     Config,
     ConfigError,
@@ -330,6 +331,67 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     broken.write_text("guild_ids: [1\ntimezone: UTC\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^\(file\): expected valid YAML; the parser stopped at line"):
         load_config(broken, environ={})
+
+
+def shipped_with(tmp_path: Path, after: str, inserted: str) -> tuple[Path, int, int]:
+    """The shipped config.yml with ``inserted`` (one line) right after the first line equal to
+    ``after``; returns the path, the 1-based line of ``after`` and the line of the insertion."""
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.rstrip("\n") == after)
+    lines.insert(index + 1, inserted + "\n")
+    path = tmp_path / "config.yml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, index + 1, index + 2
+
+
+@pytest.mark.parametrize(
+    ("after", "inserted", "key"),
+    [
+        ('language: "en"', 'language: "fr"', "language"),
+        ('  time: "09:00"', '  time: "17:30"', "digest.time"),
+        ('  - key: "wg2-workplace"', '    key: "wg2-other"', "working_groups[1].key"),
+        (
+            '      en: "WG1 – Attracting and Retaining STEM Women to Mining"',
+            '      en: "WG1 again"',
+            "working_groups[0].name.en",
+        ),
+    ],
+)
+def test_a_key_written_twice_names_the_key_and_both_lines(
+    tmp_path: Path, after: str, inserted: str, key: str
+) -> None:
+    path, first, second = shipped_with(tmp_path, after, inserted)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert caught.value.key == key
+    assert str(caught.value) == (
+        f"{key}: written twice, on lines {first} and {second}; keep one (YAML would silently use the second)"
+    )
+
+
+def test_equal_keys_are_compared_as_yaml_values(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("guild_ids: [1]\nguild_ids: [2]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^guild_ids: written twice, on lines 1 and 2;"):
+        load_config(path, environ={})
+    # Quoted or not, the same text is the same key.
+    path.write_text('"timezone": UTC\ntimezone: UTC\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^timezone: written twice, on lines 1 and 2;"):
+        load_config(path, environ={})
+
+
+def test_the_duplicate_check_knows_nesting_aliases_and_merges() -> None:
+    with pytest.raises(yamlfile.DuplicateKeyError) as caught:
+        yamlfile.load("calendar:\n  - key: a\n  - key: b\n    title: {en: x}\n    key: c\n")
+    assert (caught.value.path, caught.value.first_line, caught.value.second_line) == ("calendar[1].key", 3, 5)
+    with pytest.raises(yamlfile.DuplicateKeyError, match="'true' is written twice, on lines 1 and 2"):
+        yamlfile.load("on: 1\ntrue: 2\n")  # YAML 1.1: both are the boolean true
+    assert yamlfile.load("a: 1\n'1': 2\n1: 3\n") == {"a": 1, "1": 2, 1: 3}
+    # A << merge may override what it brings in, as YAML means it to; an alias is checked once.
+    merged = yamlfile.load("base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  x: 3\ne: *b\n")
+    assert merged == {"base": {"x": 1, "y": 2}, "d": {"x": 3, "y": 2}, "e": {"x": 1, "y": 2}}
+    with pytest.raises(yaml.constructor.ConstructorError):  # still a SafeLoader
+        yamlfile.load("x: !!python/object:os.system ls\n")
 
 
 def test_unquoted_digest_time_in_yaml_is_explained(tmp_path: Path) -> None:

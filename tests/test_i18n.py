@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,22 @@ def test_translate_fills_placeholders_and_falls_back_to_english() -> None:
 )
 def test_language_from_discord_locale_else_guild_default(locale: str | None, expected: str) -> None:
     assert language_for(locale, "fr") == expected
+
+
+def test_a_catalog_key_written_twice_is_refused(tmp_path: Path) -> None:
+    """PyYAML would keep the second silently, and the first translation would be lost."""
+    for lang in LANGUAGES:
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "feature.yml").write_text(
+            "feature:\n  created: Created\n  nested:\n    ok: Fine\n", encoding="utf-8"
+        )
+    assert Catalog.load(tmp_path).t("fr", "feature.nested.ok") == "Fine"
+    (tmp_path / "fr" / "feature.yml").write_text(
+        "feature:\n  created: Créé\n  nested:\n    ok: Bien\n  created: Créée\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^translation key 'feature\.created' is written twice in fr/feature\.yml, "
+        r"on lines 2 and 5",
+    ):
+        Catalog.load(tmp_path)
