@@ -45,6 +45,9 @@ def verify_guild(guild: discord.Guild, config: Config) -> list[str]:
     for series in config.calendar:
         if series.audience_role and series.audience_role.casefold() not in role_names:
             problems.append(f"calendar[{series.key}].audience_role: no role named {series.audience_role!r}")
+    leaders = config.directory.leaders_role
+    if leaders.casefold() not in role_names:
+        problems.append(f"directory.leaders_role: no role named {leaders!r} for verified WIM leaders")
     me = guild.me
     if me is not None:
         granted = me.guild_permissions
