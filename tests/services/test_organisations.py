@@ -566,3 +566,18 @@ async def test_removed_organisations_are_found_only_when_asked_for_their_history
     assert (await service.resolve(GUILD, str(old.id), include_archived=True)).id == old.id
     with pytest.raises(NotFound):
         await service.resolve(GUILD, str(old.id))
+
+
+async def test_a_member_leaving_the_server_is_unlinked_and_their_claim_closed(
+    service: OrganisationService, db: Database
+) -> None:
+    peru = await service.add(GUILD, MOD, draft())
+    canada = await service.add(GUILD, MOD, draft(name="WIM Canada", country="CA"))
+    await service.verify(GUILD, peru.id, ADA, "leader", MOD)
+    claim, _ = await service.claim(GUILD, MARGAUX, canada.id, "member", "fr")
+    assert (await service.forget_member(GUILD, ADA)) is not None
+    assert (await service.forget_member(GUILD, MARGAUX)) is None
+    assert (await service.standing(GUILD, ADA)).link is None
+    assert (await service.get_claim(GUILD, claim.id))[0].status == "cancelled"
+    assert ("left", ADA, ADA) in await history_actions(db, peru.id)
+    assert await service.forget_member(GUILD, LUCIA) is None  # never linked: nothing written
