@@ -298,8 +298,11 @@ async def test_representatives_are_limited(discord_env: DiscordEnv) -> None:
         double, "org join", user=seed.dms_closed, org=str(organisation), standing="representative"
     )
     assert full.ephemeral and "already has 2 representatives" in full.content
+    await wait_role(discord_env, seed.moderator_fr, present=True)
     for member in (seed.moderator, seed.moderator_fr):
-        await run(double, "org unverify", user=seed.moderator, member=member)
+        done = await run(double, "org unverify", user=seed.moderator, member=member)
+        assert "is no longer linked to WIM Ghana Chapter (seat test) (was representative)" in done.content
+    await wait_role(discord_env, seed.moderator_fr, present=False)
     not_linked = await run(double, "org unverify", user=seed.moderator, member=seed.moderator)
     assert "is not linked to any organisation" in not_linked.content
 
