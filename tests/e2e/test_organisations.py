@@ -509,3 +509,21 @@ async def test_seeding_from_config_is_idempotent_across_restarts(tmp_path: Path)
         env.double.assert_clean()
     finally:
         await asyncio.to_thread(env.close)
+
+
+async def test_a_withdrawn_claim_closes_its_post(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    member = double.add_member("changes-mind", locale="es-419")
+    organisation = await add_org(discord_env, "WIM Bolivia (withdraw test)", "BO")
+    _, post, claim_id = await claim(discord_env, member, organisation, "leader")
+    withdrawn = await run(double, "org leave", user=member)
+    assert "quedó retirada" in withdrawn.content
+    closed = await double.wait_until(
+        lambda d: d.message(post.id) if "Withdrawn by the member" in d.message(post.id).text else None,
+        timeout=10,
+        what="the claim post to say it was withdrawn",
+    )
+    assert all(button["disabled"] for button in closed.buttons())
+    late = await double.click(post, f"org:claim:{claim_id}:approve", user=seed.moderator, stale=True)
+    assert "already decided: Withdrawn" in (await late.message()).content
+    assert double.dms(member) == []  # nothing to tell: they withdrew it themselves
