@@ -21,8 +21,15 @@ import pytest
 import yaml
 
 from bot.i18n import Catalog
-from tests.double import FakeDiscord, InvocationError, Member, Message
-from tests.e2e.conftest import START_TIMEOUT, BotProcess, DiscordEnv, bot_config, seed_guild
+from tests.double import FakeDiscord, InvocationError, Member, Message, Perm
+from tests.e2e.conftest import (
+    START_TIMEOUT,
+    BotProcess,
+    DiscordEnv,
+    bot_config,
+    invite_permissions,
+    seed_guild,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -527,3 +534,33 @@ async def test_a_withdrawn_claim_closes_its_post(discord_env: DiscordEnv) -> Non
     late = await double.click(post, f"org:claim:{claim_id}:approve", user=seed.moderator, stale=True)
     assert "already decided: Withdrawn" in (await late.message()).content
     assert double.dms(member) == []  # nothing to tell: they withdrew it themselves
+
+
+async def test_a_role_the_bot_may_not_give_is_reported_once(isolated_env: DiscordEnv) -> None:
+    double, seed = isolated_env.double, isolated_env.seed
+    double.set_bot_permissions(invite_permissions() & ~Perm.MANAGE_ROLES)
+    organisation = await add_org(isolated_env, "WIM Zambia (permission test)", "ZM")
+    mark = double.mark()
+    for member in (seed.member_en, seed.member_en):
+        await run(
+            double, "org verify", user=seed.moderator, member=member, org=str(organisation), standing="leader"
+        )
+        await run(
+            double, "org verify", user=seed.moderator, member=member, org=str(organisation), standing="member"
+        )
+    await run(
+        double,
+        "org verify",
+        user=seed.moderator,
+        member=seed.member_en,
+        org=str(organisation),
+        standing="leader",
+    )
+    report = await double.wait_for_message(
+        seed.mod_log, lambda m: "could not give or remove the role" in m.content, after=mark, timeout=10
+    )
+    assert f"<@{seed.member_en.id}>" in report.content and not report.pinged_user_ids
+    await asyncio.sleep(1.0)
+    reports = [m for m in double.messages(seed.mod_log, after=mark) if "could not give" in m.content]
+    assert len(reports) == 1  # once, however often it happens
+    assert leaders_role(isolated_env).id not in seed.member_en.role_ids
