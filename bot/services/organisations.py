@@ -297,8 +297,7 @@ class OrganisationService:
             elif changes.region is not None or (changes.country is not None and not current.region_is_set):
                 # Back to (or still following) the country's own region.
                 new["region"], new["region_is_set"] = _checked_region(None, country)
-            elif changes.country is not None:
-                pass  # a region set by hand stays
+            # (A new country with a region set by hand keeps that region.)
             if changes.website is not None:
                 new["website"] = validation.web_url(changes.website, field="orgs.fields.website")
             if changes.linkedin is not None:
@@ -320,6 +319,9 @@ class OrganisationService:
                 for column, value in new.items()
                 if before[column] != value and column not in ("name_key", "region_is_set")
             }
+            if new.get("region_is_set", before["region_is_set"]) != before["region_is_set"]:
+                # Same region, but now set by hand (or following the country again): a change too.
+                diff.setdefault("region", [before["region"], new["region"]])
             if not diff:
                 raise UserFacingError("orgs.errors.nothing_to_change")
             await repo.update(tx, organisation_id, new, now)

@@ -581,3 +581,15 @@ async def test_a_member_leaving_the_server_is_unlinked_and_their_claim_closed(
     assert (await service.get_claim(GUILD, claim.id))[0].status == "cancelled"
     assert ("left", ADA, ADA) in await history_actions(db, peru.id)
     assert await service.forget_member(GUILD, LUCIA) is None  # never linked: nothing written
+
+
+async def test_pinning_a_region_equal_to_the_countrys_is_a_change_and_so_is_unpinning(
+    service: OrganisationService,
+) -> None:
+    peru = await service.add(GUILD, MOD, draft())
+    pinned = await service.edit(GUILD, peru.id, MOD, OrganisationChanges(region="419"))
+    assert (pinned.region, pinned.region_is_set) == ("419", True)
+    following = await service.edit(GUILD, peru.id, MOD, OrganisationChanges(region="auto"))
+    assert (following.region, following.region_is_set) == ("419", False)
+    with pytest.raises(UserFacingError):
+        await service.edit(GUILD, peru.id, MOD, OrganisationChanges(region="auto"))
