@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
     from bot.config import Config
+
+
+T = TypeVar("T")
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -26,7 +30,7 @@ def member_is_moderator(member: discord.Member | discord.User, config: Config) -
     return any(role.id in wanted_ids or role.name.casefold() in wanted_names for role in member.roles)
 
 
-def moderator_only() -> Any:
+def moderator_only() -> Callable[[T], T]:
     """App-command check: only moderators pass. Pair with ``default_permissions`` as the UI hint."""
 
     async def predicate(interaction: discord.Interaction) -> bool:

@@ -9,7 +9,7 @@ retried. A member the bot never saw gets the guild's language (``config.language
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,12 +56,12 @@ async def dm_members(
     render: Callable[[str], str],
     *,
     respect_opt_out: bool = True,
-    on_each: Callable[[int, bool], object] | None = None,
+    on_each: Callable[[int, bool], Awaitable[None]] | None = None,
 ) -> DmResult:
     """DM each member ``render(their language)``; one query for every language and DM setting.
 
-    ``on_each(user_id, delivered)`` is awaited after each attempt when it returns an awaitable (a
-    timer handler records each DM there, so a retry skips who already got it).
+    ``await on_each(user_id, delivered)`` runs after each attempt (a timer handler records each DM
+    there, so a retry skips who already got it).
     """
     ids = list(dict.fromkeys(user_ids))
     profiles = await bot.services.members.dm_profiles(guild_id, ids)
@@ -80,7 +80,5 @@ async def dm_members(
         delivered = await send_dm(bot, user_id, texts[lang])
         (sent if delivered else closed).append(user_id)
         if on_each is not None:
-            outcome = on_each(user_id, delivered)
-            if hasattr(outcome, "__await__"):
-                await outcome  # type: ignore[misc]
+            await on_each(user_id, delivered)
     return DmResult(sent=tuple(sent), closed=tuple(closed), opted_out=tuple(opted_out))

@@ -7,6 +7,8 @@ import logging
 import discord
 
 from bot.config import Config
+from bot.core.channels import configured_channel
+from bot.core.mentions import can_ping
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,15 @@ def verify_guild(guild: discord.Guild, config: Config) -> list[str]:
     for series in config.calendar:
         if series.audience_role and series.audience_role.casefold() not in role_names:
             problems.append(f"calendar[{series.key}].audience_role: no role named {series.audience_role!r}")
+            continue
+        wanted = (series.audience_role or "").casefold()
+        audience = next((r for r in guild.roles if wanted and r.name.casefold() == wanted), None)
+        if audience is not None and not can_ping(audience):
+            problems.append(
+                f"calendar[{series.key}].audience_role: reminders mention {audience.name!r} but Discord "
+                "will not notify its members: make the role mentionable (Server Settings > Roles) or grant "
+                "the bot Mention Everyone"
+            )
     leaders = config.directory.leaders_role
     if leaders.casefold() not in role_names:
         problems.append(f"directory.leaders_role: no role named {leaders!r} for verified WIM leaders")
@@ -60,4 +71,5 @@ def verify_guild(guild: discord.Guild, config: Config) -> list[str]:
 
 
 def find_text_channel(guild: discord.Guild, name: str) -> discord.TextChannel | None:
-    return discord.utils.get(guild.text_channels, name=name)
+    """Kept for existing callers: prefer ``bot.core.channels.configured_channel``."""
+    return configured_channel(guild, name)

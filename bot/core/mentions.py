@@ -49,5 +49,7 @@ def can_ping(role: discord.Role, channel: discord.abc.GuildChannel | None = None
     if role.mentionable:
         return True
     me = role.guild.me
+    if me is None:  # not in the guild's member cache yet: assume the worst, it only adds a warning
+        return False
     granted = channel.permissions_for(me) if channel is not None else me.guild_permissions
     return granted.mention_everyone or granted.administrator

@@ -80,7 +80,9 @@ class CommandText:
             for value in values
         ]
 
-    def command(self, group: app_commands.Group | None = None, **kwargs: Any) -> Any:
+    def command(
+        self, group: app_commands.Group | None = None, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], app_commands.Command[Any, ..., Any]]:
         """``group.command(name=..., description=...)`` (or a top-level ``app_commands.command``)."""
         if group is None:
             return app_commands.command(name=self.name, description=self.description, **kwargs)

@@ -12,12 +12,15 @@ Model
 * An **occurrence** is one concrete meeting with UTC ``starts_at``/``ends_at``. RSVPs, check-ins,
   announcements and timers hang off occurrences. Recurring series are materialised
   ``config.events.horizon_days`` ahead; :meth:`EventService.extend_horizons` tops them up.
-* Every delayed action is a timer row, written in the same transaction as the occurrence:
-  ``event.reminder`` (payload ``occurrence_id``, ``lead_seconds``, ``starts_at``) for each lead time
-  still in the future, ``event.start`` (``occurrence_id``, ``starts_at``) and ``event.end``
-  (``occurrence_id``, ``ends_at``). Editing the time or lead times cancels and re-creates them;
-  cancelling cancels them. The payload carries the planned time too, so even a timer that escaped
-  cancellation is recognised as stale by the decision methods below.
+* Every delayed action is a timer row, written in the same transaction as the occurrence, its payload
+  naming the guild: ``event.reminder`` (``guild_id``, ``occurrence_id``, ``lead_seconds``,
+  ``starts_at``) for each lead time still in the future, ``event.start`` (``guild_id``,
+  ``occurrence_id``, ``starts_at``) and ``event.end`` (``guild_id``, ``occurrence_id``, ``ends_at``).
+  Editing the time or lead times cancels and re-creates them; cancelling cancels them. The payload
+  carries the planned time too, so even a timer that escaped cancellation is recognised as stale by
+  the decision methods below.
+* Every Discord side effect of an action is a timer too (the outbox): ``event.announce`` and
+  ``event.mirror`` with ``create_and_announce``; an RSVP leaves one pending ``event.refresh``.
 * Edits apply to one occurrence (stored as per-occurrence overrides) or to the series from an
   occurrence on (earlier occurrences keep their values; a new start re-anchors the rule there and
   later occurrences keep their ids, so RSVPs and announcements survive).
@@ -43,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from bot import validation
 from bot.clock import Clock
-from bot.config import MAX_DURATION_MINUTES, Config, RecurringEventConfig
+from bot.config import MAX_DURATION_MINUTES, RECURRENCES, Config, RecurringEventConfig
 from bot.db import Database, Transaction
 from bot.errors import NotFound, PermissionDenied, UserFacingError
 from bot.limits import excerpt
@@ -52,7 +55,6 @@ from bot.repositories import members as members_repo
 from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
 from bot.services import ics
 from bot.services.recurrence import (
-    RECURRENCES,
     first_start_not_before,
     format_local_start,
     occurrence_starts,
@@ -117,14 +119,10 @@ EVENT_ANNOUNCE = "event.announce"  # {"guild_id", "occurrence_id"}: post the ann
 EVENT_MIRROR = "event.mirror"  # {"guild_id", "occurrence_id"}: show it in Discord's Events tab
 # The durable "counts changed" mark: one pending timer per occurrence, set in the RSVP's transaction.
 EVENT_REFRESH = "event.refresh"  # {"guild_id", "occurrence_id"}: re-render the announcement
-_OCCURRENCE_TIMER_KINDS = (
-    EVENT_REMINDER,
-    EVENT_START,
-    EVENT_END,
-    EVENT_ANNOUNCE,
-    EVENT_MIRROR,
-    EVENT_REFRESH,
-)
+# Timers that follow an occurrence's time (replaced when it moves) and every timer of an occurrence
+# (cancelled with it). Moving an event must not drop an announcement still waiting in the outbox.
+_TIMED_KINDS = (EVENT_REMINDER, EVENT_START, EVENT_END)
+_OCCURRENCE_TIMER_KINDS = (*_TIMED_KINDS, EVENT_ANNOUNCE, EVENT_MIRROR, EVENT_REFRESH)
 
 RSVP_STATUSES: tuple[str, ...] = ("going", "maybe", "declined")
 MAX_TITLE_LENGTH = 100
@@ -976,13 +974,16 @@ class EventService:
             end_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}
             await self._timers.schedule(EVENT_END, ends_at, end_payload, tx=tx)
 
-    async def _cancel_timers(self, tx: Transaction, occurrence_id: int) -> None:
-        for kind in _OCCURRENCE_TIMER_KINDS:
+    async def _cancel_timers(
+        self, tx: Transaction, occurrence_id: int, kinds: tuple[str, ...] = _OCCURRENCE_TIMER_KINDS
+    ) -> None:
+        for kind in kinds:
             await self._timers.cancel_matching(kind, tx=tx, occurrence_id=occurrence_id)
 
     async def _reschedule_timers(self, tx: Transaction, occurrence_id: int, now: datetime) -> None:
-        """Replace an occurrence's pending timers with ones for its current times and lead times."""
-        await self._cancel_timers(tx, occurrence_id)
+        """Replace an occurrence's pending timed timers with ones for its current times and lead times
+        (its outbox and refresh timers stay: they do not depend on the time)."""
+        await self._cancel_timers(tx, occurrence_id, _TIMED_KINDS)
         occurrence = await repo.get_occurrence(tx, occurrence_id)
         assert occurrence is not None
         await self._schedule_timers(

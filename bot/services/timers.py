@@ -353,7 +353,8 @@ class TimerService:
 
     def _backoff(self, attempts: int, kind: str | None = None) -> timedelta:
         base = self._kind_backoff.get(kind, self._base_backoff) if kind is not None else self._base_backoff
-        return min(base * 2 ** (attempts - 1), self._max_backoff)
+        factor: int = 2 ** (attempts - 1)
+        return min(base * factor, self._max_backoff)
 
     async def _record_failure(self, timer: Timer, exc: BaseException) -> None:
         attempts = timer.attempts + 1

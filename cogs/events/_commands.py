@@ -94,9 +94,8 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def _zone_option(value: str | None) -> str | None:
-    """A typed time zone option: None when left empty, else its IANA spelling (checked once, here)."""
-    value = _blank_to_none(value)
-    return None if value is None else validation.zone_name(value)
+    """A typed time zone option: None when left empty (the service checks and spells the rest)."""
+    return _blank_to_none(value)
 
 
 class Events(commands.Cog):
@@ -535,7 +534,8 @@ class Events(commands.Cog):
             ) from error
 
     async def answer_rsvp(self, interaction: discord.Interaction, occurrence_id: int, status: str) -> None:
-        """An RSVP from the command or a button: record it, confirm privately, refresh the counts soon."""
+        """An RSVP from the command or a button: record it and confirm privately. The service marks the
+        announcement for a refresh in the same transaction (a timer), so the counts follow shortly."""
         lang = self.bot.lang_for(interaction)
         occurrence = await self._guild_occurrence(interaction, occurrence_id)
         with self._polite_audience_refusal(occurrence):
@@ -548,7 +548,6 @@ class Events(commands.Cog):
                 lang, f"events_ui.rsvp.{status}", title=occurrence.title, when=_render.when(occurrence)
             ),
         )
-        # The service marked the announcement for a refresh (a timer): it shows the new counts soon.
 
     async def answer_check_in(self, interaction: discord.Interaction, occurrence_id: int) -> None:
         lang = self.bot.lang_for(interaction)

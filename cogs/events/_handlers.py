@@ -226,9 +226,9 @@ class EventTimerHandlers:
             if role is not None and not can_ping(role, channel):
                 # Posted with the mention anyway (it names whom the event is for), but say once what
                 # to change so that its members are really notified.
-                await self.report_once(
+                # Once per role, whichever event or check noticed it first (the same key everywhere).
+                await self.bot.report_once(
                     guild.id,
-                    occurrence.id,
                     f"ping:{role.id}",
                     self.bot.catalog.t(
                         self._lang,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import discord
 import pytest
 
@@ -10,6 +12,8 @@ from bot.core.mentions import mention_list
 from bot.core.replies import fit_content, fit_embed
 from bot.core.strings import CommandText
 from bot.core.zones import zone_choices
+
+CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
 
 
 def test_fit_embed_keeps_every_part_within_discords_limits() -> None:
@@ -57,3 +61,51 @@ def test_mention_list_fits_and_counts_the_rest() -> None:
 def test_zone_suggestions_for_an_over_long_text_are_empty_not_slow() -> None:
     assert zone_choices("x" * 6000) == []
     assert zone_choices("paris")[0].value == "Europe/Paris"
+
+
+async def test_paginator_lets_go_of_what_it_holds_when_it_expires() -> None:
+    from bot.core.paginator import Paginator
+    from bot.i18n import Catalog
+
+    async def render(page: int) -> discord.Embed:
+        return discord.Embed(title=f"page {page}")
+
+    view = Paginator(1, Catalog.load(), "fr", render, 3, timeout=60)
+    assert view.previous.label == "Précédent" and view.previous.disabled and not view.next.disabled
+    assert not view.released
+    await view.on_timeout()
+    assert view.released and view.message is None and view.is_finished()
+    assert all(getattr(item, "disabled", False) for item in view.children)
+
+
+async def test_a_timer_that_gave_up_is_reported_to_its_own_guild_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.app import build_offline_bot
+    from bot.config import load_config
+    from bot.services.timers import Timer
+
+    bot = await build_offline_bot(load_config(CONFIG))
+    posted: list[tuple[int, str]] = []
+
+    async def post_mod_log(guild_id: int, content: str) -> bool:
+        posted.append((guild_id, content))
+        return True
+
+    async def ready() -> None:
+        return None
+
+    monkeypatch.setattr(bot, "post_mod_log", post_mod_log)
+    monkeypatch.setattr(bot, "wait_until_ready", ready)
+    served = bot.config.guild_ids[0]
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    try:
+        for payload in ({"guild_id": served}, {}, {"guild_id": served + 1}):
+            timer = Timer(1, "event.announce", now, payload, 5, now, status="failed")
+            await bot._report_failed_timer(timer, "boom")
+        assert [guild for guild, _ in posted] == [served]
+        assert "event.announce" in posted[0][1]
+    finally:
+        await bot.db.close()

@@ -212,3 +212,15 @@ async def test_dm_profiles_read_many_members_in_one_go(db: Database, clock: Fake
     assert (profiles[3].language, profiles[3].dm_reminders) == (None, False)
     assert (profiles[4].language, profiles[4].dm_reminders) == (None, True)
     assert len(profiles) == 1203
+
+
+async def test_moving_an_event_keeps_its_pending_announcement_and_cancelling_drops_it(
+    events: EventService, timers: TimerService
+) -> None:
+    occurrence = await events.create_and_announce(draft())
+    await events.edit_event(
+        occurrence.id, EventChanges(start="2027-03-12 15:30"), "this", ORGANISER, editor_is_moderator=False
+    )
+    assert len(await pending(timers, EVENT_ANNOUNCE)) == 1 and len(await pending(timers, EVENT_MIRROR)) == 1
+    await events.cancel_event(occurrence.id, "this", ORGANISER, editor_is_moderator=False)
+    assert await pending(timers) == []
