@@ -322,7 +322,11 @@ class Organisations(commands.Cog):
     @app_commands.autocomplete(org=org_autocomplete)
     @moderator_only()
     async def verify(
-        self, interaction: discord.Interaction, member: discord.Member, org: OrgRef, standing: str
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member | discord.User,
+        org: OrgRef,
+        standing: str,
     ) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
@@ -347,7 +351,7 @@ class Organisations(commands.Cog):
     @UNVERIFY.command(org)
     @UNVERIFY.options("member")
     @moderator_only()
-    async def unverify(self, interaction: discord.Interaction, member: discord.Member) -> None:
+    async def unverify(self, interaction: discord.Interaction, member: discord.Member | discord.User) -> None:
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
         link, organisation = await self.service.unverify(guild_id, member.id, interaction.user.id)

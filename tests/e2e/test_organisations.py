@@ -564,3 +564,26 @@ async def test_a_role_the_bot_may_not_give_is_reported_once(isolated_env: Discor
     reports = [m for m in double.messages(seed.mod_log, after=mark) if "could not give" in m.content]
     assert len(reports) == 1  # once, however often it happens
     assert leaders_role(isolated_env).id not in seed.member_en.role_ids
+
+
+async def test_an_unknown_region_or_member_is_refused(discord_env: DiscordEnv) -> None:
+    double, seed = discord_env.double, discord_env.seed
+    organisation = await add_org(discord_env, "WIM Mongolia (unknown test)", "MN")
+    with pytest.raises(InvocationError):  # a region outside the list: Discord's client does not send it
+        await double.invoke("org list", user=seed.member_en, options={"region": "999"})
+    gone = double.add_member("gone-already", locale="en-US")
+    double.remove_member(gone)
+    answer = await run(
+        double, "org verify", user=seed.moderator, member=gone, org=str(organisation), standing="leader"
+    )
+    assert answer.ephemeral and "That member is not in this server." in answer.content, answer.content
+    with bot_db(discord_env) as conn:
+        linked = conn.execute(
+            "SELECT count(*) FROM organisation_members WHERE user_id = ?", (gone.id,)
+        ).fetchone()[0]
+    assert linked == 0
+    bot_member = double.add_member("helper-bot", bot=True)
+    refused = await run(
+        double, "org verify", user=seed.moderator, member=bot_member, org=str(organisation), standing="member"
+    )
+    assert "Bots cannot be linked" in refused.content
