@@ -166,11 +166,20 @@ class Config:
     events: EventsConfig
     working_groups: tuple[WorkingGroupConfig, ...]
     calendar: tuple[RecurringEventConfig, ...]
+    # (channel name casefolded, language of its public posts); other channels speak ``language``.
+    channel_languages: tuple[tuple[str, str], ...] = ()
     directory: DirectoryConfig = field(default_factory=lambda: DirectoryConfig())
 
     @property
     def zone(self) -> ZoneInfo:
         return get_zone(self.timezone)
+
+    def channel_language(self, channel_name: str | None) -> str:
+        """The language public posts in this channel speak: its own from ``channel_languages``, else
+        the server's ``language``. Direct messages never use this: they follow each member."""
+        if channel_name is None:
+            return self.language
+        return dict(self.channel_languages).get(channel_name.casefold(), self.language)
 
 
 # --- validation helpers -------------------------------------------------------------------------
@@ -326,6 +335,7 @@ _TOP_KEYS = (
     "events",
     "working_groups",
     "calendar",
+    "channel_languages",
     "directory",
 )
 
@@ -364,6 +374,35 @@ def _channels(root: _Section) -> ChannelsConfig:
         digest=section.text("digest", "weekly-digest", max_length=100),
         mod_log=section.text("mod_log", "mod-log", max_length=100),
     )
+
+
+def _channel_languages(root: _Section) -> tuple[tuple[str, str], ...]:
+    """``channel_languages: {annonces: fr}``: channel names (as in Discord, without #) -> en, fr or es."""
+    if not root.has("channel_languages"):
+        return ()
+    raw = root.data["channel_languages"]
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            "channel_languages",
+            "expected a mapping of channel names to languages, such as {annonces: fr}, "
+            f"got {_type_name(raw)}",
+        )
+    languages: dict[str, str] = {}
+    for name, language in raw.items():
+        path = f"channel_languages.{name}"
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(path, "expected a channel name as the key")
+        channel = name.strip()
+        if channel.startswith("#"):
+            raise ConfigError(path, f"write the channel name without #, as {channel.lstrip('#')!r}")
+        if len(channel) > 100:
+            raise ConfigError(path, f"expected a channel name of at most 100 characters, got {len(channel)}")
+        if language not in LANGUAGES:
+            raise ConfigError(path, f"expected one of {', '.join(LANGUAGES)}, got {language!r}")
+        if channel.casefold() in languages:
+            raise ConfigError(path, f"channel {channel!r} is listed twice")
+        languages[channel.casefold()] = language
+    return tuple(languages.items())
 
 
 def _reminders(root: _Section) -> RemindersConfig:
@@ -631,6 +670,7 @@ def parse_config(data: Any, *, base_dir: Path, environ: Mapping[str, str] | None
         events=events,
         working_groups=_working_groups(root),
         calendar=_calendar(root, timezone, events.default_duration_minutes),
+        channel_languages=_channel_languages(root),
         directory=_directory(root),
     )
 

@@ -16,11 +16,34 @@ class Term(str):
         return str(self)
 
 
+class Choices:
+    """The translated names of a fixed set of choices, as an error parameter: ``choices=Choices(
+    "events_ui.recurrence", RECURRENCES)`` reads "“Does not repeat”, “Every week” or “Every year”"
+    in English and "« Ne se répète pas », « Chaque semaine » ou « Chaque année »" in French. Each
+    name is the catalog entry ``<prefix>.<value>``; the values themselves are never shown."""
+
+    __slots__ = ("prefix", "values")
+
+    def __init__(self, prefix: str, values: tuple[str, ...] | list[str]) -> None:
+        self.prefix = prefix
+        self.values = tuple(values)
+
+    def __repr__(self) -> str:
+        return f"Choices({self.prefix!r}, {self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Choices) and (self.prefix, self.values) == (other.prefix, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.prefix, self.values))
+
+
 class UserFacingError(Exception):
     """Something the user can fix: shown ephemerally, translated into their language.
 
-    ``key`` is a translation key; ``params`` fill its placeholders (``Term`` values are translated
-    first). Quote a member's input only through ``bot.limits.excerpt`` so the reply stays short.
+    ``key`` is a translation key; ``params`` fill its placeholders (``Term`` and ``Choices`` values
+    are translated first). Quote a member's input only through ``bot.limits.excerpt`` so the reply
+    stays short.
     """
 
     def __init__(self, key: str, **params: Any) -> None:

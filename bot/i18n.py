@@ -3,6 +3,11 @@
 Catalogs live in ``bot/locales/<lang>/<feature>.yml`` as nested mappings; nested keys join with dots
 (``events: {created: ...}`` is ``events.created``). Each feature owns its own file, so features
 never edit each other's catalogs. Values are ``str.format`` templates with named placeholders.
+
+A message whose wording depends on a number holds its forms under ``one`` and ``other`` (CLDR plural
+categories): ``t(lang, "events_ui.edit.done", notified=1)`` picks ``events_ui.edit.done.one``. The
+number is the ``count`` parameter, else the only whole-number parameter. French counts 0 as "one"
+("0 membre prévenu"), English and Spanish do not.
 """
 
 from __future__ import annotations
@@ -15,11 +20,27 @@ from importlib.abc import Traversable
 from typing import Any
 
 from bot import yamlfile
+from bot.errors import Choices, Term
 
 log = logging.getLogger(__name__)
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
 FALLBACK = "en"
+PLURAL_FORMS: tuple[str, ...] = ("one", "other")
+
+
+def plural_form(lang: str, number: int) -> str:
+    """The CLDR plural category of a whole number: French says "0 membre", English "0 members"."""
+    if lang == "fr":
+        return "one" if number in (0, 1) else "other"
+    return "one" if number == 1 else "other"
+
+
+def _plural_number(params: Mapping[str, Any]) -> int | None:
+    if isinstance(params.get("count"), int):
+        return int(params["count"])
+    numbers = [value for value in params.values() if isinstance(value, int) and not isinstance(value, bool)]
+    return numbers[0] if len(numbers) == 1 else None
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], origin: str) -> None:
@@ -74,9 +95,22 @@ class Catalog:
             template = self.messages[FALLBACK].get(key)
         return template
 
+    def _plural(self, lang: str, key: str, params: Mapping[str, Any]) -> str | None:
+        """The ``one``/``other`` form of ``key`` for the number in ``params``, if ``key`` has forms."""
+        if self.get(lang, f"{key}.other") is None:
+            return None
+        number = _plural_number(params)
+        form = "other" if number is None else plural_form(lang, number)
+        return self.get(lang, f"{key}.{form}") or self.get(lang, f"{key}.other")
+
     def t(self, lang: str, key: str, **params: Any) -> str:
-        """Translate ``key`` into ``lang`` (falling back to English) and fill its placeholders."""
+        """Translate ``key`` into ``lang`` (falling back to English) and fill its placeholders.
+
+        ``Term`` and ``Choices`` parameters are translated first."""
+        params = self.render_params(lang, params)
         template = self.get(lang, key)
+        if template is None:
+            template = self._plural(lang, key, params)
         if template is None:
             log.error("Missing translation key %r", key)
             return key
@@ -85,6 +119,42 @@ class Catalog:
         except (KeyError, IndexError, ValueError):
             log.exception("Bad placeholders for translation %r in %s", key, lang)
             return template
+
+    def render_params(self, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameters with every ``Term`` (a catalog key), list of terms (read as "a, b") and ``Choices``
+        (choice names) in ``lang``."""
+        rendered: dict[str, Any] = {}
+        for name, value in params.items():
+            if isinstance(value, Term):
+                rendered[name] = self.t(lang, value.key)
+            elif isinstance(value, Choices):
+                rendered[name] = self.choices(lang, value.prefix, value.values)
+            elif isinstance(value, list | tuple) and value and all(isinstance(item, Term) for item in value):
+                rendered[name] = ", ".join(self.t(lang, item.key) for item in value)
+            else:
+                rendered[name] = value
+        return rendered
+
+    def choice_names(self, lang: str, prefix: str, values: tuple[str, ...] | list[str]) -> list[str]:
+        """The translated name of each choice value: ``<prefix>.<value>`` in ``lang``."""
+        return [self.t(lang, f"{prefix}.{value}") for value in values]
+
+    def choices(self, lang: str, prefix: str, values: tuple[str, ...] | list[str]) -> str:
+        """The choices' translated names, quoted and listed the way ``lang`` lists alternatives:
+        "“Going”, “Maybe” or “Can't go”", "« Je participe », « Peut-être » ou « Je ne peux pas »"."""
+        names = [self.t(lang, "lists.quoted", item=name) for name in self.choice_names(lang, prefix, values)]
+        return self.or_list(lang, names)
+
+    def or_list(self, lang: str, items: list[str]) -> str:
+        """ "a, b or c" in English, "a, b ou c" in French, "a, b o c" in Spanish."""
+        if not items:
+            return ""
+        text = items[-1]
+        if len(items) > 1:
+            text = self.t(lang, "lists.or_last", rest=items[-2], last=text)
+        for item in reversed(items[:-2]):
+            text = self.t(lang, "lists.or_more", first=item, rest=text)
+        return text
 
 
 def language_for(locale: str | None, default: str) -> str:

@@ -11,6 +11,7 @@ from discord.utils import format_dt
 
 from bot.core.replies import reply
 from bot.core.strings import cmd_str
+from bot.errors import Term
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -48,7 +49,10 @@ class About(commands.Cog):
         embed.add_field(
             name=bot.t(lang, "about.guild_settings"),
             value=bot.t(
-                lang, "about.guild_settings_value", timezone=config.timezone, language=config.language
+                lang,
+                "about.guild_settings_value",
+                timezone=config.timezone,
+                language=Term(f"languages.{config.language}"),  # "Français", not "fr"
             ),
         )
         embed.add_field(

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.i18n import LANGUAGES, Catalog
+from bot.i18n import LANGUAGES, PLURAL_FORMS, Catalog
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "cogs")
@@ -53,11 +53,15 @@ ERROR_CLASSES = frozenset({"UserFacingError", "NotFound", "PermissionDenied"})
 DYNAMIC: dict[tuple[str, str, str], str] = {
     ("bot/core/tree.py", "_user_message", "error.key"): "a UserFacingError's key, checked where it is raised",
     (
-        "bot/core/tree.py",
-        "one",
+        "bot/i18n.py",
+        "render_params",
         "item.key",
-    ): "a Term's key (a list of terms), checked where Term(...) is built",
-    ("bot/core/tree.py", "one", "value.key"): "a Term's key, checked where Term(...) is built",
+    ): "a Term's key (in a list), checked where Term(...) is built",
+    ("bot/i18n.py", "render_params", "value.key"): "a Term's key, checked where Term(...) is built",
+    ("bot/i18n.py", "choice_names", "f'{prefix}.{value}'"): (
+        "the names of a Choices: its prefix is a literal where Choices(...) is built, and "
+        "test_translations renders the choices"
+    ),
     ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
     ("bot/services/organisations.py", "remove", "reason"): (
         "a removal guard's reason: a catalog key of the feature that registered the guard (consultations), "
@@ -386,13 +390,18 @@ def collect(sources: Sources) -> Keys:
     return keys
 
 
+def has_key(messages: dict[str, str], key: str) -> bool:
+    """The key itself, or its plural forms (``key.one`` and ``key.other``, picked by ``Catalog.t``)."""
+    return key in messages or all(f"{key}.{form}" in messages for form in PLURAL_FORMS)
+
+
 def missing_keys(keys: Keys, catalog: Catalog = CATALOG) -> list[str]:
     """What the catalogs lack, one line each, sorted and without repeats."""
     problems = {
         f"{site.where}: {key!r} is missing in {lang}"
         for key, site in keys.exact
         for lang in LANGUAGES
-        if key not in catalog.messages[lang]
+        if not has_key(catalog.messages[lang], key)
     }
     problems |= {
         f"{site.where}: no key like {text!r} in {lang}"

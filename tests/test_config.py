@@ -121,6 +121,37 @@ def test_localized_get_falls_back_to_english() -> None:
     assert text.get("de") == "Hello"
 
 
+def test_channel_languages_give_a_channel_its_own_language() -> None:
+    config = parse(mutate("channel_languages", {"annonces": "fr", "Anuncios": "es"}))
+    assert config.channel_language("annonces") == "fr"
+    assert config.channel_language("anuncios") == "es"  # Discord names are lowercase; config may not be
+    assert config.channel_language("announcements") == config.language == "en"
+    assert config.channel_language(None) == "en"
+    assert parse(minimal()).channel_languages == ()
+    assert shipped_config_languages() == ()
+
+
+def shipped_config_languages() -> tuple[tuple[str, str], ...]:
+    return load_config(SHIPPED).channel_languages
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "fragment"),
+    [
+        ({"annonces": "de"}, "channel_languages.annonces", "en, fr, es"),
+        ({"#annonces": "fr"}, "channel_languages.#annonces", "without #"),
+        ({"annonces": "fr", "ANNONCES": "es"}, "channel_languages.ANNONCES", "twice"),
+        (["annonces"], "channel_languages", "mapping"),
+        ({"": "fr"}, "channel_languages.", "channel name"),
+        ({"x" * 101: "fr"}, "channel_languages." + "x" * 101, "at most 100"),
+    ],
+)
+def test_channel_languages_errors_name_the_key(value: Any, key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(mutate("channel_languages", value))
+    assert caught.value.key == key and fragment in caught.value.expected
+
+
 def test_minimal_config_takes_defaults() -> None:
     config = parse(minimal())
     assert config.database == Path("/srv/wim/data/wim-bot.sqlite3")

@@ -12,6 +12,7 @@ from typing import Final
 
 import discord
 
+from bot.config import Config
 from bot.errors import Term, UserFacingError
 
 #: What posting a plain message needs.
@@ -60,6 +61,15 @@ def configured_channel(guild: discord.Guild, name_or_id: str | int) -> discord.T
     if isinstance(name_or_id, int):
         return text_channel(guild, name_or_id)
     return discord.utils.get(guild.text_channels, name=name_or_id)
+
+
+def post_language(config: Config, channel: discord.abc.GuildChannel | None, chosen: str | None = None) -> str:
+    """The language of a public post in ``channel``: ``chosen`` (say, an event's own), else the
+    channel's from ``channel_languages`` in config.yml, else the server's ``language``. Replies and DMs
+    never use this: they speak the member's language."""
+    if chosen:
+        return chosen
+    return config.channel_language(channel.name if channel is not None else None)
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:

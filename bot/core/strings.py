@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.i18n import FALLBACK, Catalog
+from bot.i18n import FALLBACK, LANGUAGES, Catalog
 
 T = TypeVar("T")
 
@@ -29,6 +29,12 @@ def cmd_str(key: str) -> locale_str:
         return locale_str(_english()[key], key=key)
     except KeyError:
         raise KeyError(f"command string {key!r} is missing from the English catalog") from None
+
+
+def language_choices() -> list[app_commands.Choice[str]]:
+    """The bot's languages as command choices: names from ``languages.<code>`` (core.yml), so each
+    member reads them in their own language ("Anglais, Français, Espagnol"); values are the codes."""
+    return [app_commands.Choice(name=cmd_str(f"languages.{code}"), value=code) for code in LANGUAGES]
 
 
 class CommandText:

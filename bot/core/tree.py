@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.core.checks import NotModerator
 from bot.core.replies import reply
-from bot.errors import Term, UserFacingError
+from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 
 if TYPE_CHECKING:
@@ -28,17 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def translated_params(bot: WimBot, lang: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Error parameters with every ``Term`` (a catalog key, such as a field name) in ``lang``; a list
-    of terms reads as a comma-separated list ("View Channel, Embed Links")."""
-
-    def one(value: Any) -> Any:
-        if isinstance(value, Term):
-            return bot.catalog.t(lang, value.key)
-        if isinstance(value, list | tuple) and value and all(isinstance(item, Term) for item in value):
-            return ", ".join(bot.catalog.t(lang, item.key) for item in value)
-        return value
-
-    return {name: one(value) for name, value in params.items()}
+    """Error parameters with every ``Term`` (a catalog key, such as a field name), list of terms ("View
+    Channel, Embed Links") and ``Choices`` (the names of a fixed set of choices) in ``lang``."""
+    return bot.catalog.render_params(lang, params)
 
 
 def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:

@@ -56,6 +56,7 @@ class Occurrence:
     source_key: str | None = None  # calendar key for seeded series
     sequence: int = 0  # edits of this occurrence on its own
     has_overrides: bool = False  # differs from what the series rule says (an .ics RECURRENCE-ID)
+    language: str | None = None  # of its public posts; None = the channel's, else the server's
 
     @property
     def is_recurring(self) -> bool:
@@ -81,6 +82,7 @@ class Series:
     status: str
     source_key: str | None
     sequence: int
+    language: str | None = None  # of its public posts; None = the channel's, else the server's
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ _SERIES_COLUMNS = (
     "organiser_id",
     "created_at",
     "source_key",
+    "language",
 )
 # Columns an edit may change (names are interpolated only from this allow-list, never from input).
 _SERIES_EDITABLE = frozenset(
@@ -220,6 +223,7 @@ def _series(row: sqlite3.Row) -> Series:
         status=row["status"],
         source_key=row["source_key"],
         sequence=row["sequence"],
+        language=row["language"],
     )
 
 
@@ -250,7 +254,7 @@ SELECT o.id, o.series_id, o.guild_id, o.original_start, o.starts_at, o.ends_at, 
         OR round((julianday(o.ends_at) - julianday(o.starts_at)) * 1440) != s.duration_minutes)
          AS has_overrides,
        coalesce(o.channel_id, s.channel_id) AS channel_id,
-       s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key,
+       s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key, s.language,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'going') AS going,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'maybe') AS maybe,
        (SELECT count(*) FROM event_rsvps r WHERE r.occurrence_id = o.id AND r.status = 'declined') AS declined
@@ -286,6 +290,7 @@ def _occurrence(row: sqlite3.Row) -> Occurrence:
         source_key=row["source_key"],
         sequence=row["sequence"],
         has_overrides=bool(row["has_overrides"]),
+        language=row["language"],
     )
 
 

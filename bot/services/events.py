@@ -48,7 +48,8 @@ from bot import validation
 from bot.clock import Clock
 from bot.config import MAX_DURATION_MINUTES, RECURRENCES, Config, RecurringEventConfig
 from bot.db import Database, Transaction
-from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.errors import Choices, NotFound, PermissionDenied, UserFacingError
+from bot.i18n import LANGUAGES
 from bot.limits import excerpt
 from bot.repositories import events as repo
 from bot.repositories import members as members_repo
@@ -177,6 +178,9 @@ class EventDraft:
     recurrence: str = "none"
     lead_times: str | None = None
     audience_role_id: int | None = None
+    # Language of its public posts (en, fr, es): the cog resolves the default, the channel's language
+    # from config.yml's channel_languages, else the server's. None: decided at posting time the same way.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,6 +346,7 @@ class EventService:
         description = _checked_description(draft.description)
         link = _checked_link(draft.link)
         recurrence = _checked_recurrence(draft.recurrence)
+        language = _checked_language(draft.language)
         zone_name = draft.timezone
         if zone_name is None or not zone_name.strip():
             saved = await members_repo.get(self._db, draft.guild_id, draft.organiser_id)
@@ -376,6 +381,7 @@ class EventService:
                     "organiser_id": draft.organiser_id,
                     "created_at": utc_iso(now),
                     "source_key": None,
+                    "language": language,
                 },
             )
             assert series_id is not None  # no source_key, so no conflict is possible
@@ -574,7 +580,9 @@ class EventService:
         """
         if status not in RSVP_STATUSES:
             raise UserFacingError(
-                "events.errors.bad_rsvp_status", status=excerpt(status), choices=", ".join(RSVP_STATUSES)
+                "events.errors.bad_rsvp_status",
+                status=excerpt(status),
+                choices=Choices("cmd.event.rsvp.choices", RSVP_STATUSES),
             )
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -815,9 +823,11 @@ class EventService:
         """Create the configured calendar's series once per guild (UNIQUE guild + key: restarts never
         duplicate). ``channel_ids``/``role_ids`` map names to ids; an entry whose channel (None means
         ``config.channels.announcements``) or audience role is missing is skipped, never widened to
-        everyone. Texts in ``language``; ``organiser_id`` 0 means "the configuration" (only moderators
-        can then edit). A first start in the past begins at the rule's next occurrence (a past one-off
-        is skipped). The series keeps the configured start as its anchor, so the .ics matches."""
+        everyone. Texts in ``language``, or in the channel's own language (``channel_languages``),
+        which the series keeps for its public posts; ``organiser_id`` 0 means "the configuration"
+        (only moderators can then edit). A first start in the past begins at the rule's next
+        occurrence (a past one-off is skipped). The series keeps the configured start as its anchor,
+        so the .ics matches."""
         now = self._clock.now()
         created: list[str] = []
         existing: list[str] = []
@@ -840,12 +850,14 @@ class EventService:
                 if first_start_not_before(entry.recurrence, anchor, zone, now) is None:
                     skipped[entry.key] = "past"
                     continue
+                # A channel with its own language (config channel_languages) gets the entry in it.
+                entry_language = dict(self._config.channel_languages).get(channel_name.casefold(), language)
                 series_id = await repo.insert_series(
                     tx,
                     {
                         "guild_id": guild_id,
-                        "title": entry.title.get(language)[:MAX_TITLE_LENGTH],
-                        "description": entry.description.get(language)[:MAX_DESCRIPTION_LENGTH],
+                        "title": entry.title.get(entry_language)[:MAX_TITLE_LENGTH],
+                        "description": entry.description.get(entry_language)[:MAX_DESCRIPTION_LENGTH],
                         "link": entry.link,
                         "timezone": entry.timezone,
                         "local_start": format_local_start(anchor),
@@ -857,6 +869,7 @@ class EventService:
                         "organiser_id": organiser_id,
                         "created_at": utc_iso(now),
                         "source_key": entry.key,
+                        "language": entry_language,
                     },
                 )
                 if series_id is None:  # raced with another seeding of the same guild
@@ -1068,10 +1081,20 @@ def _checked_link(link: str | None) -> str | None:
         )
 
 
+def _checked_language(language: str | None) -> str | None:
+    if language is not None and language not in LANGUAGES:
+        raise UserFacingError(
+            "events.errors.bad_language", language=excerpt(language), choices=Choices("languages", LANGUAGES)
+        )
+    return language
+
+
 def _checked_recurrence(recurrence: str) -> str:
     if recurrence not in RECURRENCES:
         raise UserFacingError(
-            "events.errors.bad_recurrence", recurrence=excerpt(recurrence), choices=", ".join(RECURRENCES)
+            "events.errors.bad_recurrence",
+            recurrence=excerpt(recurrence),
+            choices=Choices("events_ui.recurrence", RECURRENCES),
         )
     return recurrence
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.channels import can_post, jump_url, text_channel
+from bot.core.channels import can_post, jump_url, post_language, text_channel
 from bot.services.events import CHECK_IN_EARLY, Occurrence
 from cogs.events import _render
 from cogs.events._views import event_buttons
@@ -31,10 +31,15 @@ class Announcements:
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
 
-    @property
-    def lang(self) -> str:
-        """Cards in channels speak the guild's language."""
-        return self.bot.config.language
+    def lang(self, occurrence: Occurrence) -> str:
+        """What the event's public posts speak: its own language (chosen at /event create), else its
+        channel's (``channel_languages``), else the server's. DMs follow each member instead."""
+        channel = self.bot.get_channel(occurrence.channel_id)
+        return post_language(
+            self.bot.config,
+            channel if isinstance(channel, discord.abc.GuildChannel) else None,
+            occurrence.language,
+        )
 
     def url(self, occurrence: Occurrence) -> str:
         """The jump link to the card, or the channel mention while it is not posted yet."""
@@ -56,12 +61,13 @@ class Announcements:
     ) -> tuple[discord.Embed, discord.ui.View]:
         ended, check_in = self.state(occurrence)
         open_ = occurrence.status == "scheduled" and not ended
+        lang = self.lang(occurrence)
         embed = _render.announcement_embed(
-            self.bot.catalog, self.lang, occurrence, ended=ended, checked_in=checked_in
+            self.bot.catalog, lang, occurrence, ended=ended, checked_in=checked_in
         )
         view = event_buttons(
             self.bot.catalog,
-            self.lang,
+            lang,
             occurrence.id,
             rsvp_open=open_,
             check_in=check_in,
@@ -152,7 +158,9 @@ class Announcements:
         old_channel = self.bot.get_channel(old_channel_id) if old_channel_id is not None else None
         if old_message_id is None or not isinstance(old_channel, discord.TextChannel):
             return
-        notice = self.bot.t(self.lang, "events_ui.edit.moved", title=occurrence.title, channel=target.mention)
+        notice = self.bot.t(
+            self.lang(occurrence), "events_ui.edit.moved", title=occurrence.title, channel=target.mention
+        )
         try:
             await old_channel.get_partial_message(old_message_id).edit(content=notice, embed=None, view=None)
         except discord.NotFound:

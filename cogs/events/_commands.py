@@ -5,9 +5,11 @@ in a channel, roles of the member), calls ``EventService`` and renders the resul
 decides everything else and raises ``UserFacingError`` for what the member can fix; the tree's
 error handler shows those in the member's language.
 
-Announcements, reminders and notices posted in channels speak the guild's language
-(``config.language``); replies to a member speak theirs (``bot.lang_for``), and so do DMs: the tree
-remembers each member's language on every interaction (``bot.core.tree.remember_language``).
+Announcements, reminders and notices posted in channels speak the event's language: chosen with
+/event create (``language``), by default the channel's (``channel_languages`` in config.yml), else the
+guild's (``config.language``); see ``Announcements.lang``. Replies to a member speak theirs
+(``bot.lang_for``), and so do DMs: the tree remembers each member's language on every interaction
+(``bot.core.tree.remember_language``). Reports to the mod-log speak the guild's language.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import validation
-from bot.core.channels import can_post, configured_channel, ensure_can_post, text_channel
+from bot.core.channels import can_post, configured_channel, ensure_can_post, post_language, text_channel
 from bot.core.checks import moderator_only
 from bot.core.dm import dm_members
 from bot.core.mentions import can_ping
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
-from bot.core.strings import CommandText
+from bot.core.strings import CommandText, language_choices
 from bot.core.zones import zone_choices
 from bot.errors import UserFacingError
 from bot.limits import CHOICE_NAME, clip
@@ -241,8 +243,9 @@ class Events(commands.Cog):
         "link",
         "recurrence",
         "reminders",
+        "language",
     )
-    @app_commands.choices(recurrence=CREATE.choices(RECURRENCES))
+    @app_commands.choices(recurrence=CREATE.choices(RECURRENCES), language=language_choices())
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @moderator_only()
     async def create(
@@ -258,10 +261,13 @@ class Events(commands.Cog):
         link: Link | None = None,
         recurrence: str = "none",
         reminders: LeadTimes | None = None,
+        language: str | None = None,
     ) -> None:
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
         target = self._announcement_channel(guild, channel)
+        # What its public posts will speak: as asked, else the channel's, else the server's.
+        post_lang = post_language(self.bot.config, target, language)
         # Before anything is written: an event nobody can see announced is worse than no event.
         ensure_can_post(target)
         draft = EventDraft(
@@ -277,6 +283,7 @@ class Events(commands.Cog):
             recurrence=recurrence,
             lead_times=reminders,
             audience_role_id=None if audience is None or audience.is_default() else audience.id,
+            language=post_lang,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         # The outbox: the event's rows and a timer per Discord side effect commit together. They run
@@ -493,7 +500,9 @@ class Events(commands.Cog):
 
         channel = text_channel(guild, first.channel_id)
         if channel is not None and can_post(channel):
-            await channel.send(notice(self.guild_lang), allowed_mentions=discord.AllowedMentions.none())
+            await channel.send(
+                notice(self.announcements.lang(first)), allowed_mentions=discord.AllowedMentions.none()
+            )
         await dm_members(self.bot, guild.id, result.notify_user_ids, notice)
         if scope == "series":
             text = self.bot.t(

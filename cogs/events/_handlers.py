@@ -127,7 +127,9 @@ class EventTimerHandlers:
             return
         if timer.attempts > 0:
             # Discord may have posted it and then failed to answer: find that card before posting.
-            posted = await self.announcements.find_posted(channel, occurrence.id, after=timer.created_at)
+            posted = await self.announcements.find_posted(
+                channel, occurrence.id, after=self.bot.discord_time(timer.created_at)
+            )
             if posted is not None:
                 await self.bot.services.events.set_announcement(occurrence.id, channel.id, posted.id)
                 return
@@ -153,6 +155,8 @@ class EventTimerHandlers:
 
     @property
     def _lang(self) -> str:
+        """Reports to the moderators (mod-log) speak the server's language; posts to an event's
+        audience speak the event's (``Announcements.lang``)."""
         return self.bot.config.language
 
     def _t(self, key: str, **params: object) -> str:
@@ -296,7 +300,7 @@ class EventTimerHandlers:
         occurrence = item.occurrence
         text = _render.reminder_text(
             self.bot.catalog,
-            self._lang,
+            self.announcements.lang(occurrence),
             occurrence,
             late=item.late,
             role_mention=item.role.mention if item.role else None,
@@ -320,7 +324,7 @@ class EventTimerHandlers:
         occurrence, role = item.occurrence, item.role
         content = _render.reminder_text(
             self.bot.catalog,
-            self._lang,
+            self.announcements.lang(occurrence),
             occurrence,
             late=item.late,
             role_mention=role.mention if role else None,
@@ -354,9 +358,10 @@ class EventTimerHandlers:
                 ),
             )
             return
+        lang = self.announcements.lang(occurrence)
         await channel.send(
-            _render.start_text(self.bot.catalog, self._lang, occurrence),
-            view=check_in_view(self.bot.catalog, self._lang, occurrence.id),
+            _render.start_text(self.bot.catalog, lang, occurrence),
+            view=check_in_view(self.bot.catalog, lang, occurrence.id),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         # After the post, nothing may raise: a retry would post "starting now" twice.
@@ -390,7 +395,12 @@ class EventTimerHandlers:
                     for child in getattr(row, "children", [])
                 ):
                     await message.edit(
-                        view=check_in_view(self.bot.catalog, self._lang, occurrence.id, disabled=True)
+                        view=check_in_view(
+                            self.bot.catalog,
+                            self.announcements.lang(occurrence),
+                            occurrence.id,
+                            disabled=True,
+                        )
                     )
         except discord.HTTPException:
             log.warning(

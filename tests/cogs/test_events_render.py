@@ -93,8 +93,9 @@ def test_announcement_without_link_or_audience_names_everyone_and_the_duration()
 
 
 def test_cancelled_announcement_is_marked_in_title_and_description() -> None:
-    embed = _render.announcement_embed(CATALOG, "fr", make_occurrence(title="Appel", status="cancelled"))
-    assert embed.title == "[Annulé] Appel"
+    occurrence = make_occurrence(title="Table ronde", status="cancelled")
+    embed = _render.announcement_embed(CATALOG, "fr", occurrence)
+    assert embed.title == "[Événement annulé] Table ronde"
     assert "annulé" in (embed.description or "")
 
 

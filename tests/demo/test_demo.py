@@ -83,7 +83,7 @@ def test_the_tour_plays_and_the_page_shows_every_scene_rendered(
     assert "Direct message to Margaux" in text and "Direct message to Valentina" in text
     assert "Rappel : **Global WIM Call**" not in text  # markdown became markup
     assert "Rappel" in text and "Recordatorio" in text and "Reminder" in text
-    assert "es para miembros de @WIM Leaders" in text  # the polite refusal, in Lucía's Spanish
+    assert "es solo para miembros de @WIM Leaders" in text  # the polite refusal, in Lucía's Spanish
     assert "wim-event-1.ics" in text and "BEGIN:VCALENDAR" not in text  # the file, linked not dumped
     assert any(value.startswith("data:") and ";base64," in value for value in page.attributes)
     # Channel times in the reader's zone (Lima, UTC-5): the 14:00 Paris call shows at 08:00.

@@ -23,6 +23,7 @@ from tests.double import Channel, FakeDiscord, Member, Perm, Role
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
+FRENCH_CHANNEL = "annonces"
 STOP_TIMEOUT = 10.0
 
 MODERATOR_PERMISSIONS = Perm.MANAGE_EVENTS | Perm.MANAGE_MESSAGES | Perm.MODERATE_MEMBERS
@@ -58,6 +59,8 @@ def bot_config(tmp_dir: Path, double: FakeDiscord) -> dict[str, Any]:
             config = loaded
     config["guild_ids"] = [double.guild_id]
     config["database"] = str(tmp_dir / "bot.db")
+    # A channel for French-speaking members: its public posts speak French (tests/e2e/test_event_language.py).
+    config["channel_languages"] = {**(config.get("channel_languages") or {}), FRENCH_CHANNEL: "fr"}
     return config
 
 
@@ -74,6 +77,7 @@ def _names(config: dict[str, Any]) -> tuple[list[str], dict[str, str], list[str]
             channels[key] = value
     extra_channels: list[str] = []
     extra_roles: list[str] = []
+    extra_channels += [name for name in config.get("channel_languages") or {} if isinstance(name, str)]
     for entry in config.get("calendar") or []:
         if isinstance(entry, dict):
             if isinstance(entry.get("channel"), str):

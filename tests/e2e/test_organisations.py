@@ -216,9 +216,9 @@ async def test_claim_approved_gives_the_leaders_role_dms_in_french_and_leave_tak
     card = await run(double, "org info", user=seed.member_en, org=str(organisation))
     assert f"<@{member.id}>" in card.text
     again = await run(double, "org join", user=member, org=str(organisation), standing="member")
-    assert "déjà rattaché·e" in again.content
+    assert "Votre compte est déjà rattaché à WIM France (approve test)" in again.content
     left = await run(double, "org leave", user=member)
-    assert "n'êtes plus rattaché·e" in left.content
+    assert "Votre rattachement à WIM France (approve test) est annulé" in left.content
     await wait_role(discord_env, member, present=False)
     assert not any("by hand" in m.text for m in double.messages(seed.mod_log, after=mark))
 

@@ -165,7 +165,7 @@ async def test_a_5xx_on_the_announcement_post_ends_with_exactly_one_announcement
         faults.clear(double)
     assert fault.hits == 1
     # The member is told it is created (not "something went wrong"), and that the post will follow.
-    assert answer.ephemeral and answer.content.startswith(f"Created **{title}**"), answer.content
+    assert answer.ephemeral and answer.content.startswith(f"Event **{title}** created"), answer.content
     assert "as soon as it does" in answer.content
     card = await double.wait_for_message(
         seed.announcements, lambda m: bool(m.embeds) and m.embeds[0].get("title") == title, timeout=40
@@ -209,7 +209,7 @@ async def test_an_audience_role_nobody_would_be_notified_of_is_explained(discord
     loud = double.add_role("Pingable audience (test)", mentionable=True)
     mark = double.mark()
     answer, _, _ = await create_event(discord_env, title="Quiet audience probe", audience=quiet)
-    assert answer.content.startswith("Created **Quiet audience probe**")
+    assert answer.content.startswith("Event **Quiet audience probe** created")
     assert (
         "Discord will not notify its members" in answer.content
         and "Allow anyone to @mention" in answer.content

@@ -1,0 +1,358 @@
+"""French and Spanish catalogs are translations, not copies, and keep what Discord renders.
+
+- A fr/es value equal to the English one is an English leftover, unless listed below with a reason.
+- Every fr/es value keeps the English value's placeholders, bold and code markers, links, Discord
+  tokens (``<t:…>``, ``<@&…>``, ``<#…>``), and names the commands in its own language.
+- Rendered messages: titles of either gender, lead-time units, translated choices.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.errors import Choices, UserFacingError
+from bot.i18n import LANGUAGES, Catalog, placeholders, plural_form
+from bot.services import events as events_service
+from bot.timeutil import DurationError, format_lead_times, parse_lead_times
+
+CATALOG = Catalog.load()
+OTHERS = [lang for lang in LANGUAGES if lang != "en"]
+
+# Values that are rightly the same as in English: (language, key) -> why.
+SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
+    ("fr", "about.version"): "« Version » is the French word",
+    ("fr", "cmd.event.create.options.description.name"): "« description » is the French word",
+    ("fr", "cmd.event.edit.options.description.name"): "« description » is the French word",
+    ("fr", "cmd.timezone.set.options.zone.name"): "« zone » is the French word",
+    ("fr", "events_ui.duration.minutes"): "min is the international unit symbol",
+    ("fr", "events_ui.duration.hours"): "h is the international unit symbol",
+    ("fr", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",
+    ("es", "cmd.event.info.name"): "«info» is the usual Spanish short form",
+    ("es", "events_ui.duration.minutes"): "min is the international unit symbol",
+    ("es", "events_ui.duration.hours"): "h is the international unit symbol",
+    ("es", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",
+    # The organisation directory (/org).
+    ("fr", "cmd.org.name"): "« org », the short form members type, as in English",
+    ("es", "cmd.org.name"): "«org», the short form members type, as in English",
+    **{
+        (
+            lang,
+            f"cmd.org.{command}.options.region.name",
+        ): "« région » / «región» without its accent, as names are"
+        for lang in ("fr", "es")
+        for command in ("add", "edit", "list")
+    },
+    ("fr", "cmd.org.add.options.description.name"): "« description » is the French word",
+    ("fr", "cmd.org.edit.options.description.name"): "« description » is the French word",
+    ("fr", "orgs.fields.description"): "« Description » is the French word",
+    **{
+        ("es", f"{prefix}.{code}"): "the UN M49 Spanish name is the English one"
+        for prefix in ("cmd.org.regions", "orgs.regions")
+        for code in ("054", "057")  # Melanesia, Micronesia
+    },
+}
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_LINK = re.compile(r"https?://[^\s)>]+")
+_DISCORD_TOKEN = re.compile(r"<(?:t:[^<>]+|@&?[^<>]+|#[^<>]+)>")
+_COMMAND = re.compile(r"(?<![\w/:.])/([a-z][\w-]*)(?: ([a-z][\w-]*))?")
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalpha() for ch in _PLACEHOLDER.sub("", text))
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_no_english_left_in_french_and_spanish(lang: str) -> None:
+    leftovers = [
+        f"{key} = {text!r}"
+        for key, text in CATALOG.messages[lang].items()
+        if text == CATALOG.messages["en"].get(key) and _has_words(text) and (lang, key) not in SAME_AS_ENGLISH
+    ]
+    assert leftovers == [], "translate these, or list them in SAME_AS_ENGLISH with a reason"
+
+
+def test_the_exceptions_are_still_needed() -> None:
+    stale = [
+        exception
+        for exception in SAME_AS_ENGLISH
+        if CATALOG.messages[exception[0]].get(exception[1]) != CATALOG.messages["en"].get(exception[1])
+    ]
+    assert stale == []
+
+
+def _markup(text: str) -> dict[str, object]:
+    return {
+        "placeholders": placeholders(text),
+        "bold": text.count("**"),
+        "code": text.count("`"),
+        "links": sorted(_LINK.findall(text)),
+        "discord tokens": sorted(_DISCORD_TOKEN.findall(text)),
+    }
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_translations_keep_markdown_links_and_discord_tokens(lang: str) -> None:
+    changed = {
+        key: (_markup(english), _markup(CATALOG.messages[lang][key]))
+        for key, english in CATALOG.messages["en"].items()
+        if key in CATALOG.messages[lang] and _markup(english) != _markup(CATALOG.messages[lang][key])
+    }
+    assert changed == {}
+
+
+def _command_paths(lang: str) -> set[str]:
+    names = CATALOG.messages[lang]
+    paths = set()
+    for key in names:
+        parts = key.split(".")
+        if parts[0] != "cmd" or parts[-1] != "name" or "options" in parts:
+            continue
+        path = [names[".".join([*parts[: i + 1], "name"])] for i in range(1, len(parts) - 1)]
+        paths.add(" ".join(path))
+    return paths
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_commands_named_in_messages_exist_in_that_language(lang: str) -> None:
+    paths = _command_paths(lang)
+    assert (
+        "fuseau definir" if lang == "fr" else "timezone set" if lang == "en" else "zona-horaria definir"
+    ) in paths
+    wrong = []
+    for key, text in CATALOG.messages[lang].items():
+        for match in _COMMAND.finditer(text):
+            full = " ".join(part for part in match.groups() if part)
+            if full not in paths and match.group(1) not in paths:
+                wrong.append(f"{key}: /{full}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_command_names_have_no_accents(lang: str) -> None:
+    """The policy stated in docs/commands.md: names are typed, so plain letters only."""
+    accented = [
+        f"{key} = {name!r}"
+        for key, name in CATALOG.messages[lang].items()
+        if key.startswith("cmd.") and key.endswith(".name") and not re.fullmatch(r"[a-z0-9_-]+", name)
+    ]
+    assert accented == []
+
+
+# --- rendered messages ---------------------------------------------------------------------------
+
+WHEN = "<t:1800000000:F>"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "key", "params", "expected"),
+    [
+        (
+            "fr",
+            "Table ronde",
+            "events_ui.create.done",
+            {"when": WHEN, "url": "https://x"},
+            "Événement **Table ronde** créé pour le <t:1800000000:F>. Annonce : https://x",
+        ),
+        (
+            "es",
+            "Mesa redonda",
+            "events_ui.create.done",
+            {"when": WHEN, "url": "https://x"},
+            "Evento **Mesa redonda** creado para el <t:1800000000:F>. Anuncio: https://x",
+        ),
+        (
+            "en",
+            "Roundtable",
+            "events_ui.create.done",
+            {"when": WHEN, "url": "https://x"},
+            "Event **Roundtable** created for <t:1800000000:F>. Announcement: https://x",
+        ),
+        (
+            "fr",
+            "Table ronde",
+            "events_ui.cancel.done",
+            {"when": WHEN},
+            "Événement **Table ronde** (<t:1800000000:F>) annulé.",
+        ),
+        (
+            "es",
+            "Mesa redonda",
+            "events_ui.cancel.done",
+            {"when": WHEN},
+            "Evento **Mesa redonda** (<t:1800000000:F>) cancelado.",
+        ),
+        (
+            "fr",
+            "Table ronde",
+            "events_ui.announcement.cancelled_post",
+            {"when": WHEN},
+            "❌ Événement annulé : **Table ronde**, prévu le <t:1800000000:F>.",
+        ),
+        (
+            "es",
+            "Mesa redonda",
+            "events_ui.announcement.cancelled_post",
+            {"when": WHEN},
+            "❌ Evento cancelado: **Mesa redonda**, previsto para el <t:1800000000:F>.",
+        ),
+        (
+            "fr",
+            "Table ronde",
+            "events_ui.edit.moved",
+            {"channel": "<#1>"},
+            "📢 L'événement **Table ronde** a été déplacé dans <#1> : répondez là-bas.",
+        ),
+        (
+            "es",
+            "Mesa redonda",
+            "events_ui.edit.moved",
+            {"channel": "<#1>"},
+            "📢 El evento **Mesa redonda** se trasladó a <#1>: responda allí.",
+        ),
+        (
+            "fr",
+            "Table ronde",
+            "events_ui.rsvp.not_audience",
+            {"role": "<@&2>"},
+            "L'événement **Table ronde** est réservé aux membres de <@&2>. Si vous pensez devoir y avoir "
+            "accès, écrivez à l'équipe de modération.",
+        ),
+    ],
+)
+def test_messages_about_an_event_agree_with_a_title_of_any_gender(
+    lang: str, title: str, key: str, params: dict[str, str], expected: str
+) -> None:
+    assert CATALOG.t(lang, key, title=title, **params) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "notified", "expected_tail"),
+    [
+        ("en", 1, "1 member who had replied was told by direct message."),
+        ("en", 3, "3 members who had replied were told by direct message."),
+        ("en", 0, "0 members who had replied were told by direct message."),
+        ("fr", 0, "Message privé envoyé à 0 membre qui avait répondu."),
+        ("fr", 1, "Message privé envoyé à 1 membre qui avait répondu."),
+        ("fr", 2, "Message privé envoyé aux 2 membres qui avaient répondu."),
+        ("es", 1, "a 1 persona que había respondido."),
+        ("es", 4, "a 4 personas que habían respondido."),
+    ],
+)
+def test_counts_agree_in_number_without_parentheses(lang: str, notified: int, expected_tail: str) -> None:
+    text = CATALOG.t(lang, "events_ui.edit.done", title="Table ronde", when=WHEN, notified=notified)
+    assert text.endswith(expected_tail) and "(s)" not in text
+
+
+def test_plural_forms_follow_each_language() -> None:
+    assert [plural_form("fr", n) for n in (0, 1, 2)] == ["one", "one", "other"]
+    assert [plural_form("en", n) for n in (0, 1, 2)] == ["other", "one", "other"]
+    assert [plural_form("es", n) for n in (0, 1, 2)] == ["other", "one", "other"]
+    assert CATALOG.t("fr", "events_ui.list.title", days=1) == "Événements à venir (1 jour)"
+    assert CATALOG.t("es", "events_ui.list.empty", days=14) == "No hay eventos en los próximos 14 días."
+    assert CATALOG.t("en", "errors.cooldown", seconds=1) == "Slow down a little: try again in 1 second."
+
+
+def test_every_plural_message_has_both_forms_in_every_language() -> None:
+    for lang in LANGUAGES:
+        keys = CATALOG.messages[lang]
+        for key in keys:
+            if key.endswith(".other"):
+                assert key[: -len("other")] + "one" in keys, f"{lang}:{key} has no one form"
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed"),
+    [("en", "7d,1w,1h,15m"), ("fr", "7j,1sem,1h,15min"), ("es", "7d,1sem,1h,15min"), ("fr", "7 J, 1 SEM")],
+)
+def test_lead_times_read_in_each_language(lang: str, typed: str) -> None:
+    leads = parse_lead_times(typed)
+    assert timedelta(days=7) in leads
+    assert leads[0] == timedelta(days=7)  # 1 week and 7 days are the same reminder
+
+
+def test_lead_times_written_back_in_the_member_units() -> None:
+    leads = parse_lead_times("2w,1d,1h,15m")
+    assert format_lead_times(leads) == "2w,1d,1h,15m"
+    assert format_lead_times(leads, "fr") == "2sem,1j,1h,15min"
+    assert format_lead_times(leads, "es") == "2sem,1d,1h,15min"
+    assert parse_lead_times(format_lead_times(leads, "fr")) == leads
+
+
+@pytest.mark.parametrize("typed", ["7x", "7 jours", "7", "js", "1mo", "1sm"])
+def test_unknown_units_are_refused(typed: str) -> None:
+    with pytest.raises(DurationError):
+        parse_lead_times(typed)
+
+
+def test_seconds_stay_for_tests_and_mean_seconds_in_every_language() -> None:
+    assert parse_lead_times("30s") == (timedelta(seconds=30),)
+
+
+@pytest.mark.parametrize(
+    ("lang", "units", "example"),
+    [
+        ("en", "d days, w weeks, h hours, m minutes", "7d,1d,1h,15m"),
+        ("fr", "j jours, sem semaines, h heures, min minutes", "7j,1j,1h,15min"),
+        ("es", "d días, sem semanas, h horas, min minutos", "7d,1d,1h,15min"),
+    ],
+)
+def test_help_and_errors_show_the_member_units(lang: str, units: str, example: str) -> None:
+    error = CATALOG.t(lang, "events.errors.bad_lead_times", lead_times="7x")
+    assert units in error and example in error
+    assert parse_lead_times(example)  # what the message suggests is accepted
+    described = CATALOG.messages[lang]["cmd.event.create.options.reminders.description"]
+    assert example in described
+    assert parse_lead_times(
+        CATALOG.messages[lang]["cmd.event.edit.options.reminders.description"].split()[-1]
+    )
+
+
+def test_choices_show_translated_names_never_values() -> None:
+    values = ("none", "weekly", "monthly", "every_2_months", "yearly")
+    assert CATALOG.choices("fr", "events_ui.recurrence", values) == (
+        "« Ne se répète pas », « Chaque semaine », « Chaque mois », "
+        "« Tous les deux mois » ou « Chaque année »"
+    )
+    assert CATALOG.choices("es", "cmd.event.rsvp.choices", ("going", "maybe", "declined")) == (
+        "«Asistiré», «Quizás» o «No puedo»"
+    )
+    assert CATALOG.choices("en", "cmd.event.rsvp.choices", ("going", "maybe")) == "“Going” or “Maybe”"
+    assert CATALOG.choices("en", "cmd.event.rsvp.choices", ("going",)) == "“Going”"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fr",
+            "Je ne connais pas la répétition « daily ». Choisissez « Ne se répète pas », « Chaque semaine »",
+        ),
+        ("es", "No conozco la repetición «daily». Elija «No se repite», «Cada semana»"),
+        ("en", "“daily” is not a repetition I know. Choose “Does not repeat”, “Every week”"),
+    ],
+)
+def test_a_service_refusal_lists_the_choices_in_the_member_language(lang: str, expected: str) -> None:
+    with pytest.raises(UserFacingError) as caught:
+        events_service._checked_recurrence("daily")
+    assert isinstance(caught.value.params["choices"], Choices)
+    text = CATALOG.t(lang, caught.value.key, **caught.value.params)
+    assert text.startswith(expected)
+    assert "every_2_months" not in text and "weekly" not in text
+
+
+def test_an_rsvp_refusal_names_the_answers_not_their_ids() -> None:
+    error = UserFacingError(
+        "events.errors.bad_rsvp_status",
+        status="yes",
+        choices=Choices("cmd.event.rsvp.choices", events_service.RSVP_STATUSES),
+    )
+    text = CATALOG.t("fr", error.key, **error.params)
+    assert text == (
+        "Je ne connais pas la réponse « yes ». "
+        "Choisissez « Je participe », « Peut-être » ou « Je ne peux pas »."
+    )
+    assert "going" not in text and "declined" not in text
