@@ -5,8 +5,9 @@ member is a bot), call ``OrganisationService`` and render. Side effects of a cha
 mod-log post, the outcome DM, the leaders role) are timers the service wrote with the change; the
 handlers here carry them out and are idempotent (``_handlers.py``).
 
-Replies speak the member's language; the mod-log post and the notices to moderators speak the
-guild's (``config.language``); the outcome DM speaks the language the member claimed in.
+Replies speak the member's language; the mod-log post and the notices to moderators speak mod-log's
+(``channel_languages``, else ``config.language``); the outcome DM speaks the language the member
+claimed in.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ class Organisations(commands.Cog):
         return self.bot.services.organisations
 
     @property
-    def guild_lang(self) -> str:
-        return self.bot.config.language
+    def modlog_lang(self) -> str:
+        """The claim posts are in mod-log: they speak its language (``channel_languages``)."""
+        return self.handlers.lang
 
     # --- life cycle ------------------------------------------------------------------------------
 
@@ -518,14 +520,14 @@ class Organisations(commands.Cog):
             raise UserFacingError("errors.not_moderator")
         decision = await self.service.decide(guild_id, claim_id, interaction.user.id, approve=approve)
         catalog = self.bot.catalog
-        post = _render.claim_embed(catalog, self.guild_lang, decision.claim, decision.organisation)
+        post = _render.claim_embed(catalog, self.modlog_lang, decision.claim, decision.organisation)
         if not decision.decided_now:
             state = _render.claim_state(catalog, lang, decision.claim)
             await reply(interaction, self.bot.t(lang, "orgs.ui.claim.already", state=state))
             if interaction.message is not None and decision.claim.status != "pending":
                 await self.handlers.edit_quietly(interaction.message, claim_id, post)
             return
-        decided = claim_buttons(catalog, self.guild_lang, claim_id, decided=True)
+        decided = claim_buttons(catalog, self.modlog_lang, claim_id, decided=True)
         await interaction.response.edit_message(embed=post, view=decided)
         claim = decision.claim
         key = "orgs.ui.claim.approved_reply" if approve else "orgs.ui.claim.declined_reply"

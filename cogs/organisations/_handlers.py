@@ -36,7 +36,8 @@ class DirectoryHandlers:
 
     @property
     def lang(self) -> str:
-        return self.bot.config.language
+        """Everything the directory posts in a channel goes to mod-log: that channel's language."""
+        return self.bot.config.channel_language(self.bot.config.channels.mod_log)
 
     # --- org.claim_post: the claim with its buttons in mod-log -------------------------------------
 
