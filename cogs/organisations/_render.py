@@ -114,7 +114,7 @@ def list_embed(
             "orgs.ui.list.footer",
             page=page + 1,
             pages=pages(found.total, LIST_PAGE_SIZE),
-            total=found.total,
+            count=found.total,
         )
     )
     return embed
@@ -243,7 +243,7 @@ def history_embed(catalog: Catalog, lang: str, found: HistoryPage, *, page: int)
             "orgs.ui.history.footer",
             page=page + 1,
             pages=pages(found.total, HISTORY_PAGE_SIZE),
-            total=found.total,
+            count=found.total,
         )
     )
     return embed
@@ -314,7 +314,6 @@ def export_markdown(catalog: Catalog, lang: str, organisations: Sequence[Organis
     """The active organisations for the public web page: ``##`` region, ``###`` country, a bullet per
     organisation with its website. No Discord names."""
     active = [o for o in organisations if o.active]
-    regions = {o.region for o in active}
     lines = [
         f"# {catalog.t(lang, 'orgs.ui.export.markdown_title')}",
         "",
@@ -322,7 +321,6 @@ def export_markdown(catalog: Catalog, lang: str, organisations: Sequence[Organis
             lang,
             "orgs.ui.export.markdown_intro",
             count=len(active),
-            regions=len(regions),
             date=today.isoformat(),
         ),
     ]

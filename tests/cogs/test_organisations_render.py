@@ -66,7 +66,7 @@ def test_a_full_list_page_of_the_longest_names_and_urls_fits(lang: str) -> None:
     assert len(embed.description or "") <= EMBED_DESCRIPTION
     assert all(len(field.value or "") <= EMBED_FIELD_VALUE for field in embed.fields)
     assert total_length(embed) <= EMBED_TOTAL
-    assert "4" in (embed.footer.text or "")
+    assert embed.footer.text == CATALOG.t(lang, "orgs.ui.list.footer", page=4, pages=500, count=5000)
 
 
 def test_list_headings_follow_regions_and_names_are_escaped() -> None:
@@ -141,7 +141,7 @@ def test_markdown_groups_by_region_then_country_and_leaves_out_archived() -> Non
     ]
     assert markdown.index("Alpha Peru") < markdown.index("Zeta \\[Peru\\]")
     assert "- [Zeta \\[Peru\\]](<https://z.org>)" in markdown
-    assert "Old WIM" not in markdown and "3 organisations in 2 regions" in markdown
+    assert "Old WIM" not in markdown and "3 organisations as of 2027-03-01" in markdown
 
 
 def test_the_chart_is_a_png() -> None:
@@ -168,4 +168,22 @@ def test_history_names_actors_and_what_changed() -> None:
 def test_an_empty_directory_still_exports_a_chart_and_a_page() -> None:
     assert _render.export_chart(CATALOG, "en", []).startswith(b"\x89PNG")
     markdown = _render.export_markdown(CATALOG, "es", [], date(2027, 3, 1))
-    assert "0 organizaciones en 0 regiones" in markdown
+    assert "0 organizaciones al 2027-03-01" in markdown
+    assert "0 organisation au 2027-03-01" in _render.export_markdown(CATALOG, "fr", [], date(2027, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [
+        ("en", 1, "1 organisation"),
+        ("en", 2, "2 organisations"),
+        ("fr", 0, "0 organisation"),
+        ("es", 1, "1 organización"),
+    ],
+)
+def test_counts_agree_in_number(lang: str, count: int, expected: str) -> None:
+    items = tuple(make_org(n) for n in range(count))
+    embed = _render.list_embed(
+        CATALOG, lang, DirectoryPage(items, count, {"202": count} if count else {}), page=0
+    )
+    assert (embed.footer.text or "").endswith(expected)

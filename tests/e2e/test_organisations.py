@@ -418,7 +418,7 @@ async def test_export_csv_markdown_by_region_then_country_and_a_png_chart(isolat
     handle = await double.invoke("org export", user=seed.moderator)
     assert (await handle.response()).deferred
     answer = await handle.message(timeout=20)
-    assert answer.ephemeral and "5 organisations in 3 regions" in answer.content
+    assert answer.ephemeral and "The directory: 5 organisations; regions: 3." in answer.content
     files = {a.filename: a for a in answer.attachments}
     assert set(files) == {"wim-organisations.csv", "wim-organisations.md", "wim-organisations-by-region.png"}
     rows = list(csv.DictReader(io.StringIO(files["wim-organisations.csv"].data.decode("utf-8-sig"))))
