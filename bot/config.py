@@ -95,13 +95,46 @@ class DigestConfig:
         raise AssertionError("unreachable: a weekday recurs within eight days")
 
 
+# --- working groups (block owned by the working-groups feature) ---------------------------------
+
+WG_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "needs_attention", "completed")
+WG_DELIVERABLE_KINDS: tuple[str, ...] = ("white_paper", "index", "guide", "report", "directory")
+WG_TEXT_LIMIT = 1000
+WG_ITEM_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class WorkplanItemConfig:
+    title: Localized
+    status: str  # one of WG_STATUSES
+
+
+@dataclass(frozen=True)
+class DeliverableConfig:
+    title: Localized
+    kind: str  # one of WG_DELIVERABLE_KINDS
+    status: str
+
+
 @dataclass(frozen=True)
 class WorkingGroupConfig:
     key: str
     name: Localized
     stake: Localized
     mandate: Localized
-    outcomes: Localized
+    actions: Localized | None  # the WIM organisations' actions, one per line
+    description: Localized | None  # what the group's report is to contain
+    private: bool
+    status: str
+    workplan: tuple[WorkplanItemConfig, ...]
+    deliverables: tuple[DeliverableConfig, ...]
+
+
+@dataclass(frozen=True)
+class WorkingGroupSettings:
+    stale_after_weeks: int  # a group without activity this long is flagged and nudged once
+    category: str  # category holding the groups' channels
+    archive_category: str  # where archived groups' channels go, read-only
 
 
 @dataclass(frozen=True)
@@ -165,6 +198,7 @@ class Config:
     digest: DigestConfig
     events: EventsConfig
     working_groups: tuple[WorkingGroupConfig, ...]
+    working_group_settings: WorkingGroupSettings
     calendar: tuple[RecurringEventConfig, ...]
     # (channel name casefolded, language of its public posts); other channels speak ``language``.
     channel_languages: tuple[tuple[str, str], ...] = ()
@@ -334,6 +368,7 @@ _TOP_KEYS = (
     "digest",
     "events",
     "working_groups",
+    "working_group_settings",
     "calendar",
     "channel_languages",
     "directory",
@@ -445,25 +480,100 @@ def _events(root: _Section) -> EventsConfig:
     )
 
 
+_WG_KEYS = (
+    "key",
+    "name",
+    "stake",
+    "mandate",
+    "actions",
+    "description",
+    "private",
+    "status",
+    "workplan",
+    "deliverables",
+)
+
+
+def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> str:
+    text = _text(path, value, max_length=40)
+    if text not in allowed:
+        raise ConfigError(path, f"expected one of {', '.join(allowed)}, got {text!r}")
+    return text
+
+
+def _optional_localized(section: _Section, name: str, *, max_length: int) -> Localized | None:
+    return (
+        _localized(section.key(name), section.data[name], max_length=max_length)
+        if section.has(name)
+        else None
+    )
+
+
 def _working_groups(root: _Section) -> tuple[WorkingGroupConfig, ...]:
     groups: list[WorkingGroupConfig] = []
     seen: set[str] = set()
     for path, item in root.items("working_groups"):
-        section = _Section(path, item, ("key", "name", "stake", "mandate", "outcomes"))
+        section = _Section(path, item, _WG_KEYS)
         key = _slug(section.key("key"), section.raw("key"))
         if key in seen:
             raise ConfigError(section.key("key"), f"working group key {key!r} is used twice")
         seen.add(key)
+        private = section.data.get("private", False)
+        if not isinstance(private, bool):
+            raise ConfigError(section.key("private"), f"expected true or false, got {_type_name(private)}")
+        workplan: list[WorkplanItemConfig] = []
+        for item_path, entry in section.items("workplan"):
+            item_section = _Section(item_path, entry, ("title", "status"))
+            workplan.append(
+                WorkplanItemConfig(
+                    title=_localized(
+                        item_section.key("title"), item_section.raw("title"), max_length=WG_ITEM_LIMIT
+                    ),
+                    status=_choice(
+                        item_section.key("status"),
+                        item_section.data.get("status", "not_started"),
+                        WG_STATUSES,
+                    ),
+                )
+            )
+        deliverables: list[DeliverableConfig] = []
+        for item_path, entry in section.items("deliverables"):
+            item_section = _Section(item_path, entry, ("title", "kind", "status"))
+            deliverables.append(
+                DeliverableConfig(
+                    title=_localized(item_section.key("title"), item_section.raw("title"), max_length=200),
+                    kind=_choice(item_section.key("kind"), item_section.raw("kind"), WG_DELIVERABLE_KINDS),
+                    status=_choice(
+                        item_section.key("status"),
+                        item_section.data.get("status", "not_started"),
+                        WG_STATUSES,
+                    ),
+                )
+            )
         groups.append(
             WorkingGroupConfig(
                 key=key,
                 name=_localized(section.key("name"), section.raw("name"), max_length=100),
-                stake=_localized(section.key("stake"), section.raw("stake"), max_length=1000),
-                mandate=_localized(section.key("mandate"), section.raw("mandate"), max_length=1000),
-                outcomes=_localized(section.key("outcomes"), section.raw("outcomes"), max_length=1000),
+                stake=_localized(section.key("stake"), section.raw("stake"), max_length=WG_TEXT_LIMIT),
+                mandate=_localized(section.key("mandate"), section.raw("mandate"), max_length=WG_TEXT_LIMIT),
+                actions=_optional_localized(section, "actions", max_length=WG_TEXT_LIMIT),
+                description=_optional_localized(section, "description", max_length=WG_TEXT_LIMIT),
+                private=private,
+                status=_choice(section.key("status"), section.data.get("status", "not_started"), WG_STATUSES),
+                workplan=tuple(workplan),
+                deliverables=tuple(deliverables),
             )
         )
     return tuple(groups)
+
+
+def _working_group_settings(root: _Section) -> WorkingGroupSettings:
+    section = root.section("working_group_settings", ("stale_after_weeks", "category", "archive_category"))
+    return WorkingGroupSettings(
+        stale_after_weeks=section.integer("stale_after_weeks", 1, 52, default=4),
+        category=section.text("category", "Working Groups", max_length=100),
+        archive_category=section.text("archive_category", "Working Groups – Archive", max_length=100),
+    )
 
 
 _EVENT_KEYS = (
@@ -669,6 +779,7 @@ def parse_config(data: Any, *, base_dir: Path, environ: Mapping[str, str] | None
         digest=_digest(root, timezone),
         events=events,
         working_groups=_working_groups(root),
+        working_group_settings=_working_group_settings(root),
         calendar=_calendar(root, timezone, events.default_duration_minutes),
         channel_languages=_channel_languages(root),
         directory=_directory(root),

@@ -33,7 +33,8 @@ def minimal() -> dict[str, Any]:
                 "name": {"en": "A", "fr": "A fr", "es": "A es"},
                 "stake": {"en": "s", "fr": "s", "es": "s"},
                 "mandate": {"en": "m", "fr": "m", "es": "m"},
-                "outcomes": {"en": "o", "fr": "o", "es": "o"},
+                "workplan": [{"title": {"en": "w", "fr": "w", "es": "w"}, "status": "in_progress"}],
+                "deliverables": [{"title": {"en": "d", "fr": "d", "es": "d"}, "kind": "white_paper"}],
             }
         ],
         "calendar": [
@@ -83,7 +84,12 @@ def test_shipped_config_loads_with_the_alliance_defaults() -> None:
     assert (config.events.horizon_days, config.events.default_duration_minutes) == (180, 60)
     assert len(config.working_groups) == 4
     assert "Data Deficit" in config.working_groups[2].name.en
-    assert "sex-disaggregated" in config.working_groups[2].stake.en.lower()
+    assert "intersectionality" in config.working_groups[2].mandate.en.lower()
+    assert config.working_groups[1].deliverables[1].kind == "directory"
+    assert config.working_groups[0].name.fr.startswith("GT1")
+    assert config.working_groups[0].name.es.startswith("GT1")
+    assert [len(group.workplan) for group in config.working_groups] == [4, 2, 2, 4]
+    assert config.working_group_settings.stale_after_weeks == 4
     keys = {event.key: event for event in config.calendar}
     assert keys["global-wim-call"].recurrence == "every_2_months"
     assert keys["global-wim-call"].duration_minutes == 90
@@ -289,6 +295,25 @@ ERROR_CASES = [
         mutate("working_groups.0.mandate", "text"),
         "working_groups[0].mandate",
         "mapping",
+    ),
+    (
+        "workplan status",
+        mutate("working_groups.0.workplan.0.status", "done"),
+        "working_groups[0].workplan[0].status",
+        "in_progress",
+    ),
+    (
+        "deliverable kind",
+        mutate("working_groups.0.deliverables.0.kind", "book"),
+        "working_groups[0].deliverables[0].kind",
+        "white_paper",
+    ),
+    ("working group private", mutate("working_groups.0.private", "yes"), "working_groups[0].private", "true"),
+    (
+        "stale weeks",
+        mutate("working_group_settings", {"stale_after_weeks": 0}),
+        "working_group_settings.stale_after_weeks",
+        "1 to 52",
     ),
     ("calendar missing start", delete("calendar.0.start"), "calendar[0].start", "required"),
     (

@@ -15,6 +15,7 @@ from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.organisations import OrganisationService
 from bot.services.timers import TimerService
+from bot.services.working_groups import WorkingGroupService
 
 __all__ = ["TIMER_CONCURRENCY", "Services", "build_services"]
 
@@ -28,14 +29,17 @@ class Services:
     timers: TimerService
     members: MemberSettingsService
     events: EventService
+    working_groups: WorkingGroupService
     organisations: OrganisationService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
     timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
+    events = EventService(db, clock, timers, config)
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),
-        events=EventService(db, clock, timers, config),
+        events=events,
+        working_groups=WorkingGroupService(db, clock, timers, config, events),
         organisations=OrganisationService(db, clock, timers, config),
     )

@@ -80,6 +80,7 @@ DM = CommandText("event.dm")
 Title = app_commands.Range[str, 1, MAX_TITLE_LENGTH]
 Start = app_commands.Range[str, 1, START_MAX]
 Zone = app_commands.Range[str, 1, validation.MAX_ZONE_LENGTH]
+GroupRef = app_commands.Range[str, 1, 100]  # a working group's key (autocomplete) or name
 Description = app_commands.Range[str, 0, MAX_DESCRIPTION_LENGTH]
 Link = app_commands.Range[str, 0, MAX_LINK_LENGTH]
 LeadTimes = app_commands.Range[str, 0, LEAD_TIMES_MAX]
@@ -224,6 +225,19 @@ class Events(commands.Cog):
             choices.append(app_commands.Choice(name=name[:CHOICE_NAME], value=str(occurrence.id)))
         return choices
 
+    async def group_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Working groups, by name in the member's language (the value is the group's stable key)."""
+        if interaction.guild is None:
+            return []
+        lang = self.bot.lang_for(interaction)
+        groups = await self.bot.services.working_groups.autocomplete(interaction.guild.id, current, lang)
+        return [
+            app_commands.Choice(name=clip(found.name.get(lang), CHOICE_NAME), value=found.key)
+            for found in groups
+        ]
+
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -244,9 +258,10 @@ class Events(commands.Cog):
         "recurrence",
         "reminders",
         "language",
+        "group",
     )
     @app_commands.choices(recurrence=CREATE.choices(RECURRENCES), language=language_choices())
-    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @app_commands.autocomplete(timezone=timezone_autocomplete, group=group_autocomplete)
     @moderator_only()
     async def create(
         self,
@@ -262,9 +277,21 @@ class Events(commands.Cog):
         recurrence: str = "none",
         reminders: LeadTimes | None = None,
         language: str | None = None,
+        group: GroupRef | None = None,
     ) -> None:
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
+        # Hosted by a working group (a thematic roundtable): announced in the group's channel, for the
+        # group's role, unless another channel or audience is given.
+        host = None
+        if group is not None and group.strip():
+            host = await self.bot.services.working_groups.find(guild.id, group)
+            if channel is None:
+                channel = text_channel(guild, host.channel_id)
+                if channel is None:
+                    raise UserFacingError("events_ui.errors.group_channel_missing", group=host.name.get(lang))
+            if audience is None and host.role_id is not None:
+                audience = guild.get_role(host.role_id)
         target = self._announcement_channel(guild, channel)
         # What its public posts will speak: as asked, else the channel's, else the server's.
         post_lang = post_language(self.bot.config, target, language)
@@ -288,7 +315,10 @@ class Events(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         # The outbox: the event's rows and a timer per Discord side effect commit together. They run
         # at once here; if Discord fails, the timers retry later and post exactly once.
-        occurrence = await self.bot.services.events.create_and_announce(draft)
+        if host is not None:
+            occurrence = await self.bot.services.working_groups.create_group_event(host.id, draft, lang)
+        else:
+            occurrence = await self.bot.services.events.create_and_announce(draft)
         timers = self.bot.services.timers
         await timers.run_now(EVENT_ANNOUNCE, occurrence_id=occurrence.id)
         await timers.run_now(EVENT_MIRROR, occurrence_id=occurrence.id)

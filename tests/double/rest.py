@@ -470,6 +470,7 @@ async def edit_channel(call: Call) -> Any:
         channel.topic = body["topic"]
     if "position" in body:
         channel.position = int(body["position"])
+    apply_channel_structure(double, channel, body)  # working-groups section below
     double._dispatch_guild("CHANNEL_UPDATE", channel.payload())
     return channel.payload()
 
@@ -669,6 +670,7 @@ async def create_channel(call: Call) -> Any:
     ctype = int(body.get("type", 0))
     if ctype not in (0, 2, 4, 5):
         raise form_error([("type", f"Channel type {ctype} is not supported by the double")])
+    check_channel_structure(double, body, None)  # working-groups section below
     channel = Channel(
         double.snowflakes.next(), name, ctype, double.guild_id, len(double.guild.channels), body.get("topic")
     )
@@ -900,3 +902,89 @@ def _require_event_manage(double: FakeDiscord, event: Any) -> None:
 async def event_users(call: Call) -> Any:
     _event(call)
     return []
+
+
+# ---- working groups: channel structure and permission overwrites ----------------------------------
+# Added for the working-groups feature: moving a channel into a category (PATCH parent_id), replacing
+# its overwrites (PATCH permission_overwrites), and editing one overwrite (PUT/DELETE
+# /channels/{id}/permissions/{target}), with Discord's validation: the parent must be a category of
+# the guild; an overwrite's type is 0 (role) or 1 (member) and its target must exist; a bot may only
+# allow or deny permissions it has itself (else 403/50013), unless it is an administrator.
+
+
+def _check_overwrite(double: FakeDiscord, raw: Any, where: str) -> Overwrite:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise form_error([(where, "This field is required")])
+    try:
+        target = int(raw["id"])
+        kind = int(raw.get("type", 0))
+        allow = int(raw.get("allow") or 0)
+        deny = int(raw.get("deny") or 0)
+    except (TypeError, ValueError):
+        raise form_error([(where, "Invalid overwrite")]) from None
+    if kind not in (0, 1):
+        raise form_error([(f"{where}.type", "Value must be one of (0, 1).")])
+    if kind == 0 and target not in double.guild.roles:
+        raise form_error([(f"{where}.id", "Unknown role")])
+    if kind == 1 and target not in double.guild.members:
+        raise form_error([(f"{where}.id", "Unknown member")])
+    bot_perms = double.guild.base_permissions(double.bot_member())
+    if not bot_perms & Perm.ADMINISTRATOR and (allow | deny) & ~bot_perms:
+        raise ApiError(403, 50013, "Missing Permissions")
+    return Overwrite(target, kind, allow, deny)
+
+
+def check_channel_structure(double: FakeDiscord, body: dict[str, Any], channel: Channel | None) -> None:
+    parent = body.get("parent_id")
+    if parent:
+        category = double.guild.channels.get(int(parent))
+        if category is None or category.type != 4:
+            raise form_error([("parent_id", "Category does not exist")])
+        if channel is not None and channel.type == 4:
+            raise form_error([("parent_id", "Categories cannot have subcategories")])
+    raw = body.get("permission_overwrites")
+    if raw is not None:
+        if not isinstance(raw, list) or len(raw) > 100:
+            raise form_error([("permission_overwrites", "Must be 100 or fewer in length.")])
+        for index, item in enumerate(raw):
+            _check_overwrite(double, item, f"permission_overwrites.{index}")
+
+
+def apply_channel_structure(double: FakeDiscord, channel: Channel, body: dict[str, Any]) -> None:
+    """PATCH /channels/{id}: parent_id and permission_overwrites, validated before anything changes."""
+    if "parent_id" not in body and "permission_overwrites" not in body:
+        return
+    check_channel_structure(double, body, channel)
+    if "parent_id" in body:
+        channel.parent_id = int(body["parent_id"]) if body["parent_id"] else None
+    if body.get("permission_overwrites") is not None:
+        double.require_permission(Perm.MANAGE_ROLES)
+        channel.overwrites = [
+            _check_overwrite(double, item, f"permission_overwrites.{index}")
+            for index, item in enumerate(body["permission_overwrites"])
+        ]
+
+
+@route("PUT", "/channels/{channel_id}/permissions/{overwrite_id}")
+async def edit_channel_permissions(call: Call) -> Any:
+    double = call.double
+    channel = double.channel_for_bot(call.int_param("channel_id"))
+    if channel.type == 1:
+        raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+    double.require_permission(Perm.MANAGE_ROLES)
+    body = {**call.body(), "id": call.params["overwrite_id"]}
+    overwrite = _check_overwrite(double, body, "")
+    channel.overwrites = [o for o in channel.overwrites if o.target_id != overwrite.target_id] + [overwrite]
+    double._dispatch_guild("CHANNEL_UPDATE", channel.payload())
+    return None
+
+
+@route("DELETE", "/channels/{channel_id}/permissions/{overwrite_id}")
+async def delete_channel_permission(call: Call) -> Any:
+    double = call.double
+    channel = double.channel_for_bot(call.int_param("channel_id"))
+    double.require_permission(Perm.MANAGE_ROLES)
+    target = call.int_param("overwrite_id")
+    channel.overwrites = [o for o in channel.overwrites if o.target_id != target]
+    double._dispatch_guild("CHANNEL_UPDATE", channel.payload())
+    return None

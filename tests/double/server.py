@@ -441,6 +441,20 @@ class FakeDiscord:
 
         self._sync(run)
 
+    # ---- working groups: role position (added for the working-groups feature) ----------------------
+
+    def set_role_position(self, role: Role, position: int) -> None:
+        """Move a role in the hierarchy (as dragging it in Server Settings > Roles); GUILD_ROLE_UPDATE."""
+
+        def run() -> None:
+            target = self.guild.roles[role.id]
+            target.position = position
+            self._dispatch_guild("GUILD_ROLE_UPDATE", {"role": target.payload()})
+
+        self._sync(run)
+
+    # ---- end of working groups ---------------------------------------------------------------------
+
     def _remove_role(self, role_id: int) -> None:
         self.guild.roles.pop(role_id, None)
         for member in self.guild.members.values():

@@ -430,3 +430,54 @@ async def test_realistic_rate_limits_refuse_a_burst_beyond_the_bucket(
     )
     assert contents == sorted(f"wave {n}" for n in range(6))
     assert all(not refusal.is_global for refusal in double.rate_limited)
+
+
+# ---- working groups: channel structure and permission overwrites -----------------------------------
+
+
+async def test_channel_parent_and_overwrites_follow_discords_rules(double: FakeDiscord, bot: tuple) -> None:
+    client, _ = bot
+    double.set_bot_permissions(Perm.BOT_DEFAULT | Perm.MANAGE_CHANNELS)
+    await asyncio.sleep(0.2)
+    guild = client.get_guild(double.guild_id)
+    assert guild is not None
+    category = await guild.create_category("Working Groups")
+    member_role = await guild.create_role(name="WG1")
+    private = {
+        guild.default_role: discord.PermissionOverwrite(view_channel=False),
+        member_role: discord.PermissionOverwrite(view_channel=True),
+        guild.me: discord.PermissionOverwrite(view_channel=True, send_messages=True),
+    }
+    channel = await guild.create_text_channel("wg1-stem", category=category, overwrites=private)
+    ada = double.add_member("ada")
+    stored = double.guild.channels[channel.id]
+    assert stored.parent_id == category.id
+    assert not double.permissions_in(stored, ada) & Perm.VIEW_CHANNEL
+
+    # The bot may not grant what it does not have itself (here: Manage Messages).
+    with pytest.raises(discord.Forbidden) as refused:
+        await guild.create_text_channel(
+            "wg2", overwrites={member_role: discord.PermissionOverwrite(manage_messages=True)}
+        )
+    assert refused.value.code == 50013
+    assert "wg2" not in {c.name for c in double.guild.channels.values()}
+    # A parent that is not a category is refused as an invalid form body.
+    with pytest.raises(discord.HTTPException) as invalid:
+        await client.http.edit_channel(channel.id, parent_id=str(channel.id))
+    assert invalid.value.status == 400
+    assert any("parent_id" in v.detail for v in double.violations), "refused, and recorded as a violation"
+    checkpoint = double.checkpoint()
+
+    # Moving to another category with new overwrites: one PATCH; one overwrite: PUT and DELETE.
+    archive = await guild.create_category("Archive")
+    await channel.edit(
+        category=archive, overwrites={guild.me: discord.PermissionOverwrite(view_channel=True)}
+    )
+    assert (stored := double.guild.channels[channel.id]).parent_id == archive.id
+    assert double.permissions_in(stored, ada) & Perm.VIEW_CHANNEL
+    target = guild.get_member(ada.id) or await guild.fetch_member(ada.id)
+    await channel.set_permissions(target, send_messages=False)
+    assert not double.permissions_in(double.guild.channels[channel.id], ada) & Perm.SEND_MESSAGES
+    await channel.set_permissions(target, overwrite=None)
+    assert double.permissions_in(double.guild.channels[channel.id], ada) & Perm.SEND_MESSAGES
+    double.assert_clean(checkpoint)

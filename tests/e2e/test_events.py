@@ -786,7 +786,10 @@ async def test_without_manage_events_moderators_are_told_once_and_events_still_w
     notice = await double.wait_for_message(seed.mod_log, lambda m: "Manage Events" in m.content, after=mark)
     assert not notice.pinged_role_ids and not notice.pinged_user_ids
     await create_event(isolated_env, title="Still without the Events tab")
-    assert [m.id for m in double.messages(seed.mod_log, after=mark)] == [notice.id]
+    # Only the Manage Events notice counts: without Manage Channels the working groups tell moderators
+    # too, if their seeding was still running when the permissions changed.
+    told = [m.id for m in double.messages(seed.mod_log, after=mark) if "Manage Events" in m.content]
+    assert told == [notice.id]
     assert double.scheduled_events() == []
     assert announcement.embed is not None
 

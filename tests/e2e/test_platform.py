@@ -61,12 +61,22 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         "zone": "Europe/Paris",
         "status": "going",
         "setting": "on",
+        # Working groups (/wg): a seeded group, and valid values for the other required options.
+        "group": "wg1-stem",
+        "key": "wg9-probe",
+        "name": "Probe group",
+        "member": seed.member_en,
+        "text": "Probe",
+        "query": "probe",
+        "url": "https://example.org/probe",
+        "item": "1",
+        "deliverable": "1",
+        "document": "1",
         # /org (the directory): the organisation named need not exist; the answer must fit anyway.
-        "name": "Long input probe",
+        # ("name" and "member" above serve /org too.)
         "country": "PE",
         "website": "https://probe.example.org",
         "org": "Long input probe",
-        "member": seed.member_en,
         "standing": "member",
     }
     tried: list[str] = []
@@ -81,10 +91,12 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
                 # The client refuses it before sending; the longest the bot can receive is the limit.
                 with pytest.raises(InvocationError, match="max_length"):
                     await double.invoke(
-                        path, user=seed.moderator, options={**_required(options, valid), name: value}
+                        path,
+                        user=seed.moderator,
+                        options={**_required(options, {**valid, **PER_COMMAND.get(path, {})}), name: value},
                     )
                 value = OVER_LONG[:limit]
-            given = {**_required(options, valid), name: value}
+            given = {**_required(options, {**valid, **PER_COMMAND.get(path, {})}), name: value}
             handle = await double.invoke(path, user=seed.moderator, options=given)
             answer = await handle.message(timeout=15)
             assert handle.callback_count() == 1, (path, name)
@@ -101,6 +113,14 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         tried
     )
     assert {"event edit:reminders", "event info:event"} <= set(tried)
+
+
+# Required options whose valid value depends on the command (a choice among that command's own).
+PER_COMMAND: dict[str, dict[str, Any]] = {
+    "wg status": {"status": "in_progress"},
+    "wg deliverable add": {"kind": "guide"},
+    "wg initiative add": {"kind": "programme"},
+}
 
 
 def _required(options: list[dict[str, Any]], valid: dict[str, Any]) -> dict[str, Any]:
