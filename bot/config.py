@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot import yamlfile
+from bot import countries, validation, yamlfile
+from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 from bot.timeutil import DurationError, get_zone, parse_lead_times
 
@@ -160,6 +161,30 @@ class EventsConfig:
     default_duration_minutes: int
 
 
+# --- directory (the organisation directory, /org) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedOrganisation:
+    """An organisation listed in config.yml, created once per guild (``key`` is its stable id)."""
+
+    key: str
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    website: str
+    region: str | None = None  # UN M49 sub-region code; None = the country's
+    linkedin: str | None = None
+    description: tuple[tuple[str, str], ...] = ()  # (language, text) pairs, one to three
+    joined: date | None = None  # None = the day it is seeded
+
+
+@dataclass(frozen=True)
+class DirectoryConfig:
+    leaders_role: str = "WIM Leaders"  # given to verified leaders and representatives
+    max_representatives: int = 2  # per organisation
+    organisations: tuple[SeedOrganisation, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     guild_ids: tuple[int, ...]
@@ -177,6 +202,7 @@ class Config:
     calendar: tuple[RecurringEventConfig, ...]
     # (channel name casefolded, language of its public posts); other channels speak ``language``.
     channel_languages: tuple[tuple[str, str], ...] = ()
+    directory: DirectoryConfig = field(default_factory=lambda: DirectoryConfig())
 
     @property
     def zone(self) -> ZoneInfo:
@@ -345,6 +371,7 @@ _TOP_KEYS = (
     "working_group_settings",
     "calendar",
     "channel_languages",
+    "directory",
 )
 
 
@@ -623,6 +650,95 @@ def _calendar(root: _Section, default_zone: str, default_duration: int) -> tuple
     return tuple(events)
 
 
+_SEED_ORG_KEYS = ("key", "name", "country", "website", "region", "linkedin", "description", "joined")
+
+
+def _seed_organisation(path: str, item: Any) -> SeedOrganisation:
+    # The same checks as /org add, so a seeded organisation is one a moderator could have typed.
+    section = _Section(path, item, _SEED_ORG_KEYS)
+
+    def check(key: str, parse: Callable[[], T], expected: str) -> T:
+        try:
+            return parse()
+        except UserFacingError:
+            raise ConfigError(section.key(key), expected) from None
+
+    name = section.text("name", max_length=100)
+    country = check(
+        "country",
+        lambda: countries.country_code(section.text("country", max_length=100)),
+        f"expected an ISO 3166-1 country code such as PE or ZA, got {section.data.get('country')!r}",
+    )
+    website = check(
+        "website",
+        lambda: validation.web_url(section.text("website", max_length=512), field="orgs.fields.website"),
+        "expected a web address starting with https://",
+    )
+    region = None
+    if section.has("region"):
+        region = check(
+            "region",
+            lambda: countries.region_code(str(section.data["region"])),
+            f"expected a UN M49 sub-region code, one of {', '.join(countries.SUBREGIONS)}",
+        )
+    elif countries.subregion_of(country) is None:
+        raise ConfigError(section.key("region"), f"is required: {country} has no UN M49 sub-region")
+    linkedin = None
+    if section.has("linkedin"):
+        linkedin = check(
+            "linkedin",
+            lambda: validation.web_url(
+                section.text("linkedin", max_length=512), field="orgs.fields.linkedin"
+            ),
+            "expected a web address starting with https://",
+        )
+    description: list[tuple[str, str]] = []
+    if section.has("description"):
+        texts = _Section(section.key("description"), section.data["description"], LANGUAGES)
+        description = [(lang, texts.text(lang, max_length=500)) for lang in LANGUAGES if texts.has(lang)]
+    joined = None
+    if section.has("joined"):
+        raw = section.data["joined"]
+        if isinstance(raw, datetime) or not isinstance(raw, date | str):
+            raise ConfigError(section.key("joined"), 'expected a date "YYYY-MM-DD"')
+        joined = (
+            raw
+            if isinstance(raw, date)
+            else _checked(section.key("joined"), date.fromisoformat, raw, 'expected a date "YYYY-MM-DD"')
+        )
+    return SeedOrganisation(
+        key=_slug(section.key("key"), section.raw("key")),
+        name=name,
+        country=country,
+        website=website,
+        region=region,
+        linkedin=linkedin,
+        description=tuple(description),
+        joined=joined,
+    )
+
+
+def _directory(root: _Section) -> DirectoryConfig:
+    section = root.section("directory", ("leaders_role", "max_representatives", "organisations"))
+    seeds: list[SeedOrganisation] = []
+    keys: set[str] = set()
+    names: set[str] = set()
+    for path, item in section.items("organisations"):
+        seed = _seed_organisation(path, item)
+        if seed.key in keys:
+            raise ConfigError(f"{path}.key", f"organisation key {seed.key!r} is used twice")
+        if countries.fold(seed.name) in names:
+            raise ConfigError(f"{path}.name", f"organisation name {seed.name!r} is used twice")
+        keys.add(seed.key)
+        names.add(countries.fold(seed.name))
+        seeds.append(seed)
+    return DirectoryConfig(
+        leaders_role=section.text("leaders_role", "WIM Leaders", max_length=100),
+        max_representatives=section.integer("max_representatives", 1, 25, default=2),
+        organisations=tuple(seeds),
+    )
+
+
 def parse_config(data: Any, *, base_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
     """Validate an already-parsed YAML document. ``base_dir`` anchors a relative database path."""
     if data is None:
@@ -666,6 +782,7 @@ def parse_config(data: Any, *, base_dir: Path, environ: Mapping[str, str] | None
         working_group_settings=_working_group_settings(root),
         calendar=_calendar(root, timezone, events.default_duration_minutes),
         channel_languages=_channel_languages(root),
+        directory=_directory(root),
     )
 
 

@@ -58,6 +58,25 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("es", "cmd.wg.doc.name"): "«doc» is the usual Spanish short form of «documento»",
     ("es", "working_groups.report.days_short"): "d is the symbol for días too",
     ("es", "working_groups.initiative.count"): "«Total» is the Spanish word",
+    # The organisation directory (/org).
+    ("fr", "cmd.org.name"): "« org », the short form members type, as in English",
+    ("es", "cmd.org.name"): "«org», the short form members type, as in English",
+    **{
+        (
+            lang,
+            f"cmd.org.{command}.options.region.name",
+        ): "« région » / «región» without its accent, as names are"
+        for lang in ("fr", "es")
+        for command in ("add", "edit", "list")
+    },
+    ("fr", "cmd.org.add.options.description.name"): "« description » is the French word",
+    ("fr", "cmd.org.edit.options.description.name"): "« description » is the French word",
+    ("fr", "orgs.fields.description"): "« Description » is the French word",
+    **{
+        ("es", f"{prefix}.{code}"): "the UN M49 Spanish name is the English one"
+        for prefix in ("cmd.org.regions", "orgs.regions")
+        for code in ("054", "057")  # Melanesia, Micronesia
+    },
 }
 
 # Keys that end in ".other" without being the plural form of a message: choices whose stored value is

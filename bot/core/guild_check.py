@@ -56,6 +56,9 @@ def verify_guild(guild: discord.Guild, config: Config) -> list[str]:
                 "will not notify its members: make the role mentionable (Server Settings > Roles) or grant "
                 "the bot Mention Everyone"
             )
+    leaders = config.directory.leaders_role
+    if leaders.casefold() not in role_names:
+        problems.append(f"directory.leaders_role: no role named {leaders!r} for verified WIM leaders")
     me = guild.me
     if me is not None:
         granted = me.guild_permissions

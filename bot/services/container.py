@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.db import Database
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
+from bot.services.organisations import OrganisationService
 from bot.services.timers import TimerService
 from bot.services.working_groups import WorkingGroupService
 
@@ -29,6 +30,7 @@ class Services:
     members: MemberSettingsService
     events: EventService
     working_groups: WorkingGroupService
+    organisations: OrganisationService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -39,4 +41,5 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         members=MemberSettingsService(db, clock),
         events=events,
         working_groups=WorkingGroupService(db, clock, timers, config, events),
+        organisations=OrganisationService(db, clock, timers, config),
     )

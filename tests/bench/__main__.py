@@ -12,12 +12,19 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from tests.bench import discord_bench, events_bench, reminders_bench, working_groups_bench
+from tests.bench import (
+    discord_bench,
+    events_bench,
+    organisations_bench,
+    reminders_bench,
+    working_groups_bench,
+)
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]] = {
     "events": events_bench.run,
     "reminders": reminders_bench.run,
     "working_groups": working_groups_bench.run,
+    "organisations": organisations_bench.run,
     "discord": discord_bench.run,
 }
 

@@ -72,6 +72,12 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         "item": "1",
         "deliverable": "1",
         "document": "1",
+        # /org (the directory): the organisation named need not exist; the answer must fit anyway.
+        # ("name" and "member" above serve /org too.)
+        "country": "PE",
+        "website": "https://probe.example.org",
+        "org": "Long input probe",
+        "standing": "member",
     }
     tried: list[str] = []
     for path, options in _leaf_commands(double.registered_commands()):
