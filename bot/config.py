@@ -291,12 +291,12 @@ class _Section:
 def _text(path: str, value: Any, *, max_length: int = 200) -> str:
     if not isinstance(value, str):
         raise ConfigError(path, f"expected text, got {_type_name(value)}")
-    value = value.strip()
-    if not value:
+    text = value.strip()
+    if not text:
         raise ConfigError(path, "expected non-empty text")
-    if len(value) > max_length:
-        raise ConfigError(path, f"expected at most {max_length} characters, got {len(value)}")
-    return value
+    if len(text) > max_length:
+        raise ConfigError(path, f"expected at most {max_length} characters, got {len(text)}")
+    return text
 
 
 def _integer(path: str, value: Any, low: int, high: int) -> int:

@@ -22,6 +22,7 @@ Each connection lives on its own thread (``_Worker``); a call from the event loo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
 import logging
@@ -112,10 +113,8 @@ class _Worker:
                 result, error = fn(self.conn, *args), None
             except BaseException as exc:  # handed to the awaiting task, which re-raises it
                 result, error = None, exc
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_resolve, future, result, error)
-            except RuntimeError:  # the loop is closed: nobody is waiting any more
-                pass
 
     async def start(self, path: Path) -> None:
         self._thread.start()
@@ -371,10 +370,12 @@ class Transaction:
         return int(row_id)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._call("one", sql, params)  # type: ignore[no-any-return]
+        row: sqlite3.Row | None = await self._call("one", sql, params)
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._call("all", sql, params)  # type: ignore[no-any-return]
+        rows: list[sqlite3.Row] = await self._call("all", sql, params)
+        return rows
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         return await self._call("val", sql, params)
@@ -607,7 +608,7 @@ class Database:
         if not ok:
             raise value
         await asyncio.shield(group.committed)
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]  # ok: value is fn's result (_write_action's Any)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot.
@@ -638,10 +639,12 @@ class Database:
         return await self._reader.call(_statement, None, mode, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._read("one", sql, params)  # type: ignore[no-any-return]
+        row: sqlite3.Row | None = await self._read("one", sql, params)
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._read("all", sql, params)  # type: ignore[no-any-return]
+        rows: list[sqlite3.Row] = await self._read("all", sql, params)
+        return rows
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         return await self._read("val", sql, params)

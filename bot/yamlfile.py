@@ -85,13 +85,14 @@ class UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
 
 # libyaml's parser where PyYAML has it (its wheels do): the same safe constructor and the same key
 # check, about ten times faster; the catalogs are read at every start.
-_FAST_BASE: Any = getattr(yaml, "CSafeLoader", None)
-if _FAST_BASE is not None:
+# (``__with_libyaml__`` is PyYAML's own flag: set when ``yaml.cyaml``, hence ``CSafeLoader``, imported.)
+_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+if yaml.__with_libyaml__:
 
-    class FastUniqueKeyLoader(_UniqueKeys, _FAST_BASE):  # type: ignore[misc, valid-type]
+    class FastUniqueKeyLoader(_UniqueKeys, yaml.CSafeLoader):
         """``yaml.CSafeLoader`` that refuses a key written twice."""
 
-    _LOADER: Any = FastUniqueKeyLoader
+    _LOADER = FastUniqueKeyLoader
 else:
     _LOADER = UniqueKeyLoader
 

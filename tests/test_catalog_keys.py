@@ -336,7 +336,8 @@ def assigned_values(scope: ast.AST, name: str, *, top_level: bool = False) -> li
     nodes = scope.body if top_level and isinstance(scope, ast.Module) else list(ast.walk(scope))
     values: list[ast.expr] = []
     for node in nodes:
-        if isinstance(node, ast.Assign) and any(
+        # Two branches, not one `or`: each narrows `node` to the assignment form it reads the value of.
+        if isinstance(node, ast.Assign) and any(  # noqa: SIM114
             isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):
             values.append(node.value)

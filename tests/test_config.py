@@ -462,7 +462,7 @@ def test_unquoted_digest_time_in_yaml_is_explained(tmp_path: Path) -> None:
 def test_config_is_frozen() -> None:
     config = parse(minimal())
     with pytest.raises(AttributeError):
-        config.language = "fr"  # type: ignore[misc]
+        config.language = "fr"  # type: ignore[misc]  # assigning to the frozen field on purpose
 
 
 # --- next digest --------------------------------------------------------------------------------

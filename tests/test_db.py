@@ -589,5 +589,6 @@ async def test_execute_results_answer_like_the_cursors_they_replace(db: Database
         async with tx.execute("SELECT key FROM meta ORDER BY key") as cursor:
             assert [row["key"] for row in await cursor.fetchall()] == ["a", "b"]
         result = await tx.execute("UPDATE meta SET value = 'x' WHERE key = ? RETURNING value", ("a",))
-        assert (await result.fetchone())["value"] == "x"
+        row = await result.fetchone()
+        assert row is not None and row["value"] == "x"
         assert await result.fetchone() is None

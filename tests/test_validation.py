@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import ParamSpec
 
 import pytest
 
@@ -11,9 +13,10 @@ from bot.errors import Term, UserFacingError
 
 FIELD = "events.fields.title"
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+P = ParamSpec("P")
 
 
-def refused(call, *args, **kwargs) -> UserFacingError:
+def refused(call: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> UserFacingError:
     with pytest.raises(UserFacingError) as caught:
         call(*args, **kwargs)
     return caught.value

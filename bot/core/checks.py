@@ -36,7 +36,7 @@ def moderator_only() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
-        config = interaction.client.config  # type: ignore[attr-defined]
+        config = interaction.client.config  # type: ignore[attr-defined]  # typed Client; runs in a WimBot
         if not member_is_moderator(interaction.user, config):
             raise NotModerator()
         return True

@@ -57,7 +57,7 @@ def _user_message(bot: WimBot, lang: str, error: BaseException) -> str | None:
 
 async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer the interaction about ``error``: translated for user errors, an error id for bugs."""
-    bot: WimBot = interaction.client  # type: ignore[assignment]
+    bot: WimBot = interaction.client  # type: ignore[assignment]  # typed Client; the tree runs in a WimBot
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     lang = bot.lang_for(interaction)
@@ -117,7 +117,7 @@ async def remember_language(interaction: discord.Interaction) -> None:
     lang = interaction_language(interaction)
     if lang is None:
         return
-    bot: WimBot = interaction.client  # type: ignore[assignment]
+    bot: WimBot = interaction.client  # type: ignore[assignment]  # typed Client; the tree runs in a WimBot
     try:
         await bot.services.members.remember_language(interaction.guild_id, interaction.user.id, lang)
     except Exception:

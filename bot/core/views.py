@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -32,10 +33,9 @@ class OwnedView(discord.ui.View):
     async def on_timeout(self) -> None:
         self.disable_all()
         if self.message is not None:
-            try:
+            # The message is gone or the token expired: nothing left to tidy.
+            with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # the message is gone or the token expired; nothing left to tidy
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]

@@ -60,7 +60,8 @@ def build_calendar(entries: Sequence[tuple[Series, Sequence[Occurrence]]], *, st
             for component in _recurring(series, occurrences, stamp):
                 calendar.add_component(component)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves Component.to_ical unannotated
+    return ical
 
 
 def _texts(event: Event, title: str, description: str, link: str | None) -> None:

@@ -372,9 +372,12 @@ class WorkingGroupService:
     async def _ensure_unique(
         self, conn: Database | Transaction, guild_id: int, key: str | None, name: str | None, *, skip: int = 0
     ) -> None:
-        if key is not None and (existing := await repo.get_group_by_key(conn, guild_id, key)) is not None:
-            if existing.id != skip:
-                raise UserFacingError("working_groups.errors.duplicate_key", value=key)
+        if (
+            key is not None
+            and (existing := await repo.get_group_by_key(conn, guild_id, key)) is not None
+            and existing.id != skip
+        ):
+            raise UserFacingError("working_groups.errors.duplicate_key", value=key)
         if name is not None:
             wanted = fold(name)
             for group_id, names in await repo.names_in_guild(conn, guild_id):

@@ -9,6 +9,7 @@ disabled when it expires; pagination is the shared ``bot.core.paginator.Paginato
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -32,10 +33,11 @@ RSVP_EMOJIS: Final[dict[str, str]] = {"going": "✅", "maybe": "❔", "declined"
 
 
 def _events_cog(interaction: discord.Interaction) -> Events:
+    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
     cog = interaction.client.get_cog("Events")  # type: ignore[attr-defined]
     if cog is None:
         raise RuntimeError("the Events cog is not loaded")
-    return cog  # type: ignore[no-any-return]
+    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
 
 
 class RsvpButton(
@@ -179,9 +181,8 @@ class ScopeChooser(OwnedView):
     async def on_timeout(self) -> None:
         self.disable_all()
         if self.message is not None:
-            try:
+            # The ephemeral message was dismissed or its token expired: nothing to tidy.
+            with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(
                     content=self._catalog.t(self._lang, "events_ui.scope.expired"), view=self
                 )
-            except discord.HTTPException:
-                pass  # the ephemeral message was dismissed or its token expired: nothing to tidy

@@ -23,10 +23,11 @@ _STYLES: Final = {"approve": discord.ButtonStyle.success, "decline": discord.But
 
 
 def _cog(interaction: discord.Interaction) -> Organisations:
+    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
     cog = interaction.client.get_cog("Organisations")  # type: ignore[attr-defined]
     if cog is None:
         raise RuntimeError("the Organisations cog is not loaded")
-    return cog  # type: ignore[no-any-return]
+    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
 
 
 class ClaimButton(

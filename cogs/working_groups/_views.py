@@ -35,10 +35,11 @@ SUMMARY_PARTS: Final = 3  # three text inputs of 4,000 characters each
 
 
 def _cog(interaction: discord.Interaction) -> WorkingGroups:
+    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
     cog = interaction.client.get_cog("WorkingGroups")  # type: ignore[attr-defined]
     if cog is None:
         raise RuntimeError("the WorkingGroups cog is not loaded")
-    return cog  # type: ignore[no-any-return]
+    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
 
 
 class ToggleButton(
@@ -203,6 +204,8 @@ class SummaryModal(discord.ui.Modal):
         body = "\n\n".join(part.value.strip() for part in self.parts if part.value and part.value.strip())
         await self._on_submit(interaction, self.summary_title.value, body)
 
+    # Modal.on_error takes no item, unlike the BaseView.on_error it overrides in discord.py's own
+    # annotations: this matches Modal's (the one discord.py calls), so mypy sees BaseView's mismatch.
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await handle_interaction_error(interaction, error)
 
@@ -243,5 +246,7 @@ class InitiativeModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._on_submit(interaction, {name: field.value or "" for name, field in self.inputs.items()})
 
+    # Modal.on_error takes no item, unlike the BaseView.on_error it overrides in discord.py's own
+    # annotations: this matches Modal's (the one discord.py calls), so mypy sees BaseView's mismatch.
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await handle_interaction_error(interaction, error)

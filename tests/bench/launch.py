@@ -72,7 +72,7 @@ def bare_bot() -> int:
             tree.copy_global_to(guild=guild)
             await tree.sync(guild=guild)
 
-    client.setup_hook = setup_hook  # type: ignore[method-assign]
+    client.setup_hook = setup_hook  # type: ignore[method-assign]  # discord.py's hook, set per instance
 
     async def main() -> None:
         import signal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import discord
 import pytest
@@ -25,8 +26,8 @@ START = datetime(2027, 3, 10, 13, 0, tzinfo=UTC)
 LONG_LINK = "https://example.org/" + "a" * (MAX_LINK_LENGTH - len("https://example.org/"))
 
 
-def make_occurrence(**overrides: object) -> Occurrence:
-    values: dict[str, object] = {
+def make_occurrence(**overrides: Any) -> Occurrence:
+    values: dict[str, Any] = {
         "id": 987654,
         "series_id": 4321,
         "guild_id": 1,
@@ -49,7 +50,7 @@ def make_occurrence(**overrides: object) -> Occurrence:
         "counts": RsvpCounts(going=10**6, maybe=10**6, declined=10**6),
     }
     values.update(overrides)
-    return Occurrence(**values)  # type: ignore[arg-type]
+    return Occurrence(**values)
 
 
 def assert_within_discord_limits(embed: discord.Embed) -> None:

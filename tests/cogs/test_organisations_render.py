@@ -61,7 +61,7 @@ def total_length(embed: discord.Embed) -> int:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_full_list_page_of_the_longest_names_and_urls_fits(lang: str) -> None:
     items = tuple(make_org(n, region=region) for n, region in enumerate(countries.SUBREGIONS[:10]))
-    counts = {code: 999 for code in countries.SUBREGIONS}
+    counts = dict.fromkeys(countries.SUBREGIONS, 999)
     embed = _render.list_embed(CATALOG, lang, DirectoryPage(items, 5000, counts), page=3)
     assert len(embed.description or "") <= EMBED_DESCRIPTION
     assert all(len(field.value or "") <= EMBED_FIELD_VALUE for field in embed.fields)

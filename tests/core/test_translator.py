@@ -13,7 +13,9 @@ async def test_command_strings_are_translated_by_key_for_french_and_both_spanish
     )
     translator = CatalogTranslator(catalog)
     string = app_commands.locale_str("about", key="cmd.x.name")
-    context = app_commands.TranslationContext(app_commands.TranslationContextLocation.other, None)
+    context: app_commands.TranslationContextTypes = app_commands.TranslationContext(
+        app_commands.TranslationContextLocation.other, None
+    )
     assert await translator.translate(string, discord.Locale.french, context) == "a-propos"
     assert await translator.translate(string, discord.Locale.spain_spanish, context) == "acerca"
     assert await translator.translate(string, discord.Locale.latin_american_spanish, context) == "acerca"

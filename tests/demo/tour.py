@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -218,7 +218,7 @@ class Tour:
         self, message: Message, predicate: Callable[[Message], bool], *, caption: str
     ) -> Message:
         """Wait until the bot has edited ``message`` into what ``predicate`` accepts; record it."""
-        current = await self.double.wait_until(
+        current: Message = await self.double.wait_until(
             lambda d: d.message(message.id) if predicate(d.message(message.id)) else None,
             timeout=WAIT,
             what=caption,
@@ -260,10 +260,9 @@ class Tour:
                 ).fetchone()[0]
             return int(pending) == 0
 
-        try:
+        # A timer kind without a handler stays pending; the scene's own step still runs.
+        with contextlib.suppress(TimeoutError):
             await self.double.wait_until(settled, timeout=SETTLE, what="due timers to be handled")
-        except TimeoutError:
-            pass  # a timer kind without a handler stays pending; the scene's own step still runs
 
     async def restart_bot(self) -> None:
         self.transcript.add(
@@ -288,6 +287,7 @@ class Tour:
         """Add ``message`` to the transcript as ``viewer`` (one member) or everyone in the cast saw it."""
         self._learn_names()
         in_guild = message.channel_id in self._channel_ids()
+        kind: Literal["channel", "ephemeral", "dm"]
         if message.ephemeral:
             kind = "ephemeral"
         elif not in_guild:

@@ -229,7 +229,7 @@ def check_choices(choices: list[dict[str, Any]]) -> list[Problem]:
         _max_len(problems, f"data.choices.{i}.name", choice.get("name"), 100, required=True)
         if isinstance(choice.get("value"), str):
             _max_len(problems, f"data.choices.{i}.value", choice["value"], 100)
-        for loc in (choice.get("name_localizations") or {}).keys():
+        for loc in choice.get("name_localizations") or {}:
             if loc not in DISCORD_LOCALES:
                 problems.append((f"data.choices.{i}.name_localizations.{loc}", "Invalid locale"))
     return problems

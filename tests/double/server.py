@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import copy
 import datetime as dt
 import re
@@ -22,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -61,6 +62,14 @@ from .state import (
 )
 
 T = TypeVar("T")
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
 
 USER_MENTION = re.compile(r"<@!?(\d{15,21})>")
 ROLE_MENTION = re.compile(r"<@&(\d{15,21})>")
@@ -280,10 +289,8 @@ class FakeDiscord:
                 )
             assert self._changed is not None
             changed = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 0.5))
-            except TimeoutError:
-                pass
 
     async def _wait_value(self, get: Callable[[], T | None], timeout: float, what: str) -> T:
         return await self._async(self._wait_value_here(get, timeout, what))
@@ -585,7 +592,7 @@ class FakeDiscord:
         return self._sync(lambda: self._find(self.guild.members.values(), name, "member"))
 
     @staticmethod
-    def _find(items: Iterable[Any], name: str, what: str) -> Any:
+    def _find(items: Iterable[NamedT], name: str, what: str) -> NamedT:
         for item in items:
             if item.name == name:
                 return item

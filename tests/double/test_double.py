@@ -44,7 +44,7 @@ class Pick(discord.ui.View):
         await interaction.response.send_message(f"picked {select.values[0]}", ephemeral=True)
 
 
-def build_bot(double: FakeDiscord, errors: list[BaseException]) -> commands.Bot:
+def build_bot(double: FakeDiscord, errors: list[discord.HTTPException]) -> commands.Bot:
     intents = discord.Intents.default()
     intents.members = True
     bot = commands.Bot(
@@ -145,7 +145,7 @@ def build_bot(double: FakeDiscord, errors: list[BaseException]) -> commands.Bot:
     async def setup_hook() -> None:
         await bot.tree.sync(guild=guild)
 
-    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]  # discord.py's documented hook, per instance
     return bot
 
 
@@ -158,13 +158,15 @@ def double() -> Iterator[FakeDiscord]:
     fake.stop()
 
 
+# The running bot and the HTTP errors its commands caught (build_bot collects them).
+BotAndErrors = tuple[commands.Bot, list[discord.HTTPException]]
+
+
 @pytest.fixture
-async def bot(
-    double: FakeDiscord, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[commands.Bot, list]]:
+async def bot(double: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotAndErrors]:
     monkeypatch.setattr(discord.http.Route, "BASE", double.api_base)
     monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(double.gateway_url))
-    errors: list[BaseException] = []
+    errors: list[discord.HTTPException] = []
     client = build_bot(double, errors)
     task = asyncio.create_task(client.start(double.token))
     try:
@@ -177,7 +179,7 @@ async def bot(
         await asyncio.wait_for(task, timeout=10)
 
 
-async def test_connects_registers_guild_commands_and_answers(double: FakeDiscord, bot: tuple) -> None:
+async def test_connects_registers_guild_commands_and_answers(double: FakeDiscord, bot: BotAndErrors) -> None:
     client, _ = bot
     names = {c["name"] for c in double.registered_commands()}
     assert {"ping", "greet", "slow", "button"} <= names
@@ -195,7 +197,7 @@ async def test_connects_registers_guild_commands_and_answers(double: FakeDiscord
     double.assert_clean()
 
 
-async def test_subcommand_options_are_typed_and_resolved(double: FakeDiscord, bot: tuple) -> None:
+async def test_subcommand_options_are_typed_and_resolved(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     bea = double.add_member("bea")
     channel = double.channel("general")
@@ -213,7 +215,7 @@ async def test_subcommand_options_are_typed_and_resolved(double: FakeDiscord, bo
     double.assert_clean()
 
 
-async def test_deferred_then_edited_original(double: FakeDiscord, bot: tuple) -> None:
+async def test_deferred_then_edited_original(double: FakeDiscord, bot: BotAndErrors) -> None:
     member = double.add_member("ada")
     handle = await double.invoke("slow", user=member)
     response = await handle.response()
@@ -224,7 +226,7 @@ async def test_deferred_then_edited_original(double: FakeDiscord, bot: tuple) ->
     double.assert_clean()
 
 
-async def test_second_initial_response_is_refused_with_40060(double: FakeDiscord, bot: tuple) -> None:
+async def test_second_initial_response_is_refused_with_40060(double: FakeDiscord, bot: BotAndErrors) -> None:
     _, errors = bot
     member = double.add_member("ada")
     handle = await double.invoke("twice", user=member)
@@ -234,7 +236,7 @@ async def test_second_initial_response_is_refused_with_40060(double: FakeDiscord
     assert [v.kind for v in double.violations] == ["http 400/40060"]
 
 
-async def test_limits_are_enforced_as_invalid_form_body(double: FakeDiscord, bot: tuple) -> None:
+async def test_limits_are_enforced_as_invalid_form_body(double: FakeDiscord, bot: BotAndErrors) -> None:
     _, errors = bot
     member = double.add_member("ada")
     await double.invoke("long", user=member)
@@ -243,7 +245,7 @@ async def test_limits_are_enforced_as_invalid_form_body(double: FakeDiscord, bot
     assert any("content" in v.detail for v in double.violations)
 
 
-async def test_button_click_updates_the_message(double: FakeDiscord, bot: tuple) -> None:
+async def test_button_click_updates_the_message(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     first = await (await double.invoke("button", user=ada)).message()
     assert first.custom_ids() == ["echo:again"]
@@ -258,7 +260,7 @@ async def test_button_click_updates_the_message(double: FakeDiscord, bot: tuple)
     double.assert_clean()
 
 
-async def test_modal_round_trip(double: FakeDiscord, bot: tuple) -> None:
+async def test_modal_round_trip(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     opened = await double.invoke("rename", user=ada)
     modal = (await opened.response()).modal
@@ -272,7 +274,7 @@ async def test_modal_round_trip(double: FakeDiscord, bot: tuple) -> None:
     double.assert_clean()
 
 
-async def test_select_and_autocomplete(double: FakeDiscord, bot: tuple) -> None:
+async def test_select_and_autocomplete(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     shown = await (await double.invoke("choose", user=ada)).message()
     picked = await double.select(shown, "pick", ["b"], user=ada)
@@ -284,7 +286,7 @@ async def test_select_and_autocomplete(double: FakeDiscord, bot: tuple) -> None:
     double.assert_clean()
 
 
-async def test_channel_permissions_and_closed_dms(double: FakeDiscord, bot: tuple) -> None:
+async def test_channel_permissions_and_closed_dms(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     closed = double.add_member("cid", dms_closed=True)
     locked = double.add_text_channel("locked", overwrites=[(double.bot_role, 0, Perm.SEND_MESSAGES)])
@@ -310,14 +312,21 @@ async def test_channel_permissions_and_closed_dms(double: FakeDiscord, bot: tupl
     double.assert_clean()
 
 
-async def test_survives_resumable_and_non_resumable_disconnects(double: FakeDiscord, bot: tuple) -> None:
+async def test_survives_resumable_and_non_resumable_disconnects(
+    double: FakeDiscord, bot: BotAndErrors
+) -> None:
     client, _ = bot
     member = double.add_member("ada")
     await double.drop_gateway(resume=True)
     assert double.gateway_stats().resumes == 1
     late = double.add_member("late-joiner")  # dispatched while the bot is connected again
     assert (await (await double.invoke("ping", user=member)).response()).content == "pong en-US"
-    await double.wait_until(lambda d: client.get_guild(d.guild_id).get_member(late.id), what="member cache")
+
+    def cached_late_joiner(d: FakeDiscord) -> discord.Member | None:
+        guild = client.get_guild(d.guild_id)
+        return guild.get_member(late.id) if guild is not None else None
+
+    await double.wait_until(cached_late_joiner, what="member cache")
 
     identifies = double.gateway_stats().identifies
     await double.drop_gateway(resume=False)
@@ -328,7 +337,7 @@ async def test_survives_resumable_and_non_resumable_disconnects(double: FakeDisc
 
 
 async def test_events_missed_while_disconnected_are_replayed_on_resume(
-    double: FakeDiscord, bot: tuple
+    double: FakeDiscord, bot: BotAndErrors
 ) -> None:
     client, _ = bot
 
@@ -339,12 +348,13 @@ async def test_events_missed_while_disconnected_are_replayed_on_resume(
     await double._async(drop_and_add())
     await double.wait_until(lambda d: d.gateway.resumes == 1 and d.gateway.active_session(), what="resume")
     guild = client.get_guild(double.guild_id)
+    assert guild is not None
     await double.wait_until(
         lambda d: discord.utils.get(guild.roles, name="Working Group: Data"), what="role replay"
     )
 
 
-async def test_late_response_is_unknown_interaction(double: FakeDiscord, bot: tuple) -> None:
+async def test_late_response_is_unknown_interaction(double: FakeDiscord, bot: BotAndErrors) -> None:
     double.interaction_deadline = 0.0
     member = double.add_member("ada")
     handle = await double.invoke("ping", user=member)
@@ -354,7 +364,7 @@ async def test_late_response_is_unknown_interaction(double: FakeDiscord, bot: tu
     assert double.violations[0].kind == "http 404/10062"
 
 
-async def test_attachment_option_and_file_upload(double: FakeDiscord, bot: tuple) -> None:
+async def test_attachment_option_and_file_upload(double: FakeDiscord, bot: BotAndErrors) -> None:
     ada = double.add_member("ada")
     handle = await double.invoke("upload", user=ada, options={"file": Upload("notes.txt", b"agenda")})
     message = await handle.message()
@@ -398,12 +408,13 @@ def test_pings_follow_allowed_mentions_and_permissions() -> None:
 
 
 async def test_realistic_rate_limits_hold_back_a_client_that_reads_the_headers(
-    double: FakeDiscord, bot: tuple
+    double: FakeDiscord, bot: BotAndErrors
 ) -> None:
     client, _ = bot
     double.enable_discord_rate_limits(buckets={("POST", "/channels/{channel_id}/messages"): (3, 1.0)})
     general = double.channel("general")
     channel = client.get_channel(general.id)
+    assert isinstance(channel, discord.TextChannel)
     started = asyncio.get_running_loop().time()
     for n in range(7):
         await channel.send(f"burst {n}")
@@ -417,11 +428,12 @@ async def test_realistic_rate_limits_hold_back_a_client_that_reads_the_headers(
 
 
 async def test_realistic_rate_limits_refuse_a_burst_beyond_the_bucket(
-    double: FakeDiscord, bot: tuple
+    double: FakeDiscord, bot: BotAndErrors
 ) -> None:
     client, _ = bot
     double.enable_discord_rate_limits(buckets={("POST", "/channels/{channel_id}/messages"): (2, 0.5)})
     channel = client.get_channel(double.channel("general").id)
+    assert isinstance(channel, discord.TextChannel)
     # Concurrent first sends: the client has not seen the bucket's headers yet, so some are refused
     # with 429 and retried by discord.py; every message still arrives exactly once.
     await asyncio.gather(*(channel.send(f"wave {n}") for n in range(6)))
@@ -435,7 +447,9 @@ async def test_realistic_rate_limits_refuse_a_burst_beyond_the_bucket(
 # ---- working groups: channel structure and permission overwrites -----------------------------------
 
 
-async def test_channel_parent_and_overwrites_follow_discords_rules(double: FakeDiscord, bot: tuple) -> None:
+async def test_channel_parent_and_overwrites_follow_discords_rules(
+    double: FakeDiscord, bot: BotAndErrors
+) -> None:
     client, _ = bot
     double.set_bot_permissions(Perm.BOT_DEFAULT | Perm.MANAGE_CHANNELS)
     await asyncio.sleep(0.2)
@@ -443,7 +457,7 @@ async def test_channel_parent_and_overwrites_follow_discords_rules(double: FakeD
     assert guild is not None
     category = await guild.create_category("Working Groups")
     member_role = await guild.create_role(name="WG1")
-    private = {
+    private: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
         guild.default_role: discord.PermissionOverwrite(view_channel=False),
         member_role: discord.PermissionOverwrite(view_channel=True),
         guild.me: discord.PermissionOverwrite(view_channel=True, send_messages=True),

@@ -52,9 +52,9 @@ async def test_an_event_in_a_french_channel_speaks_french_while_dms_follow_each_
         (seed.member_fr, "⏰ Rappel : **Table ronde des responsables** commence"),
         (seed.member_es, "⏰ Recordatorio: **Table ronde des responsables** empieza"),
     ]
-    for member, start in expected_dms:
+    for member, opening in expected_dms:
         dm = await double.wait_for_dm(member, lambda m: m.content.startswith("⏰"), after=mark, timeout=10)
-        assert dm.content.startswith(start), (member.name, dm.content)
+        assert dm.content.startswith(opening), (member.name, dm.content)
 
     cancel_mark = double.mark()
     done = await answer_of(double, "event cancel", user=seed.moderator, event=str(occurrence_id))
@@ -68,9 +68,9 @@ async def test_an_event_in_a_french_channel_speaks_french_while_dms_follow_each_
         (seed.member_fr, "❌ Événement annulé : **Table ronde des responsables**"),
         (seed.member_es, "❌ Evento cancelado: **Table ronde des responsables**"),
     ]
-    for member, start in expected_notices:
+    for member, opening in expected_notices:
         dm = await double.wait_for_dm(member, lambda m: m.content.startswith("❌"), after=cancel_mark)
-        assert dm.content.startswith(start), (member.name, dm.content)
+        assert dm.content.startswith(opening), (member.name, dm.content)
     await double.wait_until(
         lambda d: (
             (d.message(announcement.id).embed or {}).get("title")

@@ -97,10 +97,12 @@ async def advance_through(*, env: DiscordEnv, occurrence_id: int, dues: tuple[da
     handled before the next (reminders due together in a channel would share one message)."""
     for count, due in enumerate(dues, start=1):
         await env.double.advance_to(due)
+
+        def handled(d: FakeDiscord, count: int = count) -> bool:
+            return sum(1 for t in timers_of(env, occurrence_id) if t["status"] != "pending") >= count
+
         await env.double.wait_until(
-            lambda d, count=count: (
-                sum(t["status"] != "pending" for t in timers_of(env, occurrence_id)) >= count
-            ),
+            handled,
             timeout=REMINDER_TIMEOUT,
             what=f"reminder {count} of {len(dues)} to be handled",
         )
@@ -133,8 +135,7 @@ async def create_event(
 
 async def answer_of(double: FakeDiscord, path: str, *, user: Member, **options: Any) -> Message:
     handle = await double.invoke(path, user=user, options=options)
-    message = await handle.message(timeout=10)
-    return message
+    return await handle.message(timeout=10)
 
 
 def assert_no_pings(env: DiscordEnv, *, after: int, allowed_role_ids: frozenset[int] = frozenset()) -> None:
@@ -209,7 +210,8 @@ async def test_french_moderator_gets_french_answer_and_announcement_stays_in_gui
     # A feminine title: the sentence agrees with "Événement", whatever the title.
     assert answer.content.startswith("Événement **Table ronde des dirigeantes** créé pour le")
     assert field(announcement, "Duration") == "1 h"  # config default 60 minutes, shown in English (guild)
-    assert "Replies" in [f["name"] for f in announcement.embed["fields"]]  # type: ignore[index]
+    assert announcement.embed is not None
+    assert "Replies" in [f["name"] for f in announcement.embed["fields"]]
 
 
 async def test_create_defaults_to_the_members_saved_time_zone(discord_env: DiscordEnv) -> None:
@@ -268,7 +270,8 @@ async def test_list_pages_through_upcoming_events_in_the_readers_language(isolat
     next_button = first.button(label="Siguiente")
     clicked = await double.click(first, next_button["custom_id"], user=seed.member_es)
     second = await clicked.message()
-    assert "Working group sync 10" in second.embed["description"]  # type: ignore[index]
+    assert second.embed is not None
+    assert "Working group sync 10" in second.embed["description"]
     assert second.button(label="Siguiente")["disabled"] is True
     others = await double.click(second, second.button(label="Anterior")["custom_id"], user=seed.member_en)
     refusal = await others.message()
@@ -646,6 +649,7 @@ async def test_ics_export_keeps_local_time_across_daylight_saving(discord_env: D
     assert first.astimezone(UTC) == datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
     rule = rrulestr(event.get("rrule").to_ical().decode(), dtstart=first)
     after_change = rule.after(datetime(2027, 3, 28, tzinfo=UTC).astimezone(first.tzinfo))
+    assert after_change is not None
     assert after_change.astimezone(UTC) == datetime(2027, 4, 10, 11, 0, tzinfo=UTC)
     with bot_db(discord_env) as conn:
         stored = [

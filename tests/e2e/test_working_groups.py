@@ -46,7 +46,7 @@ def bot_db(env: DiscordEnv) -> Iterator[sqlite3.Connection]:
 
 def group_row(env: DiscordEnv, key: str) -> sqlite3.Row:
     with bot_db(env) as conn:
-        row = conn.execute("SELECT * FROM wg_groups WHERE key = ?", (key,)).fetchone()
+        row: sqlite3.Row | None = conn.execute("SELECT * FROM wg_groups WHERE key = ?", (key,)).fetchone()
     assert row is not None, f"no group {key}"
     return row
 

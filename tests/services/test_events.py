@@ -126,8 +126,8 @@ async def row_counts(db: Database) -> tuple[int, int, int]:
     return int(series), int(occurrences), int(timer_rows)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # --- create and validation ---------------------------------------------------------------------------
@@ -291,9 +291,9 @@ async def test_rsvp_refused_outside_the_audience(events: EventService) -> None:
 async def test_rsvp_refused_for_unknown_cancelled_ended_or_bad_status(
     events: EventService, clock: FakeClock
 ) -> None:
-    with pytest.raises(NotFound) as caught:
+    with pytest.raises(NotFound) as unknown:
         await events.rsvp(999, MEMBER, "going", [])
-    assert caught.value.key == "events.errors.unknown_event"
+    assert unknown.value.key == "events.errors.unknown_event"
 
     occurrence = await events.create_event(draft())
     with pytest.raises(UserFacingError) as caught:
@@ -411,11 +411,11 @@ async def test_edit_text_only_keeps_timers_and_notifies_nobody(
 
 async def test_edit_permissions_and_errors(events: EventService, clock: FakeClock) -> None:
     occurrence = await events.create_event(draft())
-    with pytest.raises(PermissionDenied) as caught:
+    with pytest.raises(PermissionDenied) as denied:
         await events.edit_event(
             occurrence.id, EventChanges(title="x"), "this", MEMBER, editor_is_moderator=False
         )
-    assert caught.value.key == "events.errors.not_organiser"
+    assert denied.value.key == "events.errors.not_organiser"
     edited = await events.edit_event(
         occurrence.id, EventChanges(title="By a moderator"), "this", MODERATOR, editor_is_moderator=True
     )

@@ -500,7 +500,7 @@ async def test_schedule_validates_its_arguments(timers: TimerService, clock: Fak
     with pytest.raises(TypeError, match="JSON"):
         await timers.schedule("test.ping", clock.now(), {"when": clock.now()})
     with pytest.raises(TypeError, match="dict"):
-        await timers.schedule("test.ping", clock.now(), [1, 2])  # type: ignore[arg-type]
+        await timers.schedule("test.ping", clock.now(), [1, 2])  # type: ignore[arg-type]  # the wrong type on purpose
     with pytest.raises(ValueError, match="kind"):
         await timers.schedule("", clock.now(), {})
     with pytest.raises(ValueError, match="aware"):

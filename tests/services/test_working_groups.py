@@ -240,9 +240,9 @@ async def test_workplan_and_deliverables_refuse_bad_input(
     updated = await service.workplan_update(wg1.id, item.id, MODERATOR, "en", title=None, status="completed")
     assert updated.status == "completed"
     other = (await service.workplan(wg2.id))[0]
-    with pytest.raises(NotFound) as caught:
+    with pytest.raises(NotFound) as unknown:
         await service.workplan_update(wg1.id, other.id, MODERATOR, "en", title="x", status=None)
-    assert caught.value.key == "working_groups.errors.unknown_item"
+    assert unknown.value.key == "working_groups.errors.unknown_item"
     with pytest.raises(UserFacingError):
         await service.workplan_update(wg1.id, item.id, MODERATOR, "en", title=None, status=None)
     with pytest.raises(UserFacingError) as caught:
@@ -440,9 +440,9 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
         "description": "Mentoría para ingenieras jóvenes en Arequipa",
         "kind": "programme",
     }
-    with pytest.raises(PermissionDenied) as caught:
+    with pytest.raises(PermissionDenied) as denied:
         await service.submit_initiative(wg1.id, MEMBER, "es", **entry)  # not in the group
-    assert caught.value.key == "working_groups.errors.not_member_to_submit"
+    assert denied.value.key == "working_groups.errors.not_member_to_submit"
     for changes, error in [
         ({"link": "ftp://example.org"}, "validation.bad_url"),
         ({"country": ""}, "validation.required"),
