@@ -22,6 +22,7 @@ from tests.double import InvocationError, Member, Upload
 from tests.double.interactions import InteractionHandle
 from tests.e2e.conftest import DiscordEnv
 from tests.e2e.test_events import bot_db, create_event, far_start
+from tests.e2e.test_faults import error_lines
 from tests.e2e.test_platform import PER_COMMAND, _leaf_commands
 
 pytestmark = pytest.mark.e2e
@@ -131,7 +132,7 @@ def assert_no_error_logged(env: DiscordEnv, since: int) -> None:
     with env.bot.log_path.open("rb") as log:
         log.seek(since)
         text = log.read().decode(errors="replace")
-    errors = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
+    errors = error_lines(text)
     assert errors == [], "\n".join(errors[:20])
 
 
