@@ -269,10 +269,16 @@ async def test_gateway_drops_and_rest_failures_during_a_burst_end_complete_and_u
     for i, (member, status) in enumerate(choices):
         if i == 8:
             resumed = asyncio.create_task(double.drop_gateway(resume=True))
+        if i == 14:
+            assert resumed is not None
+            await resumed
+            resumed = asyncio.create_task(double.request_reconnect())  # op 7: reconnect and resume
         if i == 20:
             assert resumed is not None
             await resumed
-            await double.drop_gateway(resume=False)  # op 9: the session is gone, IDENTIFY again
+            await double.drop_gateway(resume=False)  # closed 4009, the RESUME gets op 9: IDENTIFY again
+        if i == 26:
+            await double.invalidate_session()  # op 9 on the live socket: IDENTIFY again
         handle = await double.click(card, f"event:rsvp:{occurrence_id}:{status}", user=member)
         handles.append(handle)
         checks.append(asyncio.create_task(_answered(handle)))
@@ -283,8 +289,9 @@ async def test_gateway_drops_and_rest_failures_during_a_burst_end_complete_and_u
     handles += await click_until_answered(env, card, occurrence_id, retry)
 
     after = double.gateway_stats()
-    assert after.resumes > before.resumes and after.identifies > before.identifies
-    assert after.invalid_sessions > before.invalid_sessions
+    assert after.resumes >= before.resumes + 2  # the drop and op 7
+    assert after.identifies >= before.identifies + 2  # the 4009 close and op 9
+    assert after.invalid_sessions >= before.invalid_sessions + 2
     tally = assert_counts_right(env, occurrence_id, {m.id: s for m, s in choices})
     assert sum(tally.values()) == len(members)
     await assert_card_shows(env, card, tally)
@@ -295,3 +302,36 @@ async def test_gateway_drops_and_rest_failures_during_a_burst_end_complete_and_u
     others = [v for v in double.violations[checkpoint[0] :] if "10062" not in v.kind]
     assert others == [], others
     assert error_lines(env.bot.log_text()) == []
+
+
+async def test_a_reminder_discord_posted_before_failing_is_not_posted_again(isolated_env: DiscordEnv) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    now = double.clock.now()
+    start_text, _, lead = _plan(now, timedelta(minutes=5), timedelta(hours=1))
+    mark = double.mark()
+    _, _, occurrence_id = await create_event(
+        env, title="Posted then 503", start=start_text, timezone="UTC", reminders=f"{lead}s"
+    )
+    fault = faults.fail_next(double, POST_MESSAGE, when="after", path_contains=str(seed.announcements.id))
+    await double.advance_to(now + timedelta(minutes=5))
+    await double.wait_until(
+        lambda d: timers_of(env, occurrence_id)[0]["attempts"] == 1,
+        timeout=REMINDER_TIMEOUT,
+        what="the reminder's first attempt to fail",
+    )
+    assert fault.hits == 1 and len(_reminders_of(env, "Posted then 503", after=mark)) == 1
+    await double.advance(timedelta(minutes=10))  # past the retry's backoff
+    await double.wait_until(
+        lambda d: timers_of(env, occurrence_id)[0]["status"] == "done",
+        timeout=REMINDER_TIMEOUT,
+        what="the retried reminder to finish",
+    )
+    await asyncio.sleep(1)
+    posts = _reminders_of(env, "Posted then 503", after=mark)
+    assert len(posts) == 1, [m.content for m in posts]
+    with bot_db(env) as conn:
+        recorded = conn.execute(
+            "SELECT channel_message_id FROM event_reminder_deliveries WHERE occurrence_id = ?",
+            (occurrence_id,),
+        ).fetchall()
+    assert [r[0] for r in recorded] == [posts[0].id]
