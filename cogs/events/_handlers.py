@@ -178,11 +178,11 @@ class EventTimerHandlers:
                 "Reminder for occurrence %s: the bot is not in guild %s", occurrence.id, occurrence.guild_id
             )
             return
+        # Delivery is at least once: an earlier run may have posted (or DM'd) and then died (a crash,
+        # or Discord failing after posting) before recording it. Such a run is a retry, or one of a
+        # timer due before this process started: look for what it sent before sending again.
+        rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
         if plan.post_to_channel:
-            # Delivery is at least once: an earlier run may have posted and then died (a crash, or
-            # Discord failing after posting) before recording it. Such a run is a retry, or one of a
-            # timer due before this process started: look for that post before posting again.
-            rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
             message_id = await self._post_reminder(
                 guild, plan.occurrence, late=plan.late, posted_since=timer.due_at if rerun else None
             )
@@ -204,6 +204,7 @@ class EventTimerHandlers:
                 self.bot.catalog, lang, occurrence, late=plan.late, url=url
             ),
             on_each=record,
+            resume_after=self.bot.discord_time(timer.due_at) if rerun else None,
         )
 
     async def _post_reminder(

@@ -65,6 +65,7 @@ class Injected:
 class Hold:
     route: str
     path_contains: str | None
+    skip: int = 0  # matching requests to let through first
     hits: int = 0
     _reached: asyncio.Event = field(default_factory=asyncio.Event)
     _released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -120,11 +121,12 @@ def fail_sequence(
     return fault
 
 
-def hold_next(double: FakeDiscord, route: str, *, path_contains: str | None = None) -> Hold:
-    """Let the next request to ``route`` do its work, then keep its answer back until released."""
+def hold_next(double: FakeDiscord, route: str, *, path_contains: str | None = None, skip: int = 0) -> Hold:
+    """Let the next request to ``route`` (after ``skip`` of them) do its work, then keep its answer back
+    until released."""
 
     def add() -> Hold:
-        hold = Hold(route, path_contains)  # its events belong to the double's loop
+        hold = Hold(route, path_contains, skip)  # its events belong to the double's loop
         _HOLDS.setdefault(double, []).append(hold)
         return hold
 
@@ -175,6 +177,9 @@ async def hold(double: FakeDiscord, method: str, template: str, path: str) -> No
         if held.hits or held.route != f"{method} {template}":
             continue
         if held.path_contains is not None and held.path_contains not in path:
+            continue
+        if held.skip > 0:
+            held.skip -= 1
             continue
         held.hits += 1
         held._reached.set()

@@ -335,3 +335,45 @@ async def test_a_reminder_discord_posted_before_failing_is_not_posted_again(isol
             (occurrence_id,),
         ).fetchall()
     assert [r[0] for r in recorded] == [posts[0].id]
+
+
+@pytest.mark.allow_violations  # the held DM's answer never reaches the killed bot
+async def test_a_crash_between_a_reminder_dm_and_its_record_sends_no_second_dm(
+    isolated_env: DiscordEnv,
+) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    now = double.clock.now()
+    start_text, _, lead = _plan(now, timedelta(minutes=5), timedelta(hours=1))
+    title = "Crash between DMs"
+    _, card, occurrence_id = await create_event(
+        env, title=title, start=start_text, timezone="UTC", reminders=f"{lead}s"
+    )
+    first, second = sorted((seed.member_en, seed.member_es), key=lambda m: m.id)  # the bot DMs in id order
+    for member in (first, second):
+        assert await _answered(await double.click(card, f"event:rsvp:{occurrence_id}:going", user=member))
+    mark = double.mark()
+    held = faults.hold_next(double, POST_MESSAGE, skip=1)  # the channel reminder passes, the first DM is held
+    await double.advance_to(now + timedelta(minutes=5))
+    await held.reached(double, timeout=REMINDER_TIMEOUT)
+    await env.bot.kill()  # the first DM is delivered; the bot never hears so and never records it
+    held.release(double)
+    assert len(_dms_about(env, first, title, after=mark)) == 1
+    assert _dms_about(env, second, title, after=mark) == []
+    await double.advance(timedelta(minutes=1))
+    await env.bot.start()
+    await double.wait_until(
+        lambda d: all(t["status"] != "pending" for t in timers_of(env, occurrence_id)),
+        timeout=REMINDER_TIMEOUT,
+        what="the reminder to be handled after the restart",
+    )
+    await asyncio.sleep(1)
+    assert len(_dms_about(env, first, title, after=mark)) == 1
+    assert len(_dms_about(env, second, title, after=mark)) == 1
+    assert len(_reminders_of(env, title, after=mark)) == 1
+    with bot_db(env) as conn:
+        logged = dict(
+            conn.execute(
+                "SELECT user_id, status FROM event_reminder_dms WHERE occurrence_id = ?", (occurrence_id,)
+            )
+        )
+    assert logged == {first.id: "sent", second.id: "sent"}
