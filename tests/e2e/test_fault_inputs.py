@@ -186,10 +186,10 @@ def test_hostile_values_in_every_option_get_a_sane_answer(isolated_env: DiscordE
             ) from None
         await assert_answered_sanely(handle, (path, user.name, options))
 
-    # Each example sends every command once as a moderator and once as a member; the values are
-    # the same on every run (derandomize), so a failure is reproducible.
+    # Each example sends every command once per option, that option hostile, as a moderator and as a
+    # member; the seed makes the values the same on every run, so a failure is reproducible.
     @settings(
-        max_examples=10,
+        max_examples=5,
         deadline=timedelta(seconds=60),
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         database=None,
@@ -199,23 +199,24 @@ def test_hostile_values_in_every_option_get_a_sane_answer(isolated_env: DiscordE
     @given(data=st.data())
     def every_command(data: st.DataObject) -> None:
         for path, options in leaves:
-            # One option gets a hostile value; the others what a member would type (where known),
-            # so that the hostile value reaches past the look-ups into what the command does.
-            target = data.draw(st.sampled_from([o["name"] for o in options])) if options else None
-            given_options: dict[str, Any] = {}
-            for o in options:
-                hostile = o["name"] == target or o["name"] not in valid or bool(o.get("choices"))
-                if not (o.get("required") or o["name"] == target or data.draw(st.integers(0, 3)) == 0):
-                    continue
-                given_options[o["name"]] = (
-                    option_value(data, o, env, strings) if hostile else valid[o["name"]]
-                )
-            for user in (seed.moderator, seed.member_en):
-                sent.append(path)
-                asyncio.run(invoke_once(path, user, given_options))
+            for target in [o["name"] for o in options] or [None]:
+                # The target option gets a hostile value; the others what a member would type (where
+                # known), so that the hostile value reaches past the look-ups into what the command does.
+                given_options: dict[str, Any] = {}
+                for o in options:
+                    hostile = o["name"] == target or o["name"] not in valid or bool(o.get("choices"))
+                    if not (o.get("required") or o["name"] == target or data.draw(st.integers(0, 3)) == 0):
+                        continue
+                    given_options[o["name"]] = (
+                        option_value(data, o, env, strings) if hostile else valid[o["name"]]
+                    )
+                for user in (seed.moderator, seed.member_en):
+                    sent.append(f"{path}:{target}")
+                    asyncio.run(invoke_once(path, user, given_options))
 
     every_command()
-    assert {p for p, _ in leaves} <= set(sent)
+    every_option = {f"{p}:{o['name']}" for p, options in leaves for o in options}
+    assert every_option <= set(sent), every_option - set(sent)
     assert_nobody_pinged(env, after=mark)
     assert_no_error_logged(env, log_start)
     assert_database_sound(env)
