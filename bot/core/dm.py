@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from bot.core.bot import WimBot
 
 log = logging.getLogger(__name__)
+
+# How many of a DM channel's latest messages a resumed run looks through (see dm_members).
+RESUME_SEARCH_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,19 @@ async def send_dm(bot: WimBot, user_id: int, content: str) -> bool:
     return True
 
 
+async def already_sent(bot: WimBot, user_id: int, content: str, *, after: datetime) -> bool:
+    """True when the bot's DM channel with that member holds ``content`` from the bot since ``after``
+    (Discord time): a DM an earlier run sent before it could record it."""
+    user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+    channel = user.dm_channel or await user.create_dm()
+    wanted = clip(content, MESSAGE_CONTENT)
+    bot_id = bot.user.id if bot.user is not None else None
+    async for message in channel.history(limit=RESUME_SEARCH_LIMIT, after=after):
+        if message.author.id == bot_id and message.content == wanted:
+            return True
+    return False
+
+
 async def dm_members(
     bot: WimBot,
     guild_id: int,
@@ -57,11 +74,15 @@ async def dm_members(
     *,
     respect_opt_out: bool = True,
     on_each: Callable[[int, bool], Awaitable[None]] | None = None,
+    resume_after: datetime | None = None,
 ) -> DmResult:
     """DM each member ``render(their language)``; one query for every language and DM setting.
 
     ``await on_each(user_id, delivered)`` runs after each attempt (a timer handler records each DM
-    there, so a retry skips who already got it).
+    there, so a retry skips who already got it). The DMs go one at a time in the given order, each
+    recorded right after it went, so when an earlier run died (a crash, or Discord failing after
+    sending) only the first member still to do may have got it unrecorded: with ``resume_after``
+    (Discord time, when that run may have started), that member's DM channel is checked first.
     """
     ids = list(dict.fromkeys(user_ids))
     profiles = await bot.services.members.dm_profiles(guild_id, ids)
@@ -77,8 +98,19 @@ async def dm_members(
         lang = profile.language or bot.config.language
         if lang not in texts:
             texts[lang] = render(lang)
-        delivered = await send_dm(bot, user_id, texts[lang])
+        if resume_after is not None and await _sent_before(bot, user_id, texts[lang], resume_after):
+            delivered = True
+        else:
+            delivered = await send_dm(bot, user_id, texts[lang])
+        resume_after = None  # only the first member sent to can have been sent to unrecorded
         (sent if delivered else closed).append(user_id)
         if on_each is not None:
             await on_each(user_id, delivered)
     return DmResult(sent=tuple(sent), closed=tuple(closed), opted_out=tuple(opted_out))
+
+
+async def _sent_before(bot: WimBot, user_id: int, content: str, after: datetime) -> bool:
+    try:
+        return await already_sent(bot, user_id, content, after=after)
+    except (discord.Forbidden, discord.NotFound):
+        return False  # closed DMs or a member who left: send_dm says so

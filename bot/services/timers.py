@@ -363,7 +363,9 @@ class TimerService:
         now = self._clock.now()
         error = repr(exc)[:2000]
         retry_at = None if attempts >= self._max_attempts else now + self._backoff(attempts, timer.kind)
-        log.error(
+        # An attempt that will be retried (Discord answered 503, say) is a warning; the last one an error.
+        log.log(
+            logging.WARNING if retry_at is not None else logging.ERROR,
             "Timer %d (%s) failed, attempt %d of %d",
             timer.id,
             timer.kind,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -53,6 +53,8 @@ REMINDER_BATCH_WINDOW = 0.5
 REMINDER_BATCH_MAX_ITEMS = 50
 # How far back the end handler looks for the "starting now" post whose Check in button it disables.
 START_POST_SEARCH_LIMIT = 50
+# How far back a re-run reminder looks for the post an earlier run may have made (see on_reminder).
+REMINDER_SEARCH_LIMIT = 50
 # An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
 OUTBOX_BACKOFF = timedelta(seconds=5)
 
@@ -176,8 +178,14 @@ class EventTimerHandlers:
                 "Reminder for occurrence %s: the bot is not in guild %s", occurrence.id, occurrence.guild_id
             )
             return
+        # Delivery is at least once: an earlier run may have posted (or DM'd) and then died (a crash,
+        # or Discord failing after posting) before recording it. Such a run is a retry, or one of a
+        # timer due before this process started: look for what it sent before sending again.
+        rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
         if plan.post_to_channel:
-            message_id = await self._post_reminder(guild, plan.occurrence, late=plan.late)
+            message_id = await self._post_reminder(
+                guild, plan.occurrence, late=plan.late, posted_since=timer.due_at if rerun else None
+            )
             await events.record_reminder_posted(occurrence.id, lead_seconds, message_id)
         # Each member in the language they use Discord in; each DM recorded as it goes, so a retry
         # sends only the missing ones.
@@ -196,10 +204,19 @@ class EventTimerHandlers:
                 self.bot.catalog, lang, occurrence, late=plan.late, url=url
             ),
             on_each=record,
+            resume_after=self.bot.discord_time(timer.due_at) if rerun else None,
         )
 
-    async def _post_reminder(self, guild: discord.Guild, occurrence: Occurrence, *, late: bool) -> int | None:
-        """Post the channel reminder; its message id, or None when it cannot be posted (reported)."""
+    async def _post_reminder(
+        self,
+        guild: discord.Guild,
+        occurrence: Occurrence,
+        *,
+        late: bool,
+        posted_since: datetime | None = None,
+    ) -> int | None:
+        """Post the channel reminder; its message id, or None when it cannot be posted (reported).
+        With ``posted_since``, a reminder of this occurrence the bot already posted since then is adopted."""
         channel = text_channel(guild, occurrence.channel_id)
         if channel is None:
             await self.report_once(
@@ -224,6 +241,11 @@ class EventTimerHandlers:
                 ),
             )
             return None
+        if posted_since is not None:
+            posted = await self._find_reminder(channel, occurrence, after=self.bot.discord_time(posted_since))
+            if posted is not None:
+                log.info("Reminder for occurrence %s was already posted (message %s)", occurrence.id, posted)
+                return posted
         role: discord.Role | None = None
         if occurrence.audience_role_id is not None:
             role = guild.get_role(occurrence.audience_role_id)
@@ -257,6 +279,21 @@ class EventTimerHandlers:
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
+
+    async def _find_reminder(
+        self, channel: discord.TextChannel, occurrence: Occurrence, *, after: datetime
+    ) -> int | None:
+        """The id of a reminder of ``occurrence`` the bot posted in ``channel`` since ``after``: a line
+        linking to its announcement, or (never announced) the card the reminder post became."""
+        if occurrence.announcement_message_id is None:
+            card = await self.announcements.find_posted(channel, occurrence.id, after=after)
+            return None if card is None else card.id
+        url = self.announcements.url(occurrence)
+        bot_id = self.bot.user.id if self.bot.user is not None else None
+        async for message in channel.history(limit=REMINDER_SEARCH_LIMIT, after=after):
+            if message.author.id == bot_id and not message.components and url in message.content:
+                return message.id
+        return None
 
     async def _send_reminder_batch(
         self, channel_id: int, items: list[_ReminderPost]

@@ -183,6 +183,17 @@ class Gateway:
         session.conn.put({"op": op, "d": d})
         return True
 
+    def invalidate(self) -> bool:
+        """op 9 ``d=false`` on the live session's socket; the session can no longer be resumed."""
+        session = self.active_session()
+        if session is None or session.conn is None:
+            return False
+        session.invalid = True
+        self.invalid_sessions += 1
+        session.conn.put({"op": 9, "d": False})
+        self.double.notify()
+        return True
+
     async def close_all(self) -> None:
         for conn in list(self.connections):
             await conn.close(1001)

@@ -171,13 +171,16 @@ async def handle_api(double: FakeDiscord, request: web.Request) -> web.StreamRes
                 })  # fmt: skip
         # ---- failure injection (tests/double/faults.py) ----
         if (injected := faults.apply(double, "before", method, template, tail)) is not None:
-            raise ApiError(injected, 0, f"{injected}: injected failure")
+            headers.update(injected.headers)
+            raise ApiError(injected.status, 0, "injected failure", body=injected.body)
         call = Call(double, method, tail, params, query, body_json, files, authorized=auth is not None)
         response_body = await handler(call)
         if response_body is None:
             status = 204
+        await faults.hold(double, method, template, tail)
         if (injected := faults.apply(double, "after", method, template, tail)) is not None:
-            raise ApiError(injected, 0, f"{injected}: injected failure after the work was done")
+            headers.update(injected.headers)
+            raise ApiError(injected.status, 0, "injected failure after the work was done", body=injected.body)
         # ---- end of failure injection ----
     except ApiError as err:
         status = err.status

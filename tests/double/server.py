@@ -802,6 +802,22 @@ class FakeDiscord:
 
         await self._async(run())
 
+    async def invalidate_session(self, *, timeout: float = 30.0) -> None:
+        """Send op 9 INVALID SESSION (``d=false``: not resumable) on the live socket, as Discord does when
+        it ends a session; the client must close and IDENTIFY again. Waits for the new READY."""
+
+        async def run() -> None:
+            before = self.gateway.identifies
+            if not self.gateway.invalidate():
+                raise AssertionError("invalidate_session: no connected bot session")
+            await self._wait_value_here(
+                lambda: self.gateway.identifies > before and self.gateway.active_session() is not None,
+                timeout,
+                "the bot to IDENTIFY again after op 9 INVALID SESSION",
+            )
+
+        await self._async(run())
+
     # ---- interaction drivers --------------------------------------------------------------------------
 
     async def invoke(
