@@ -90,6 +90,7 @@ def option_value(
         return value
     if kind in (4, 10):
         low, high = option.get("min_value", -(2**53)), option.get("max_value", 2**53)
+        raw: float
         if kind == 4:
             raw = data.draw(st.one_of(st.sampled_from(HUGE), st.integers(-(2**53), 2**53)))
         else:
@@ -358,5 +359,5 @@ def test_a_member_without_the_role_is_refused_every_privileged_command_and_nothi
     assert refused == [], refused
     assert snapshot(env) == before
     assert discord_side(env) == guild_before
-    assert [m for m in double.messages(seed.announcements, after=mark)] == []
+    assert list(double.messages(seed.announcements, after=mark)) == []
     assert_nobody_pinged(env, after=mark)

@@ -227,8 +227,12 @@ async def test_reminders_due_at_a_crash_or_while_down_are_sent_exactly_once(isol
     await env.bot.start()
 
     for title, occurrence_id in events.items():
+
+        def handled(_: object, occurrence: int = occurrence_id) -> bool:
+            return all(t["status"] != "pending" for t in timers_of(env, occurrence))
+
         await double.wait_until(
-            lambda d, o=occurrence_id: all(t["status"] != "pending" for t in timers_of(env, o)),
+            handled,
             timeout=REMINDER_TIMEOUT,
             what=f"the reminder of {title} to be handled",
         )
