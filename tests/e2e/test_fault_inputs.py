@@ -169,6 +169,9 @@ def test_hostile_values_in_every_option_get_a_sane_answer(isolated_env: DiscordE
         "query": "probe",
         "description": "Probe description",
         "reminders": "1h",
+        "country": "PE",
+        "website": "https://example.org/probe",
+        "org": "Probe organisation",
     }
     leaves = _leaf_commands(double.registered_commands())
     assert len(leaves) > 20, [p for p, _ in leaves]
@@ -259,7 +262,7 @@ PRIVILEGED = (
 )
 ORG_PREFIX = "org "
 # The member commands of /org: everything else under /org is a moderator's.
-ORG_MEMBER_COMMANDS = {"org list", "org info", "org join", "org leave", "org search", "org mine"}
+ORG_MEMBER_COMMANDS = {"org list", "org info", "org join", "org leave", "org me"}
 
 
 def snapshot(env: DiscordEnv) -> dict[str, list[tuple[Any, ...]]]:
@@ -305,6 +308,10 @@ def test_a_member_without_the_role_is_refused_every_privileged_command_and_nothi
         "member": seed.member_en,
         "text": "Sneaky",
         "url": "https://example.org/sneaky",
+        "website": "https://example.org/sneaky",
+        "country": "PE",
+        "org": "Sneaky organisation",
+        "standing": "leader",
         "item": "1",
         "deliverable": "1",
         "document": "1",
