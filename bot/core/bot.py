@@ -19,6 +19,7 @@ from bot.core.checks import member_is_moderator
 from bot.core.dm import DmChannels
 from bot.core.guild_check import verify_guild
 from bot.core.pacing import RequestPacer
+from bot.core.paginator import PaginatorRegistry
 from bot.core.translator import CatalogTranslator
 from bot.core.tree import WimTree, remember_language
 from bot.i18n import Catalog, language_for
@@ -62,6 +63,7 @@ class WimBot(commands.Bot):
         # instead of earning Discord's global 429.
         self.pacer = RequestPacer()
         self.dm_channels = DmChannels()  # each member's DM channel, opened once (bot.core.dm)
+        self.paginators = PaginatorRegistry()  # live paginators, one per member and command
         options.setdefault("http_trace", self.pacer.trace_config())
         super().__init__(
             command_prefix=commands.when_mentioned,
