@@ -25,7 +25,7 @@ async def test_reminders_dms_and_start_posts_due_together_go_out_paced_without_a
     isolated_env: DiscordEnv,
 ) -> None:
     env = isolated_env
-    double, seed = env.double, env.seed
+    double = env.double
     double.enable_discord_rate_limits()
     room = double.add_text_channel("burst-room")
     members = [double.add_member(f"Burst member {n}") for n in range(MEMBERS)]
