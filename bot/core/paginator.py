@@ -34,8 +34,9 @@ PageRenderer = Callable[[int], Awaitable[discord.Embed]]
 
 log = logging.getLogger(__name__)
 
-# Paginators alive at once, every member and command together (about 26 KB each).
-MAX_LIVE_PAGINATORS = 100
+# Paginators alive at once, every member and command together (about 26 KB each): members paging at
+# the same moment; beyond, the oldest is closed (its member runs the command again).
+MAX_LIVE_PAGINATORS = 50
 # An interaction token (which edits the paginator's message) is valid 15 minutes; stop before.
 TOKEN_LIFETIME = 14 * 60.0
 
