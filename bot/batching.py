@@ -24,22 +24,32 @@ class _Batch(Generic[T, R]):
     items: list[T] = field(default_factory=list)
     waiters: list[asyncio.Future[R]] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
+    closes_at: float = 0.0  # loop time by which it is sent, whatever joins it
 
 
 class KeyedBatcher(Generic[K, T, R]):
     """``await submit(key, item)`` returns ``send(key, items)``'s result for the batch ``item`` joined.
 
     A batch is sent ``window`` seconds after its first item, or at once when it holds ``max_items``.
+    With ``idle``, it is also sent as soon as no item joined it for ``idle`` seconds: a lone item waits
+    only ``idle``, while a burst whose items trickle in (handlers reading the database one after the
+    other) still leaves as one batch, at most ``window`` after its first item.
     If ``send`` raises, every submitter of that batch gets the exception (so each can retry on its own).
     """
 
     def __init__(
-        self, send: Callable[[K, list[T]], Awaitable[R]], *, window: float = 0.25, max_items: int = 10
+        self,
+        send: Callable[[K, list[T]], Awaitable[R]],
+        *,
+        window: float = 0.25,
+        max_items: int = 10,
+        idle: float | None = None,
     ) -> None:
-        if window < 0 or max_items < 1:
-            raise ValueError("window must be >= 0 and max_items >= 1")
+        if window < 0 or max_items < 1 or (idle is not None and idle < 0):
+            raise ValueError("window and idle must be >= 0 and max_items >= 1")
         self._send = send
         self._window = window
+        self._idle = idle
         self._max_items = max_items
         self._open: dict[K, _Batch[T, R]] = {}
         self._sending: set[asyncio.Task[None]] = set()
@@ -49,7 +59,12 @@ class KeyedBatcher(Generic[K, T, R]):
         batch = self._open.get(key)
         if batch is None:
             batch = self._open[key] = _Batch()
+            batch.closes_at = loop.time() + self._window
             batch.timer = loop.call_later(self._window, self._close, key, batch)
+        if self._idle is not None and batch.timer is not None:
+            when = min(batch.closes_at, loop.time() + self._idle)
+            batch.timer.cancel()
+            batch.timer = loop.call_at(when, self._close, key, batch)
         waiter: asyncio.Future[R] = loop.create_future()
         batch.items.append(item)
         batch.waiters.append(waiter)

@@ -61,3 +61,39 @@ def test_rejects_nonsense_settings() -> None:
 
     with pytest.raises(ValueError):
         KeyedBatcher(send, max_items=0)
+
+
+async def test_with_idle_a_lone_item_leaves_after_the_idle_gap_and_a_trickle_stays_one_batch() -> None:
+    calls: list[list[int]] = []
+
+    async def send(key: str, items: list[int]) -> None:
+        calls.append(list(items))
+
+    batcher: KeyedBatcher[str, int, None] = KeyedBatcher(send, window=5.0, idle=0.05, max_items=50)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await batcher.submit("lone", 0)
+    assert loop.time() - started < 1.0  # the idle gap, not the 5 s window
+    # Items arriving 20 ms apart (handlers reading the database in turn) keep the batch open.
+    trickle = []
+    for n in range(1, 6):
+        trickle.append(asyncio.ensure_future(batcher.submit("k", n)))
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(asyncio.gather(*trickle), timeout=5)
+    assert calls == [[0], [1, 2, 3, 4, 5]]
+
+
+async def test_with_idle_a_steady_stream_still_leaves_within_the_window() -> None:
+    calls: list[list[int]] = []
+
+    async def send(key: str, items: list[int]) -> None:
+        calls.append(list(items))
+
+    batcher: KeyedBatcher[str, int, None] = KeyedBatcher(send, window=0.1, idle=0.05, max_items=1000)
+    pending = []
+    for n in range(12):
+        pending.append(asyncio.ensure_future(batcher.submit("k", n)))
+        await asyncio.sleep(0.02)
+    await asyncio.wait_for(asyncio.gather(*pending), timeout=5)
+    assert len(calls) >= 2  # the 0.1 s window closed the first batch while items kept coming
+    assert [n for call in calls for n in call] == list(range(12))

@@ -16,7 +16,10 @@ from bot import __version__
 from bot.config import Config
 from bot.core.channels import configured_channel
 from bot.core.checks import member_is_moderator
+from bot.core.dm import DmChannels
 from bot.core.guild_check import verify_guild
+from bot.core.pacing import RequestPacer
+from bot.core.paginator import PaginatorRegistry
 from bot.core.translator import CatalogTranslator
 from bot.core.tree import WimTree, remember_language
 from bot.i18n import Catalog, language_for
@@ -56,6 +59,12 @@ class WimBot(commands.Bot):
         force_sync: bool = False,
         **options: Any,
     ) -> None:
+        # Every REST request leaves through the pacer (bot.core.pacing): a burst waits its turn
+        # instead of earning Discord's global 429.
+        self.pacer = RequestPacer()
+        self.dm_channels = DmChannels()  # each member's DM channel, opened once (bot.core.dm)
+        self.paginators = PaginatorRegistry()  # live paginators, one per member and command
+        options.setdefault("http_trace", self.pacer.trace_config())
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

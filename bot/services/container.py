@@ -20,8 +20,9 @@ from bot.services.working_groups import WorkingGroupService
 __all__ = ["TIMER_CONCURRENCY", "Services", "build_services"]
 
 # Timer handlers mostly wait on Discord; reminders due together must all be in flight at once so
-# the reminder batcher can group them per channel (see bot/batching.py and `make bench`).
-TIMER_CONCURRENCY = 500
+# the reminder and start-post batchers can group them per channel (see bot/batching.py and `make
+# bench`: 500 reminders and 100 "starting now" posts due in the same minute).
+TIMER_CONCURRENCY = 1000
 
 
 @dataclass

@@ -360,11 +360,14 @@ class Events(commands.Cog):
         first = await events.upcoming(guild.id, days=days, limit=_render.LIST_PAGE_SIZE, offset=0)
         pages = max(1, -(-first.total // _render.LIST_PAGE_SIZE))
         catalog = self.bot.catalog
+        # The first page, already read, serves the first answer only: the paginator does not keep it
+        # alive for its whole timeout (a click back to page 0 reads it again).
+        unread = [first]
 
         async def render(page: int) -> discord.Embed:
             found = (
-                first
-                if page == 0
+                unread.pop()
+                if page == 0 and unread
                 else await events.upcoming(
                     guild.id, days=days, limit=_render.LIST_PAGE_SIZE, offset=page * _render.LIST_PAGE_SIZE
                 )

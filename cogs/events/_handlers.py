@@ -24,6 +24,7 @@ from bot.batching import KeyedBatcher
 from bot.core.channels import can_post, missing_permissions, text_channel
 from bot.core.dm import dm_members
 from bot.core.mentions import can_ping
+from bot.core.pacing import background
 from bot.limits import MESSAGE_CONTENT
 from bot.services.events import (
     EVENT_ANNOUNCE,
@@ -39,7 +40,7 @@ from bot.services.timers import Handler, Timer
 from cogs.events import _render
 from cogs.events._announcements import Announcements
 from cogs.events._mirror import EventsTabMirror
-from cogs.events._views import check_in_view
+from cogs.events._views import check_in_view, closing_check_in_view, shared_check_in_view
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -49,8 +50,17 @@ log = logging.getLogger(__name__)
 
 # Reminders for one channel falling due within this many seconds share a message. Short enough that a
 # lone reminder is barely delayed, long enough to gather the handlers the timer service runs at once.
-REMINDER_BATCH_WINDOW = 0.5
+# A batch leaves once no reminder joined it for REMINDER_BATCH_IDLE seconds (a lone reminder waits
+# only that), at most REMINDER_BATCH_WINDOW after its first: 500 reminders whose handlers read the
+# database one after the other over most of a second still leave as one message per channel.
+REMINDER_BATCH_WINDOW = 1.0
+REMINDER_BATCH_IDLE = 0.15
 REMINDER_BATCH_MAX_ITEMS = 50
+# "Starting now" posts for one channel falling due together share a message, one Check in button per
+# event (a message holds at most 25 buttons): 100 events starting at 18:00 in 25 channels are 25 posts.
+START_BATCH_WINDOW = 1.0
+START_BATCH_IDLE = 0.15
+START_BATCH_MAX_ITEMS = 25
 # How far back the end handler looks for the "starting now" post whose Check in button it disables.
 START_POST_SEARCH_LIMIT = 50
 # How far back a re-run reminder looks for the post an earlier run may have made (see on_reminder).
@@ -73,8 +83,17 @@ class EventTimerHandlers:
         self.mirror = mirror
         self._batcher: KeyedBatcher[int, _ReminderPost, dict[_ReminderPost, int | BaseException]] = (
             KeyedBatcher(
-                self._send_reminder_batch, window=REMINDER_BATCH_WINDOW, max_items=REMINDER_BATCH_MAX_ITEMS
+                self._send_reminder_batch,
+                window=REMINDER_BATCH_WINDOW,
+                idle=REMINDER_BATCH_IDLE,
+                max_items=REMINDER_BATCH_MAX_ITEMS,
             )
+        )
+        self._start_batcher: KeyedBatcher[int, Occurrence, dict[int, int | BaseException]] = KeyedBatcher(
+            self._send_start_batch,
+            window=START_BATCH_WINDOW,
+            idle=START_BATCH_IDLE,
+            max_items=START_BATCH_MAX_ITEMS,
         )
 
     def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
@@ -97,8 +116,9 @@ class EventTimerHandlers:
             timers.unregister(kind)
 
     async def close(self) -> None:
-        """Send reminders still gathering into a batch (called when the cog unloads)."""
+        """Send reminders and start posts still gathering into a batch (when the cog unloads)."""
         await self._batcher.close()
+        await self._start_batcher.close()
 
     async def report_once(self, guild_id: int, occurrence_id: int, problem: str, text: str) -> None:
         """Tell moderators about a problem with an occurrence once, across restarts."""
@@ -144,14 +164,16 @@ class EventTimerHandlers:
             return
         guild = self.bot.get_guild(occurrence.guild_id)
         if guild is not None:
-            await self.mirror.create(guild, occurrence, strict=True, retry=timer.attempts > 0)
+            with background():  # the Events tab can wait behind the posts of a burst
+                await self.mirror.create(guild, occurrence, strict=True, retry=timer.attempts > 0)
 
     async def on_refresh(self, timer: Timer) -> None:
         """The durable "counts changed" mark: re-render the card with the counts as they are now."""
         await self.bot.wait_until_ready()
         occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
         if occurrence is not None:
-            await self.announcements.refresh(occurrence.id, strict=True)
+            with background():  # behind the posts of a burst (bot.core.pacing)
+                await self.announcements.refresh(occurrence.id, strict=True)
 
     # --- reminders and the event itself ---------------------------------------------------------
 
@@ -395,17 +417,64 @@ class EventTimerHandlers:
                 ),
             )
             return
-        lang = self.announcements.lang(occurrence)
-        await channel.send(
-            _render.start_text(self.bot.catalog, lang, occurrence),
-            view=check_in_view(self.bot.catalog, lang, occurrence.id),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        # After the post, nothing may raise: a retry would post "starting now" twice.
+        # Events starting together in one channel share the post (see _send_start_batch).
+        outcome = (await self._start_batcher.submit(channel.id, occurrence))[occurrence.id]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        # After the post, nothing may raise: a retry would post "starting now" twice. The card's
+        # refresh waits behind the posts of a burst (bot.core.pacing): members wait for the posts.
         try:
-            await self.announcements.refresh(occurrence.id)
+            with background():
+                await self.announcements.refresh(occurrence.id)
         except Exception:
             log.exception("Could not show the Check in button on the announcement of %s", occurrence.id)
+
+    async def _send_start_batch(
+        self, channel_id: int, occurrences: list[Occurrence]
+    ) -> dict[int, int | BaseException]:
+        """Post "starting now" for the events of one channel that started together; for each
+        occurrence id, the message id or the error that kept its post from going out (only that
+        timer is retried). One event: its line and its Check in button, as always; several: their
+        lines in one message, each with a Check in button naming the event, as few messages as fit."""
+        channel = self.bot.get_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)  # checked by every submitter just before
+        catalog = self.bot.catalog
+        outcomes: dict[int, int | BaseException] = {}
+        for chunk in self._start_chunks(occurrences):
+            if len(chunk) == 1:
+                lang = self.announcements.lang(chunk[0])
+                view = check_in_view(catalog, lang, chunk[0].id)
+            else:
+                view = shared_check_in_view(
+                    catalog,
+                    [(item.id, self.announcements.lang(item), item.title) for item in chunk],
+                )
+            content = "\n".join(
+                _render.start_text(catalog, self.announcements.lang(item), item) for item in chunk
+            )
+            try:
+                message = await channel.send(
+                    content, view=view, allowed_mentions=discord.AllowedMentions.none()
+                )
+            except Exception as error:
+                outcomes.update((item.id, error) for item in chunk)
+            else:
+                outcomes.update((item.id, message.id) for item in chunk)
+        return outcomes
+
+    def _start_chunks(self, occurrences: list[Occurrence]) -> list[list[Occurrence]]:
+        """``occurrences`` in order, grouped so each group's lines fit in one message (and its
+        buttons: at most 25, the batcher's maximum)."""
+        chunks: list[list[Occurrence]] = []
+        length = 0
+        for item in occurrences:
+            line = len(_render.start_text(self.bot.catalog, self.announcements.lang(item), item)) + 1
+            if not chunks or length + line > MESSAGE_CONTENT or len(chunks[-1]) >= START_BATCH_MAX_ITEMS:
+                chunks.append([])
+                length = 0
+            chunks[-1].append(item)
+            length += line
+        return chunks
 
     async def on_end(self, timer: Timer) -> None:
         await self.bot.wait_until_ready()
@@ -431,12 +500,10 @@ class EventTimerHandlers:
                     for row in message.components
                     for child in getattr(row, "children", [])
                 ):
+                    # A post shared with events starting together keeps their buttons as they are.
                     await message.edit(
-                        view=check_in_view(
-                            self.bot.catalog,
-                            self.announcements.lang(occurrence),
-                            occurrence.id,
-                            disabled=True,
+                        view=closing_check_in_view(
+                            message, self.bot.catalog, self.announcements.lang(occurrence), occurrence.id
                         )
                     )
         except discord.HTTPException:

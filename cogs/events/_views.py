@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import discord
@@ -19,6 +19,7 @@ import discord
 from bot.core.tree import reporting_errors
 from bot.core.views import OwnedView
 from bot.i18n import Catalog
+from bot.limits import BUTTON_LABEL, clip
 from bot.services.events import RSVP_STATUSES, Scope
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ RSVP_STYLES: Final[dict[str, discord.ButtonStyle]] = {
     "declined": discord.ButtonStyle.danger,
 }
 RSVP_EMOJIS: Final[dict[str, str]] = {"going": "✅", "maybe": "❔", "declined": "❌"}
+_CHECK_IN_ID: Final = re.compile(r"event:checkin:(?P<occurrence_id>[0-9]{1,20})")
 
 
 def _events_cog(interaction: discord.Interaction) -> Events:
@@ -141,6 +143,43 @@ def check_in_view(
 ) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=disabled))
+    return view
+
+
+def shared_check_in_view(catalog: Catalog, occurrences: Sequence[tuple[int, str, str]]) -> discord.ui.View:
+    """One Check in button per event of a shared "starting now" post, each naming its event.
+
+    ``occurrences``: (occurrence id, language of its posts, title); at most 25 (a message's limit).
+    """
+    view = discord.ui.View(timeout=None)
+    for occurrence_id, lang, title in occurrences:
+        label = clip(catalog.t(lang, "events_ui.buttons.check_in_to", title=title), BUTTON_LABEL)
+        view.add_item(CheckInButton(occurrence_id, label=label))
+    return view
+
+
+def closing_check_in_view(
+    message: discord.Message, catalog: Catalog, lang: str, occurrence_id: int
+) -> discord.ui.View:
+    """The Check in buttons of a "starting now" post as they are, this occurrence's disabled: a post
+    shared by events starting together keeps the others' buttons usable."""
+    view = discord.ui.View(timeout=None)
+    closing = f"event:checkin:{occurrence_id}"
+    for row in message.components:
+        for child in getattr(row, "children", []):
+            custom_id = getattr(child, "custom_id", None) or ""
+            match = _CHECK_IN_ID.fullmatch(custom_id)
+            if match is None:
+                continue
+            view.add_item(
+                CheckInButton(
+                    int(match["occurrence_id"]),
+                    label=getattr(child, "label", None) or catalog.t(lang, "events_ui.buttons.check_in"),
+                    disabled=bool(getattr(child, "disabled", False)) or custom_id == closing,
+                )
+            )
+    if not view.children:
+        view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=True))
     return view
 
 

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
     parser.add_argument("--events", type=int, default=10_000, help="events in the start-up/list data set")
     parser.add_argument("--burst", type=int, default=500, help="reminders due in the same minute")
+    parser.add_argument(
+        "--starts", type=int, default=100, help='"starting now" posts due in that minute, besides'
+    )
     through = parser.add_argument_group("discord: the real bot and a bare bot through the double")
     through.add_argument("--rsvps", type=int, default=30_000, help="RSVPs in the data set")
     through.add_argument("--members", type=int, default=5_000, help="members answering in the data set")

@@ -2,6 +2,9 @@
 
     WIM_DOUBLE_PORT=<port> DISCORD_TOKEN=<token> python -m tests.double.launch_bot run --config <path>
 
+With ``WIM_PROFILE=<file>`` the bot runs under cProfile and writes its stats to that file when it
+stops (``WIM_PROFILE=/tmp/bot.prof make bench``; the bare bot of the benchmark is not profiled).
+
 Two changes to the bot: discord.py's REST base URL and default gateway point at 127.0.0.1:<port>, and
 the bot's clock is the double's test clock (``tests/double/clock.py``: the wall clock plus an offset
 the test moves with ``await double.advance(...)``). Everything else is the bot's own entry point,
@@ -21,6 +24,9 @@ import discord.http
 import yarl
 
 PORT_VARIABLE = "WIM_DOUBLE_PORT"
+# WIM_PROFILE=<file>: run the bot under cProfile and write its stats there when it stops ("{pid}" in
+# the name is replaced by the process id: a benchmark starts the bot more than once).
+PROFILE_VARIABLE = "WIM_PROFILE"
 
 
 def point_discord_at_double(port: int) -> None:
@@ -51,7 +57,18 @@ def main() -> int:
     from bot.cli import main as bot_main
     from tests.double.clock import DoubleClock
 
-    result = bot_main(clock=DoubleClock.connect(int(port)))
+    clock = DoubleClock.connect(int(port))
+    profile_path = os.environ.get(PROFILE_VARIABLE)
+    if not profile_path:
+        return int(bot_main(clock=clock) or 0)
+    # Profiling a benchmark run: the whole process under cProfile, written when the bot stops.
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        result = profiler.runcall(bot_main, clock=clock)
+    finally:
+        profiler.dump_stats(profile_path.replace("{pid}", str(os.getpid())))
     return int(result or 0)
 
 
