@@ -28,6 +28,7 @@ from bot import validation
 from bot.core.channels import can_post, configured_channel, ensure_can_post, post_language, text_channel
 from bot.core.checks import moderator_only
 from bot.core.dm import dm_members
+from bot.core.groups import group_choices
 from bot.core.mentions import can_ping
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
@@ -229,14 +230,7 @@ class Events(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Working groups, by name in the member's language (the value is the group's stable key)."""
-        if interaction.guild is None:
-            return []
-        lang = self.bot.lang_for(interaction)
-        groups = await self.bot.services.working_groups.autocomplete(interaction.guild.id, current, lang)
-        return [
-            app_commands.Choice(name=clip(found.name.get(lang), CHOICE_NAME), value=found.key)
-            for found in groups
-        ]
+        return await group_choices(self.bot, interaction, current)
 
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str

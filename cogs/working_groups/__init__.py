@@ -22,6 +22,7 @@ from discord.ext import commands
 from bot import limits
 from bot.core.channels import ensure_can_post
 from bot.core.dm import send_dm
+from bot.core.groups import group_choices
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText, cmd_str
@@ -220,14 +221,7 @@ class WorkingGroups(commands.Cog):
     async def group_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None:
-            return []
-        lang = self.bot.lang_for(interaction)
-        groups = await self.bot.services.working_groups.autocomplete(interaction.guild.id, current, lang)
-        return [
-            app_commands.Choice(name=limits.clip(group.name.get(lang), limits.CHOICE_NAME), value=group.key)
-            for group in groups[:AUTOCOMPLETE_LIMIT]
-        ]
+        return await group_choices(self.bot, interaction, current)
 
     async def _namespace_group(self, interaction: discord.Interaction) -> Group | None:
         value = getattr(interaction.namespace, "group", None)
