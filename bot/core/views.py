@@ -6,8 +6,19 @@ import contextlib
 from typing import Any
 
 import discord
+from discord.ext import commands
 
 from bot.core.tree import handle_interaction_error
+
+
+def loaded_cog(interaction: discord.Interaction, name: str) -> commands.Cog:
+    """The cog a persistent button's callback hands the click to. Its views only run in the bot,
+    whose ``interaction.client`` is a ``commands.Bot`` even though discord.py types it ``Client``."""
+    client = interaction.client
+    cog = client.get_cog(name) if isinstance(client, commands.Bot) else None
+    if cog is None:
+        raise RuntimeError(f"the {name} cog is not loaded")
+    return cog
 
 
 class OwnedView(discord.ui.View):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import discord
 
 from bot.core.tree import reporting_errors
-from bot.core.views import OwnedView
+from bot.core.views import OwnedView, loaded_cog
 from bot.i18n import Catalog
 from bot.limits import BUTTON_LABEL, clip
 from bot.services.events import RSVP_STATUSES, Scope
@@ -35,11 +35,7 @@ _CHECK_IN_ID: Final = re.compile(r"event:checkin:(?P<occurrence_id>[0-9]{1,20})"
 
 
 def _events_cog(interaction: discord.Interaction) -> Events:
-    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
-    cog = interaction.client.get_cog("Events")  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the Events cog is not loaded")
-    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
+    return cast("Events", loaded_cog(interaction, "Events"))
 
 
 class RsvpButton(

@@ -8,11 +8,12 @@ database, so they work after a restart. They hand the click to the cog.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import discord
 
 from bot.core.tree import reporting_errors
+from bot.core.views import loaded_cog
 from bot.i18n import Catalog
 
 if TYPE_CHECKING:
@@ -23,11 +24,7 @@ _STYLES: Final = {"approve": discord.ButtonStyle.success, "decline": discord.But
 
 
 def _cog(interaction: discord.Interaction) -> Organisations:
-    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
-    cog = interaction.client.get_cog("Organisations")  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the Organisations cog is not loaded")
-    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
+    return cast("Organisations", loaded_cog(interaction, "Organisations"))
 
 
 class ClaimButton(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import discord
 
 from bot import limits
 from bot.core.tree import handle_interaction_error, reporting_errors
+from bot.core.views import loaded_cog
 from bot.i18n import Catalog
 from bot.services.working_groups import (
     COUNTRY_LIMIT,
@@ -35,11 +36,7 @@ SUMMARY_PARTS: Final = 3  # three text inputs of 4,000 characters each
 
 
 def _cog(interaction: discord.Interaction) -> WorkingGroups:
-    # interaction.client is typed as discord.Client; these views only run in the bot (a commands.Bot).
-    cog = interaction.client.get_cog("WorkingGroups")  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the WorkingGroups cog is not loaded")
-    return cog  # type: ignore[no-any-return]  # get_cog's Any: the cog registered under that name
+    return cast("WorkingGroups", loaded_cog(interaction, "WorkingGroups"))
 
 
 class ToggleButton(
