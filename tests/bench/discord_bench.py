@@ -252,6 +252,15 @@ def adopted_variant() -> Variant:
     return next((v for v in found if v.loop == DEFAULT_LOOP and v.speed == speed), found[0])
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    # utime and stime are the 14th and 15th fields; fields[0] here is the 3rd (state).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Proc:
     """One bot process (``python -m tests.bench.launch ...``) against one double."""
 
@@ -324,6 +333,11 @@ class Proc:
             if line.startswith(field_name + ":"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the process has used (its threads included), from /proc."""
+        assert self.proc is not None
+        return _cpu_seconds(self.proc.pid)
 
     def tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -670,6 +684,7 @@ async def run_variant(
         # The burst: 1,000 members click within 1 s; the bare bot gets 1,000 /ping within 1 s.
         burst_members = stage.members[: args.clicks]
         edits_before = len(pair.bot_double.requests)
+        cpu_before = (pair.bot.cpu_s(), _cpu_seconds(os.getpid()))
         bot_burst = await _burst(
             pair.bot_double,
             [
@@ -683,7 +698,9 @@ async def run_variant(
             ],
             args.click_seconds,
         )
+        cpu_after = (pair.bot.cpu_s(), _cpu_seconds(os.getpid()))
         await asyncio.sleep(args.click_settle)  # the last announcement edit comes after the pause
+        bare_cpu_before = (pair.bare.cpu_s(), _cpu_seconds(os.getpid()))
         bare_burst = await _burst(
             pair.bare_double,
             [
@@ -692,6 +709,7 @@ async def run_variant(
             ],
             args.click_seconds,
         )
+        bare_cpu_after = (pair.bare.cpu_s(), _cpu_seconds(os.getpid()))
         edit_times = [
             r.at
             for r in pair.bot_double.requests[edits_before:]
@@ -714,6 +732,10 @@ async def run_variant(
             "announcement_edits": len(edit_times),
             "min_edit_gap_s": min(gaps) if gaps else None,
             "final_count_shown": f"{len(burst_members)} going" in final_text,
+            "bot_cpu_s": cpu_after[0] - cpu_before[0],
+            "bot_driver_cpu_s": cpu_after[1] - cpu_before[1],
+            "bare_cpu_s": bare_cpu_after[0] - bare_cpu_before[0],
+            "bare_driver_cpu_s": bare_cpu_after[1] - bare_cpu_before[1],
         }
         result["memory"] = {
             "bot_peak_mb": pair.bot.memory_mb("VmHWM"),
@@ -819,6 +841,42 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
     rows.append(
         ("burst_p99_ratio", "burst p99 / bare burst p99", bot["p99_ms"] / bare["p99_ms"], "x", None, None)
     )
+    if "bot_cpu_s" in burst:
+        # Where a burst's time goes: each process's CPU over it (2 cores: the bot on one, the
+        # double with its driver on the other; a process near 1 s per second of burst is saturated).
+        rows.append(
+            ("burst_bot_cpu_ms", "burst: bot CPU per click", burst["bot_cpu_s"] * 1000 / n, "ms", None, None)
+        )
+        rows.append(
+            (
+                "burst_bare_cpu_ms",
+                "burst: bare bot CPU per /ping",
+                burst["bare_cpu_s"] * 1000 / n,
+                "ms",
+                None,
+                None,
+            )
+        )
+        rows.append(
+            (
+                "burst_cpu_ratio",
+                "burst: CPU per click / bare CPU per /ping",
+                burst["bot_cpu_s"] / burst["bare_cpu_s"] if burst["bare_cpu_s"] else float("nan"),
+                "x",
+                None,
+                None,
+            )
+        )
+        rows.append(
+            (
+                "burst_driver_cpu_s",
+                "burst: CPU of the double and its driver (bot's burst / bare's)",
+                burst["bot_driver_cpu_s"],
+                f"/ {burst['bare_driver_cpu_s']:.2f} s",
+                None,
+                None,
+            )
+        )
     rows.append(
         (
             "burst_stored",
