@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -484,6 +485,95 @@ async def test_write_runs_a_function_as_one_action(db: Database) -> None:
         ).fetchone()[0]
 
     assert await db.read(both) == (1, 1)
+
+
+async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db: Database) -> None:
+    commits = count_commits(db)
+    hand_offs = 0
+    call = db._writer.call
+
+    def counting_call(fn: Any, *args: Any) -> Any:
+        nonlocal hand_offs
+        hand_offs += 1
+        return call(fn, *args)
+
+    db._writer.call = counting_call  # type: ignore[method-assign]  # test-only peek at the hand-offs
+
+    def put(conn: sqlite3.Connection, i: int) -> int:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, 'w')", (f"w{i:04d}",))
+        return i
+
+    results = await asyncio.gather(*(db.write(put, i) for i in range(1000)))
+    assert results == list(range(1000))
+    assert await db.fetchval("SELECT COUNT(*) FROM meta") == 1000
+    # 1,000 actions queued at once: a handful of batches (GROUP_MAX each), not 1,000 trips.
+    assert hand_offs <= 8, hand_offs
+    assert 1 <= len(commits) <= hand_offs
+
+
+async def test_a_write_cancelled_while_queued_never_runs(db: Database) -> None:
+    holder_in = asyncio.Event()
+    finish_holder = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('held', '1')")
+            holder_in.set()
+            await finish_holder.wait()
+
+    def never(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('never', '1')")
+
+    def kept(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('kept', '1')")
+
+    held = asyncio.create_task(holder())
+    await holder_in.wait()
+    cancelled = asyncio.create_task(db.write(never))
+    after = asyncio.create_task(db.write(kept))
+    await someone_waits(db)  # the batch runner waits for the lock the holder has
+    cancelled.cancel()
+    finish_holder.set()
+    async with asyncio.timeout(5):
+        await held
+        await after
+    assert cancelled.cancelled()
+    assert await meta_keys(db) == ["held", "kept"]
+
+
+async def test_a_transaction_lost_inside_a_batch_fails_every_action_of_it(db: Database) -> None:
+    """If SQLite ends the transaction itself mid-batch (I/O error, full disk; simulated here by a
+    ROLLBACK), the actions before it in the batch were lost too: none may be acknowledged."""
+    holder_in = asyncio.Event()
+    finish_holder = asyncio.Event()
+
+    async def holder() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('held', '1')")
+            holder_in.set()
+            await finish_holder.wait()
+
+    def put(conn: sqlite3.Connection, key: str) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (key,))
+
+    def lose_everything(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")
+
+    held = asyncio.create_task(holder())
+    await holder_in.wait()
+    # Queued behind the holder, so the three go to the thread as one batch.
+    writes = [
+        asyncio.create_task(db.write(put, "before")),
+        asyncio.create_task(db.write(lose_everything)),
+        asyncio.create_task(db.write(put, "after")),
+    ]
+    await someone_waits(db)
+    finish_holder.set()
+    results = await asyncio.gather(held, *writes, return_exceptions=True)
+    assert all(isinstance(result, sqlite3.Error) for result in results), results
+    assert await meta_keys(db) == []
+    await db.write(put, "next")  # the database is usable again
+    assert await meta_keys(db) == ["next"]
 
 
 CRASH_SCRIPT = """

@@ -102,6 +102,7 @@ __all__ = [
     "Occurrence",
     "ReminderPlan",
     "Rsvp",
+    "RsvpAnswer",
     "RsvpCounts",
     "SeedResult",
     "StartPlan",
@@ -234,6 +235,12 @@ class CancelResult:
 
     occurrences: tuple[Occurrence, ...]
     notify_user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RsvpAnswer:
+    occurrence: Occurrence  # as it was when the answer was recorded
+    counts: RsvpCounts  # the counts with this answer
 
 
 @dataclass(frozen=True)
@@ -572,12 +579,19 @@ class EventService:
     # --- RSVPs and check-ins --------------------------------------------------------------------
 
     async def rsvp(
-        self, occurrence_id: int, user_id: int, status: str, member_role_ids: Collection[int]
-    ) -> RsvpCounts:
-        """Record a member's answer (latest wins) and return the new counts.
+        self,
+        occurrence_id: int,
+        user_id: int,
+        status: str,
+        member_role_ids: Collection[int],
+        *,
+        guild_id: int | None = None,
+    ) -> RsvpAnswer:
+        """Record a member's answer (latest wins); returns the occurrence and its new counts.
 
-        Raises ``events.errors.{unknown_event, event_cancelled, already_ended, not_in_audience,
-        bad_rsvp_status}``.
+        ``guild_id``, when given, is where the member clicked: an occurrence of another guild is
+        unknown there. Raises ``events.errors.{unknown_event, event_cancelled, already_ended,
+        not_in_audience (with role_id and title), bad_rsvp_status}``.
         """
         if status not in RSVP_STATUSES:
             raise UserFacingError(
@@ -589,9 +603,12 @@ class EventService:
         refresh_due = now + REFRESH_DEBOUNCE
         mark_refresh = self._timers.pending_marker(EVENT_REFRESH, refresh_due)
 
-        def answer(conn: sqlite3.Connection) -> tuple[RsvpCounts, int | None]:
+        def answer(conn: sqlite3.Connection) -> tuple[RsvpAnswer, int | None]:
             # One trip to the database thread for the whole click: read, check, write, mark, count.
-            occurrence = _checked_usable(repo.occurrence_in(conn, occurrence_id))
+            occurrence = repo.occurrence_in(conn, occurrence_id)
+            if occurrence is not None and guild_id is not None and occurrence.guild_id != guild_id:
+                occurrence = None
+            occurrence = _checked_usable(occurrence)
             if occurrence.ends_at <= now:
                 raise UserFacingError("events.errors.already_ended")
             _require_audience(occurrence, member_role_ids)
@@ -599,12 +616,12 @@ class EventService:
             # The announcement must show the new counts: a durable mark (one pending timer per
             # occurrence) committed with the answer, so a restart inside the debounce loses nothing.
             refresh = mark_refresh(conn, {"guild_id": occurrence.guild_id, "occurrence_id": occurrence_id})
-            return repo.counts_in(conn, occurrence_id), refresh
+            return RsvpAnswer(occurrence, repo.counts_in(conn, occurrence_id)), refresh
 
-        counts, refresh = await self._db.write(answer)
+        answered, refresh = await self._db.write(answer)
         if refresh is not None:
             self._timers.scheduled(refresh_due)
-        return counts
+        return answered
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
         return await repo.counts(self._db, occurrence_id)
@@ -1032,7 +1049,9 @@ def _checked_usable(occurrence: Occurrence | None) -> Occurrence:
 
 def _require_audience(occurrence: Occurrence, member_role_ids: Collection[int]) -> None:
     if occurrence.audience_role_id is not None and occurrence.audience_role_id not in member_role_ids:
-        raise PermissionDenied("events.errors.not_in_audience", role_id=occurrence.audience_role_id)
+        raise PermissionDenied(
+            "events.errors.not_in_audience", role_id=occurrence.audience_role_id, title=occurrence.title
+        )
 
 
 def _reworded(

@@ -23,8 +23,8 @@ class MemberSettingsService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        # Stored language of each member this process has seen (None: none stored yet).
-        self._languages: dict[tuple[int, int], str | None] = {}
+        # Stored language of each member this process has seen or written.
+        self._languages: dict[tuple[int, int], str] = {}
 
     async def get(self, guild_id: int, user_id: int) -> MemberSettings:
         """The member's settings; defaults (no zone, DMs on) for a member who never set anything."""
@@ -57,18 +57,17 @@ class MemberSettingsService:
     async def remember_language(self, guild_id: int, user_id: int, lang: str) -> bool:
         """Remember the member's language ("en", "fr" or "es") from their latest interaction.
 
-        Called on every RSVP and check-in, so a click must not cost a write, nor even a read: the
-        languages already stored are remembered in memory (this service is their only writer), the
-        database is read only the first time a member is seen by this process, and written only when
-        the language is new or changed, in one trip. Returns whether it wrote.
+        Called on every interaction, so a click must not cost more than it needs: the languages
+        already stored are remembered in memory (this service is their only writer), so a known member
+        costs nothing, and a member new to this process costs one write that changes the row only if
+        the language is new or changed (no read first: one trip, grouped with the click's own write).
+        Returns whether it wrote.
         Raises ``ValueError`` for a language the catalogs do not have (the caller maps locales).
         """
         if lang not in LANGUAGES:
             raise ValueError(f"not a catalog language: {lang!r}")
         key = (guild_id, user_id)
-        if key not in self._languages:
-            self._languages[key] = (await repo.get(self._db, guild_id, user_id)).language
-        if self._languages[key] == lang:
+        if self._languages.get(key) == lang:
             return False
         wrote = await repo.remember_language(self._db, guild_id, user_id, lang)
         self._languages[key] = lang

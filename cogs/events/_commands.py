@@ -556,28 +556,34 @@ class Events(commands.Cog):
 
     @staticmethod
     @contextlib.contextmanager
-    def _polite_audience_refusal(occurrence: Occurrence) -> Iterator[None]:
+    def _polite_audience_refusal() -> Iterator[None]:
         """Say whom the event is for, and what to do about it, instead of the service's bare refusal."""
         try:
             yield
         except UserFacingError as error:
-            if error.key != "events.errors.not_in_audience" or occurrence.audience_role_id is None:
+            if error.key != "events.errors.not_in_audience":
                 raise
             raise UserFacingError(
                 "events_ui.rsvp.not_audience",
-                title=occurrence.title,
-                role=f"<@&{occurrence.audience_role_id}>",
+                title=error.params["title"],
+                role=f"<@&{error.params['role_id']}>",
             ) from error
 
     async def answer_rsvp(self, interaction: discord.Interaction, occurrence_id: int, status: str) -> None:
-        """An RSVP from the command or a button: record it and confirm privately. The service marks the
+        """An RSVP from the command or a button: record it and confirm privately, in one trip to the
+        database (the service checks the event belongs to this guild). The service marks the
         announcement for a refresh in the same transaction (a timer), so the counts follow shortly."""
         lang = self.bot.lang_for(interaction)
-        occurrence = await self._guild_occurrence(interaction, occurrence_id)
-        with self._polite_audience_refusal(occurrence):
-            await self.bot.services.events.rsvp(
-                occurrence_id, interaction.user.id, status, _member_role_ids(interaction.user)
+        guild_id = self._guild(interaction).id
+        with self._polite_audience_refusal():
+            answered = await self.bot.services.events.rsvp(
+                occurrence_id,
+                interaction.user.id,
+                status,
+                _member_role_ids(interaction.user),
+                guild_id=guild_id,
             )
+        occurrence = answered.occurrence
         await reply(
             interaction,
             self.bot.t(
@@ -587,8 +593,8 @@ class Events(commands.Cog):
 
     async def answer_check_in(self, interaction: discord.Interaction, occurrence_id: int) -> None:
         lang = self.bot.lang_for(interaction)
-        occurrence = await self._guild_occurrence(interaction, occurrence_id)
-        with self._polite_audience_refusal(occurrence):
+        await self._guild_occurrence(interaction, occurrence_id)
+        with self._polite_audience_refusal():
             result = await self.bot.services.events.check_in(
                 occurrence_id, interaction.user.id, _member_role_ids(interaction.user)
             )

@@ -292,6 +292,22 @@ class FakeDiscord:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout=min(remaining, 0.5))
 
+    async def _initial_response(self, interaction_id: int, timeout: float) -> InteractionResponse:
+        """A copy of the interaction's initial response, once it arrived (on the double's loop)."""
+        record = self._interactions[interaction_id]
+        if record.response is None:
+            if record.answered is None:
+                record.answered = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait_for(asyncio.shield(record.answered), timeout=timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"timed out after {timeout}s waiting for the initial response to interaction "
+                    f"{interaction_id}.\n{self._recent_summary()}"
+                ) from None
+        assert record.response is not None
+        return copy.deepcopy(record.response)
+
     async def _wait_value(self, get: Callable[[], T | None], timeout: float, what: str) -> T:
         return await self._async(self._wait_value_here(get, timeout, what))
 
@@ -1541,6 +1557,8 @@ class FakeDiscord:
             type=int(rtype), data=copy.deepcopy(data), elapsed=elapsed,
             message=copy.deepcopy(message) if message is not None else None,
         )  # fmt: skip
+        if record.answered is not None and not record.answered.done():
+            record.answered.set_result(None)
         self.notify()
         result: dict[str, Any] = {
             "interaction": {

@@ -25,6 +25,7 @@ from bot.services.events import (
     EventDraft,
     EventService,
     Occurrence,
+    RsvpCounts,
 )
 from bot.services.members import MemberSettingsService
 from bot.services.timers import Timer, TimerService
@@ -269,10 +270,10 @@ async def test_a_yearly_event_beyond_the_horizon_still_gets_its_first_occurrence
 
 async def test_rsvp_latest_choice_wins(events: EventService) -> None:
     occurrence = await events.create_event(draft())
-    counts = await events.rsvp(occurrence.id, MEMBER, "going", [])
+    counts = (await events.rsvp(occurrence.id, MEMBER, "going", [])).counts
     assert (counts.going, counts.maybe, counts.declined) == (1, 0, 0)
     await events.rsvp(occurrence.id, MEMBER + 1, "maybe", [])
-    counts = await events.rsvp(occurrence.id, MEMBER, "declined", [])
+    counts = (await events.rsvp(occurrence.id, MEMBER, "declined", [])).counts
     assert (counts.going, counts.maybe, counts.declined) == (0, 1, 1)
     attendees = await events.attendees(occurrence.id)
     assert [(r.user_id, r.status) for r in attendees.rsvps] == [(MEMBER + 1, "maybe"), (MEMBER, "declined")]
@@ -284,8 +285,20 @@ async def test_rsvp_refused_outside_the_audience(events: EventService) -> None:
     with pytest.raises(PermissionDenied) as caught:
         await events.rsvp(occurrence.id, MEMBER, "going", [LEADERS_ROLE + 1])
     assert caught.value.key == "events.errors.not_in_audience"
-    counts = await events.rsvp(occurrence.id, MEMBER, "going", [LEADERS_ROLE + 1, LEADERS_ROLE])
+    # What the cog needs to say whom the event is for, without reading the event again.
+    assert caught.value.params == {"role_id": LEADERS_ROLE, "title": occurrence.title}
+    counts = (await events.rsvp(occurrence.id, MEMBER, "going", [LEADERS_ROLE + 1, LEADERS_ROLE])).counts
     assert counts.going == 1
+
+
+async def test_rsvp_from_another_guild_is_unknown_there_and_writes_nothing(events: EventService) -> None:
+    occurrence = await events.create_event(draft())
+    with pytest.raises(NotFound) as caught:
+        await events.rsvp(occurrence.id, MEMBER, "going", [], guild_id=occurrence.guild_id + 1)
+    assert caught.value.key == "events.errors.unknown_event"
+    assert await events.counts(occurrence.id) == RsvpCounts()
+    answered = await events.rsvp(occurrence.id, MEMBER, "going", [], guild_id=occurrence.guild_id)
+    assert (answered.occurrence.id, answered.counts.going) == (occurrence.id, 1)
 
 
 async def test_rsvp_refused_for_unknown_cancelled_ended_or_bad_status(

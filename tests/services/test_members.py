@@ -102,8 +102,11 @@ async def test_remember_language_costs_no_database_trip_once_known(
     assert await members.remember_language(1, 2, "fr") is False
     assert await members.remember_language(1, 3, "es") is False
     monkeypatch.undo()
-    # A change is still written, and a new process (service) reads what is stored first.
+    # A change is still written. A new process (service) does not read first: its one write
+    # changes nothing when the stored language is the same.
     assert await members.remember_language(1, 2, "en") is True
     fresh = MemberSettingsService(db, members._clock)
+    monkeypatch.setattr("bot.repositories.members.get", no_trip)
     assert await fresh.remember_language(1, 2, "en") is False
+    monkeypatch.undo()
     assert await fresh.languages(1, [2, 3]) == {2: "en", 3: "es"}
