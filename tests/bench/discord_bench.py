@@ -18,8 +18,10 @@ both bots on that runtime, against a fresh copy of the same seeded database:
 * start-up to the first answer with the seeded timers pending;
 * peak resident memory of both, and their resident memory across repeated rounds (it must be flat).
 
-The data set comes from ``SEEDERS``: events now (10,000 events with 3 reminders each, 50,000 pending
-timers, 30,000 RSVPs); organisations and working groups add theirs as they land (see ``Seeder``).
+The data set comes from ``SEEDERS``: events (10,000 events with 3 reminders each, 50,000 pending
+timers, 30,000 RSVPs), organisations (500, with 5,000 linked members: the same people who RSVP) and
+working groups (50, with 5,000 posts, 2,000 documents and 2,000 initiatives in the search index);
+each feature adds its ``Seeder`` (``tests/bench/seeding.py`` holds what the in-process benches share).
 """
 
 from __future__ import annotations
@@ -52,19 +54,26 @@ import yaml
 
 from bot.app import build_services
 from bot.clock import FakeClock
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.db import Database
 from bot.services.events import EventDraft
+from bot.services.organisations import ORG_ROLE_SYNC
+from bot.timeutil import utc_iso
+from tests.bench import seeding
 from tests.bench._report import percentile
-from tests.double import Channel, FakeDiscord, Member
+from tests.double import Channel, FakeDiscord, Member, Perm, Role
 from tests.double.interactions import InteractionHandle
-from tests.e2e.conftest import REPO, bot_config, seed_guild
+from tests.e2e.conftest import REPO, Seed, bot_config, seed_guild
 
 RESULTS = REPO / "bench" / "results.json"
 START_TIMEOUT = 90.0
 EVENT_CHANNELS = 10
 SEED_GUILD = 1  # rewritten to each double's guild id (see _adopt)
+# Seeded channel n is SEED_CHANNEL_BASE + n (the events' channels, then one per working group) and
+# seeded role n is SEED_ROLE_BASE + n (one per working group); _make_pair creates them in the double
+# and _adopt rewrites the ids.
 SEED_CHANNEL_BASE = 100
+SEED_ROLE_BASE = 500
 
 # -- targets (issue 15) ---------------------------------------------------------------------------
 RATIO_TARGET = 2.0  # every p99 against the bare bot's /ping p99
@@ -86,9 +95,12 @@ class SeedContext:
 
     db: Database
     services: Any  # bot.app.Services
+    config: Config
     guild_id: int
-    channel_ids: list[int]
+    channel_ids: list[int]  # the events' channels
     member_ids: list[int]  # synthetic members (not in the double): owners of RSVPs, memberships...
+    group_channel_ids: list[int]  # one channel and one role per working group, created in the double
+    group_role_ids: list[int]
     rng: random.Random
     now: datetime
     args: argparse.Namespace
@@ -140,15 +152,69 @@ async def seed_events(ctx: SeedContext) -> str:
     return f"{events} events, {pending} pending timers, {len(rows)} RSVPs"
 
 
+async def seed_organisations(ctx: SeedContext) -> str:
+    """500 organisations; every member of the data set linked to one (10 each: 2 representatives,
+    3 leaders, 5 members), so the people who RSVP are the people in the directory."""
+    ids = await seeding.seed_organisations(ctx.services.organisations, ctx.guild_id, ctx.member_ids, ctx.rng)
+    done_at = utc_iso(ctx.now)
+
+    # Each verification scheduled a leaders-role sync (due now). A bot with this much history ran them
+    # long ago; left pending, they would have the bot fetch 5,000 members from Discord at every start
+    # (the seeded members are not in the double), which is not what start-up measures.
+    def settle(conn: sqlite3.Connection) -> int:
+        return conn.execute(
+            "UPDATE timers SET status = 'done', attempts = 1, finished_at = ? "
+            "WHERE kind = ? AND status = 'pending'",
+            (done_at, ORG_ROLE_SYNC),
+        ).rowcount
+
+    synced = await ctx.db.write(settle)
+    rows = await ctx.db.fetchall(
+        "SELECT standing, count(*) FROM organisation_members WHERE guild_id = ? GROUP BY standing",
+        (ctx.guild_id,),
+    )
+    standings: dict[str, int] = {row[0]: row[1] for row in rows}
+    linked = sum(standings.values())
+    return (
+        f"{len(ids)} organisations, {linked} linked members ({standings.get('representative', 0)} "
+        f"representatives, {standings.get('leader', 0)} leaders; {synced} role syncs marked done)"
+    )
+
+
+async def seed_working_groups(ctx: SeedContext) -> str:
+    """50 working groups (the configured ones and the rest as /wg create makes them), each with its
+    role and channel, which _make_pair creates in the double: the bot at start finds every group
+    complete and provisions nothing (its on_ready creates a role and channel only for a configured
+    group without one), so start-up and memory are not charged for 50 roles and channels made at every
+    start. Then 5,000 posts (updates and meeting summaries), 2,000 documents and 2,000 approved
+    initiatives, all in the FTS5 index, with the members of the data set as authors."""
+    seeded = await seeding.seed_working_groups(
+        ctx.services.working_groups,
+        ctx.db,
+        ctx.config,
+        ctx.guild_id,
+        ctx.rng,
+        ctx.now,
+        role_ids=ctx.group_role_ids,
+        channel_ids=ctx.group_channel_ids,
+        author_ids=ctx.member_ids[:200],
+    )
+    indexed = await ctx.db.fetchval("SELECT count(*) FROM wg_search")
+    return (
+        f"{len(seeded.ids)} working groups, {seeded.entries} entries ({seeded.posts} posts, "
+        f"{seeded.documents} documents, {seeded.initiatives} initiatives; {indexed} in the search "
+        f"index), {seeded.workplan_items} workplan items"
+    )
+
+
 SEEDERS: list[Seeder] = [
     Seeder("events", lambda services: hasattr(services, "events"), seed_events),
-    # Organisations (500 organisations, 5,000 members) and working groups (50 groups, 5,000 entries)
-    # add a Seeder here when their services exist; until then they are reported as not on this branch.
+    Seeder("organisations", lambda services: hasattr(services, "organisations"), seed_organisations),
+    Seeder("working groups", lambda services: hasattr(services, "working_groups"), seed_working_groups),
 ]
-PLANNED_SEEDERS = {
-    "organisations": "500 organisations with 5,000 members",
-    "working groups": "50 working groups with 5,000 entries",
-}
+# Parts of the data set whose feature is not on this branch yet: name -> what it will seed. Reported
+# as "not on this branch yet" until its Seeder lands (polls and the digest, later).
+PLANNED_SEEDERS: dict[str, str] = {}
 
 
 async def build_dataset(path: Path, args: argparse.Namespace) -> dict[str, str]:
@@ -159,9 +225,12 @@ async def build_dataset(path: Path, args: argparse.Namespace) -> dict[str, str]:
     ctx = SeedContext(
         db=db,
         services=services,
+        config=config,
         guild_id=SEED_GUILD,
         channel_ids=[SEED_CHANNEL_BASE + n for n in range(EVENT_CHANNELS)],
         member_ids=[10_000_000 + n for n in range(args.members)],
+        group_channel_ids=[SEED_CHANNEL_BASE + EVENT_CHANNELS + n for n in range(seeding.GROUPS)],
+        group_role_ids=[SEED_ROLE_BASE + n for n in range(seeding.GROUPS)],
         rng=random.Random(2027),
         now=now,
         args=args,
@@ -181,22 +250,46 @@ async def build_dataset(path: Path, args: argparse.Namespace) -> dict[str, str]:
     return summary
 
 
-def _adopt(path: Path, guild_id: int, channel_ids: list[int]) -> None:
-    """Point a copy of the seeded database at one double's guild and channels: every ``guild_id``
-    column becomes the double's guild, every seeded channel id one of its channels."""
+def _adopt(path: Path, guild_id: int, channel_ids: list[int], role_ids: list[int] | None = None) -> None:
+    """Point a copy of the seeded database at one double's guild, channels and roles: every
+    ``guild_id`` column and every timer payload's ``guild_id`` becomes the double's guild; seeded
+    channel n (``SEED_CHANNEL_BASE + n`` in a ``channel_id`` or ``*_channel_id`` column) becomes
+    ``channel_ids[n]``, seeded role n (``SEED_ROLE_BASE + n`` in a ``role_id`` or ``*_role_id``
+    column) ``role_ids[n]``. One statement per column, through a temporary table of the ids."""
     conn = sqlite3.connect(path)
     try:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        conn.execute(
+            "CREATE TEMP TABLE adopted (kind TEXT, old INTEGER, new INTEGER, PRIMARY KEY (kind, old))"
+        )
+        conn.executemany(
+            "INSERT INTO adopted VALUES (?, ?, ?)",
+            [("channel", SEED_CHANNEL_BASE + n, new) for n, new in enumerate(channel_ids)]
+            + [("role", SEED_ROLE_BASE + n, new) for n, new in enumerate(role_ids or [])],
+        )
+        tables = [row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")]
         for table in tables:
-            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            columns = {row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")}
             if "guild_id" in columns:
                 conn.execute(f"UPDATE {table} SET guild_id = ? WHERE guild_id = ?", (guild_id, SEED_GUILD))
-            for column in sorted(c for c in columns if c == "channel_id" or c.endswith("_channel_id")):
-                for n, channel_id in enumerate(channel_ids):
-                    conn.execute(
-                        f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
-                        (channel_id, SEED_CHANNEL_BASE + n),
-                    )
+            for column in sorted(columns):
+                kind = next(
+                    (k for k in ("channel", "role") if column == f"{k}_id" or column.endswith(f"_{k}_id")),
+                    None,
+                )
+                if kind is None:
+                    continue
+                conn.execute(
+                    f"UPDATE {table} SET {column} = "
+                    f"(SELECT new FROM adopted WHERE kind = ? AND old = {table}.{column}) "
+                    f"WHERE {column} IN (SELECT old FROM adopted WHERE kind = ?)",
+                    (kind, kind),
+                )
+        if "timers" in tables:
+            conn.execute(
+                "UPDATE timers SET payload = json_set(payload, '$.guild_id', ?) "
+                "WHERE json_extract(payload, '$.guild_id') = ?",
+                (guild_id, SEED_GUILD),
+            )
         conn.commit()
     finally:
         conn.close()
@@ -493,6 +586,59 @@ class Pair:
                 print(f"  (stopping: {exc})")
 
 
+@dataclass(frozen=True)
+class SeededGroup:
+    """A working group of the seeded database, as _make_pair creates its role and channel."""
+
+    key: str
+    role_name: str
+    private: bool
+
+
+def _seeded_groups(seed_db: Path, lang: str) -> list[SeededGroup]:
+    """The seeded working groups in the order of their seeded role (and channel) ids; none when the
+    feature is not on this branch."""
+    with sqlite3.connect(f"file:{seed_db}?mode=ro", uri=True) as conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'wg_groups'").fetchone() is None:
+            return []
+        rows = conn.execute(
+            "SELECT key, name, visibility, role_id, channel_id FROM wg_groups WHERE guild_id = ? "
+            "ORDER BY role_id",
+            (SEED_GUILD,),
+        ).fetchall()
+    groups = []
+    for n, (key, name, visibility, role_id, channel_id) in enumerate(rows):
+        # _adopt maps seeded ids by position: role n, and channel n after the events' channels.
+        assert role_id == SEED_ROLE_BASE + n, (key, role_id)
+        assert channel_id == SEED_CHANNEL_BASE + EVENT_CHANNELS + n, (key, channel_id)
+        names: dict[str, str] = json.loads(name)
+        groups.append(
+            SeededGroup(key, names.get(lang) or next(iter(names.values())), visibility == "private")
+        )
+    return groups
+
+
+def _make_groups(
+    double: FakeDiscord, seed: Seed, groups: list[SeededGroup]
+) -> tuple[list[Channel], list[Role]]:
+    """Each seeded group's role and channel, like those the bot's provisioning makes (a private group's
+    channel seen only by its role, the moderators and the bot), so the bot finds every group complete
+    at start and creates nothing."""
+    roles: list[Role] = []
+    channels: list[Channel] = []
+    for group in groups:
+        role = double.add_role(group.role_name[:100])
+        overwrites: list[tuple[Role | Member, int, int]] = [
+            (double.bot_role, Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES, 0)
+        ]
+        if group.private:
+            overwrites += [(double.everyone_role, 0, Perm.VIEW_CHANNEL), (role, Perm.VIEW_CHANNEL, 0)]
+            overwrites += [(r, Perm.VIEW_CHANNEL, 0) for r in (seed.secretariat, seed.steering_committee)]
+        channels.append(double.add_text_channel(group.key, overwrites=overwrites))
+        roles.append(role)
+    return channels, roles
+
+
 def _make_pair(directory: Path, seed_db: Path, variant: Variant, args: argparse.Namespace) -> Pair:
     directory.mkdir(parents=True)
     bot_double = FakeDiscord().start()
@@ -500,17 +646,37 @@ def _make_pair(directory: Path, seed_db: Path, variant: Variant, args: argparse.
     config = bot_config(directory, bot_double)
     config_path = directory / "config.yml"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    seed_guild(bot_double, config)
-    seed_guild(bare_double, config)
-    channels: list[Channel] = [bot_double.add_text_channel(f"roundtables-{n}") for n in range(EVENT_CHANNELS)]
+    # Both guilds get the same channels, roles and members, so the bare bot's start-up and memory
+    # carry the same guild as the bot's: only what the bot does with it differs.
+    groups = _seeded_groups(seed_db, str(config.get("language") or "en"))
+    made: list[tuple[list[Channel], list[Channel], list[Role]]] = []
+    for double in (bot_double, bare_double):
+        seed = seed_guild(double, config)
+        event_channels = [double.add_text_channel(f"roundtables-{n}") for n in range(EVENT_CHANNELS)]
+        made.append((event_channels, *_make_groups(double, seed, groups)))
+    (channels, group_channels, group_roles), (_, _, bare_group_roles) = made
     db_path = Path(config["database"])
     shutil.copyfile(seed_db, db_path)
-    _adopt(db_path, bot_double.guild_id, [c.id for c in channels])
+    _adopt(
+        db_path,
+        bot_double.guild_id,
+        [c.id for c in channels] + [c.id for c in group_channels],
+        [r.id for r in group_roles],
+    )
+
+    def one_group(roles: list[Role], n: int) -> list[Role]:
+        """Member n's working-group role: each member is in one group, as most members are."""
+        return [roles[n % len(roles)]] if roles else []
+
     members = [
-        bot_double.add_member(f"member-{n:04d}", locale=("en-US", "fr", "es-ES")[n % 3])
+        bot_double.add_member(
+            f"member-{n:04d}", one_group(group_roles, n), locale=("en-US", "fr", "es-ES")[n % 3]
+        )
         for n in range(args.clicks)
     ]
-    bare_members = [bare_double.add_member(f"member-{n:04d}") for n in range(args.clicks)]
+    bare_members = [
+        bare_double.add_member(f"member-{n:04d}", one_group(bare_group_roles, n)) for n in range(args.clicks)
+    ]
     bot = Proc(bot_double, ["bot", "run", "--config", str(config_path)], variant.env(), directory / "bot.log")
     bare = Proc(
         bare_double,

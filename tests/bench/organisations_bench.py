@@ -21,15 +21,12 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.db import Database
 from bot.i18n import Catalog
-from bot.m49 import SUBREGION_OF
-from bot.services.organisations import OrganisationDraft
 from cogs.organisations import _render
 from tests.bench._report import distribution, figure, peak_rss_mb
+from tests.bench.seeding import MEMBERS, ORGANISATIONS, seed_organisations
 
 ROOT = Path(__file__).resolve().parents[2]
 GUILD_ID = 1
-ORGANISATIONS = 500
-MEMBERS = 5000
 CALLS = 1000
 EXPORTS = 20
 
@@ -38,38 +35,15 @@ async def build_dataset(path: Path) -> list[int]:
     config = load_config(ROOT / "config.yml")
     db = await Database.open(path)
     services = build_services(config, db, SystemClock())
-    rng = random.Random(2027)
-    codes = sorted(SUBREGION_OF)
     started = time.perf_counter()
-    ids: list[int] = []
-    for n in range(ORGANISATIONS):
-        country = rng.choice(codes)
-        organisation = await services.organisations.add(
-            GUILD_ID,
-            9,
-            OrganisationDraft(
-                name=f"Women in Mining {countries.country_name(country, 'en')} {n}",
-                country=country,
-                website=f"https://wim-{n}.example.org",
-                description="A network of women working in mining, from geology to the boardroom.",
-                description_language=rng.choice(("en", "fr", "es")),
-                linkedin=f"https://www.linkedin.com/company/wim-{n}" if n % 3 == 0 else None,
-                joined=f"202{rng.randrange(1, 7)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)}",
-            ),
-        )
-        ids.append(organisation.id)
+    ids = await seed_organisations(
+        services.organisations, GUILD_ID, [100_000 + user for user in range(MEMBERS)], random.Random(2027)
+    )
     figure(
-        f"build: {ORGANISATIONS} organisations through OrganisationService.add",
+        f"build: {ORGANISATIONS} organisations (OrganisationService.add), {MEMBERS} members (.verify)",
         time.perf_counter() - started,
         "s",
     )
-    started = time.perf_counter()
-    for user in range(MEMBERS):
-        organisation_id = ids[user % ORGANISATIONS]
-        rank = user // ORGANISATIONS  # 10 members per organisation: 2 representatives, 3 leaders, 5 members
-        standing = "representative" if rank < 2 else "leader" if rank < 5 else "member"
-        await services.organisations.verify(GUILD_ID, organisation_id, 100_000 + user, standing, 9)
-    figure(f"build: {MEMBERS} members through OrganisationService.verify", time.perf_counter() - started, "s")
     await db.close()
     return ids
 

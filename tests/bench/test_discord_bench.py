@@ -72,3 +72,40 @@ def test_a_seeded_database_is_pointed_at_a_doubles_guild_and_channels(tmp_path: 
         assert conn.execute("SELECT announcement_channel_id FROM other").fetchone() == (902,)
     finally:
         conn.close()
+
+
+def test_seeded_roles_and_timer_payloads_are_pointed_at_the_double_too(tmp_path: Path) -> None:
+    path = tmp_path / "seed.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE wg_groups (id INTEGER PRIMARY KEY, guild_id INTEGER, role_id INTEGER, "
+        "channel_id INTEGER)"
+    )
+    conn.execute("CREATE TABLE timers (id INTEGER PRIMARY KEY, payload TEXT)")
+    base_channel, base_role = discord_bench.SEED_CHANNEL_BASE, discord_bench.SEED_ROLE_BASE
+    conn.executemany(
+        "INSERT INTO wg_groups (guild_id, role_id, channel_id) VALUES (?, ?, ?)",
+        [(discord_bench.SEED_GUILD, base_role + n, base_channel + 1 + n) for n in range(2)]
+        + [(discord_bench.SEED_GUILD, None, None)],  # a group the bot is still to provision
+    )
+    conn.executemany(
+        "INSERT INTO timers (payload) VALUES (?)",
+        [(f'{{"guild_id": {discord_bench.SEED_GUILD}, "user_id": 5}}',), ('{"guild_id": 42}',)],
+    )
+    conn.commit()
+    conn.close()
+    discord_bench._adopt(path, 777, [901, 902, 903], [801, 802])
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT guild_id, role_id, channel_id FROM wg_groups ORDER BY id").fetchall() == [
+            (777, 801, 902),
+            (777, 802, 903),
+            (777, None, None),
+        ]
+        payloads = [row[0] for row in conn.execute("SELECT json_extract(payload, '$.guild_id') FROM timers")]
+        assert payloads == [777, 42]
+        assert conn.execute(
+            "SELECT json_extract(payload, '$.user_id') FROM timers WHERE id = 1"
+        ).fetchone() == (5,)
+    finally:
+        conn.close()

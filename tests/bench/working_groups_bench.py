@@ -1,8 +1,9 @@
 """Working groups at scale: 50 groups, 5,000 updates and meeting summaries, 2,000 documents and 2,000
 approved initiatives.
 
-The notes are synthetic: a 5,000-word Zipf-like vocabulary with the searched topic words in about
-one word in twelve, so a one-word query matches a few hundred to a few thousand rows.
+The data set is ``tests.bench.seeding.seed_working_groups`` (the through-Discord benchmark seeds the
+same): synthetic notes, a 5,000-word Zipf-like vocabulary with the searched topic words in about one
+word in twelve, so a one-word query matches a few hundred to a few thousand rows.
 
 Targets (issue "Working groups"): /wg search p99 under 20 ms of handler time; /wg info and /wg report
 (without the chart) under 20 ms; the chart under 300 ms.
@@ -14,46 +15,24 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.db import Database
 from bot.i18n import Catalog
-from bot.repositories import working_groups as repo
 from bot.services.timers import TimerService
 from bot.services.working_groups import Actor, WorkingGroupService
-from bot.timeutil import utc_iso
 from cogs.working_groups import _chart, _render
 from tests.bench._report import distribution, figure, peak_rss_mb
+from tests.bench.seeding import GROUPS, WORDS, seed_working_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 GUILD_ID = 1
-GROUPS = 50
-PRIVATE_EVERY = 5  # every fifth group is private
-POSTS = 5000
-DOCUMENTS = 2000
-INITIATIVES = 2000
 CALLS = 500
-WORDS = (
-    "réunion mentorat données indicateurs EPI sécurité mining mentoring data metrics retention "
-    "attraction returners outreach scholarship sponsorship programme survey index white paper "
-    "guide recommendations intersectionality childcare shift design procurement supply chain "
-    "liderazgo minería mujeres encuesta informe índice"
-).split()
-
-
-# Meeting notes are mostly ordinary words: a vocabulary of 5,000 with Zipf-like frequencies, and the
-# topic words members search for in about one word in twelve.
-FILLER = [f"mot{n}" for n in range(5000)]
-FILLER_WEIGHTS = [1 / (n + 1) for n in range(len(FILLER))]
-TOPIC_SHARE = 1 / 12
-
-
-def sentence(rng: random.Random, words: int) -> str:
-    filler = rng.choices(FILLER, weights=FILLER_WEIGHTS, k=words)
-    return " ".join(rng.choice(WORDS) if rng.random() < TOPIC_SHARE else word for word in filler)
+ROLE_BASE = 10_000
+CHANNEL_BASE = 20_000
 
 
 async def build(path: Path) -> tuple[WorkingGroupService, Database, list[int]]:
@@ -62,80 +41,26 @@ async def build(path: Path) -> tuple[WorkingGroupService, Database, list[int]]:
     db = await Database.open(path)
     timers = TimerService(db, clock)
     service = WorkingGroupService(db, clock, timers, config)
-    rng = random.Random(2021)
-    moderator = Actor(9, moderator=True)
     started = time.perf_counter()
-    await service.seed(GUILD_ID, config.working_groups)
-    for n in range(len(config.working_groups), GROUPS):
-        await service.create(
-            GUILD_ID,
-            key=f"wg{n + 1}-bench",
-            name=f"WG{n + 1} – Thematic group {n + 1}",
-            lang=rng.choice(("en", "fr", "es")),
-            stake=sentence(rng, 20),
-            mandate=sentence(rng, 20),
-            private=n % PRIVATE_EVERY == 0,
-            role_id=10_000 + n,
-            channel_id=20_000 + n,
-            actor=moderator,
-        )
-    groups = [g.id for g in await service.groups(GUILD_ID)]
-    for index, group_id in enumerate(groups[: len(config.working_groups)]):
-        await service.set_discord(group_id, role_id=10_000 + index, channel_id=20_000 + index)
-    now = clock.now()
-    async with db.transaction() as tx:
-        for n in range(POSTS):
-            group_id = rng.choice(groups)
-            kind = "summary" if n % 4 == 0 else "update"
-            post_id = await repo.insert_post(
-                tx,
-                group_id,
-                kind=kind,
-                author_id=100 + n % 40,
-                title=sentence(rng, 4) if kind == "summary" else None,
-                body=sentence(rng, 60 if kind == "update" else 300),
-                occurrence_id=None,
-                now=now - timedelta(minutes=n),
-            )
-            await repo.set_post_message(tx, post_id, 20_000, 1_000_000 + n)
-        for n in range(DOCUMENTS):
-            await repo.insert_document(
-                tx, rng.choice(groups), sentence(rng, 5), f"https://example.org/doc/{n}", 9, now
-            )
-        for n in range(INITIATIVES):
-            initiative_id = await tx.insert(
-                "INSERT INTO wg_initiatives (group_id, submitted_by, title, organisation, country, link, "
-                "description, kind, language, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rng.choice(groups),
-                    100 + n % 40,
-                    sentence(rng, 5),
-                    f"WIM organisation {n % 70}",
-                    rng.choice(("Peru", "Canada", "Ghana", "France", "Chile", "Australia")),
-                    f"https://example.org/initiative/{n}",
-                    sentence(rng, 40),
-                    rng.choice(("programme", "campaign", "policy", "provider", "resource")),
-                    "en",
-                    utc_iso(now),
-                ),
-            )
-            await tx.execute("UPDATE wg_initiatives SET status = 'approved' WHERE id = ?", (initiative_id,))
-        for group_id in groups:
-            for _ in range(8):
-                await repo.insert_workplan_item(
-                    tx,
-                    group_id,
-                    repo.Texts({"en": sentence(rng, 12)}),
-                    rng.choice(("in_progress", "completed")),
-                    now,
-                )
+    seeded = await seed_working_groups(
+        service,
+        db,
+        config,
+        GUILD_ID,
+        random.Random(2021),
+        clock.now(),
+        role_ids=[ROLE_BASE + n for n in range(GROUPS)],
+        channel_ids=[CHANNEL_BASE + n for n in range(GROUPS)],
+        author_ids=[100 + n for n in range(40)],
+    )
     elapsed = time.perf_counter() - started
     figure(
-        f"build: {GROUPS} groups, {POSTS} posts, {DOCUMENTS} documents, {INITIATIVES} initiatives",
+        f"build: {GROUPS} groups, {seeded.posts} posts, {seeded.documents} documents, "
+        f"{seeded.initiatives} initiatives",
         elapsed,
         "s",
     )
-    return service, db, groups
+    return service, db, seeded.ids
 
 
 async def bench_search(service: WorkingGroupService, groups: list[int]) -> bool:
@@ -144,7 +69,7 @@ async def bench_search(service: WorkingGroupService, groups: list[int]) -> bool:
     names = {g.id: g.name.get("en") for g in await service.groups(GUILD_ID, include_archived=True)}
     samples = []
     for n in range(CALLS):
-        roles = frozenset(10_000 + rng.randrange(GROUPS) for _ in range(3))
+        roles = frozenset(ROLE_BASE + rng.randrange(GROUPS) for _ in range(3))
         actor = Actor(500 + n, moderator=n % 10 == 0, role_ids=roles)
         query = " ".join(rng.choice(WORDS) for _ in range(rng.choice((1, 1, 2, 3))))
         started = time.perf_counter()
