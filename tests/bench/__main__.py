@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         "--click-seconds", type=float, default=1.0, help="the burst's clicks arrive within this"
     )
     through.add_argument("--click-settle", type=float, default=3.0, help="pause after the burst (last edit)")
-    through.add_argument("--rounds", type=int, default=150, help="interleaved rounds of every command")
+    through.add_argument("--rounds", type=int, default=400, help="interleaved rounds of every command")
     through.add_argument("--warmup", type=int, default=15, help="rounds not counted")
     through.add_argument(
         "--runtimes", nargs="*", default=[], help="runtimes to compare (default: every one installed)"

@@ -826,7 +826,30 @@ async def run_variant(
         rng = random.Random(11)
         samples: dict[str, list[float]] = {s.key: [] for s in available}
         samples["ping"] = []
-        plan: list[tuple[str, Callable[[], Awaitable[InteractionHandle]]]] = [("ping", bare_ping)]
+        samples["bare_click"] = []
+        # The bare bot's own button: the same announcement (embed and buttons) copied into its
+        # double, answered with a fixed text. Not a target; it shows what discord.py itself costs
+        # for a click, against which the RSVP click's own work can be read.
+        bare_message = pair.bare_double.post_bot_message(
+            pair.bare_double.channel("announcements"),
+            stage.click_message.content,
+            embeds=stage.click_message.embeds,
+            components=stage.click_message.components,
+        )
+        bare_clicks = itertools.count()
+
+        def bare_click() -> Awaitable[InteractionHandle]:
+            n = next(bare_clicks)
+            return pair.bare_double.click(
+                bare_message,
+                f"event:rsvp:{stage.click_occurrence}:{('going', 'maybe', 'declined')[n % 3]}",
+                user=pair.bare_members[n % len(pair.bare_members)],
+            )
+
+        plan: list[tuple[str, Callable[[], Awaitable[InteractionHandle]]]] = [
+            ("ping", bare_ping),
+            ("bare_click", bare_click),
+        ]
         for scenario in available:
             plan.append((scenario.key, functools.partial(scenario.start, stage)))
         rss: dict[str, list[float]] = {"bot": [], "bare": []}
@@ -844,7 +867,10 @@ async def run_variant(
         rss["bot"].append(pair.bot.memory_mb("VmRSS"))
         rss["bare"].append(pair.bare.memory_mb("VmRSS"))
         result["latency"] = {key: _summary(values) for key, values in samples.items()}
-        result["labels"] = {s.key: s.label for s in available} | {"ping": "/ping (bare bot)"}
+        result["labels"] = {s.key: s.label for s in available} | {
+            "ping": "/ping (bare bot)",
+            "bare_click": "button click (bare bot)",
+        }
         result["ratio_targets"] = {s.key: s.ratio_target for s in available}
 
         # The burst: 1,000 members click within 1 s; the bare bot gets 1,000 /ping within 1 s.
@@ -932,8 +958,12 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
     ping = latency["ping"]
     rows.append(("ping_p50_ms", "bare /ping p50", ping["p50_ms"], "ms", None, None))
     rows.append(("ping_p99_ms", "bare /ping p99", ping["p99_ms"], "ms", None, None))
+    bare_click = latency.get("bare_click")
+    if bare_click is not None:
+        rows.append(("bare_click_p50_ms", "bare button click p50", bare_click["p50_ms"], "ms", None, None))
+        rows.append(("bare_click_p99_ms", "bare button click p99", bare_click["p99_ms"], "ms", None, None))
     for key, label in result["labels"].items():
-        if key == "ping":
+        if key in ("ping", "bare_click"):
             continue
         figure_ = latency[key]
         target = result["ratio_targets"][key]
@@ -951,6 +981,17 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
                 None,
             )
         )
+        if key == "rsvp_click" and bare_click is not None:
+            rows.append(
+                (
+                    "rsvp_click_p99_vs_bare_click",
+                    f"{label} p99 / bare button click p99 (context, no target)",
+                    figure_["p99_ms"] / bare_click["p99_ms"],
+                    "x",
+                    None,
+                    None,
+                )
+            )
     burst = result["burst"]
     bot, bare = burst["bot"], burst["bare"]
     n = burst["clicks"]
@@ -1053,6 +1094,17 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
             burst["stored"] == n,
         )
     )
+    if "final_count_shown" in burst:
+        rows.append(
+            (
+                "burst_final_count_shown",
+                f"burst: the announcement shows all {n} going after it",
+                1.0 if burst["final_count_shown"] else 0.0,
+                "yes=1",
+                1.0,
+                bool(burst["final_count_shown"]),
+            )
+        )
     gap = burst["min_edit_gap_s"]
     rows.append(
         (

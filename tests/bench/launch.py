@@ -67,6 +67,25 @@ def bare_bot() -> int:
     async def ping(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("pong", ephemeral=True)
 
+    class BareRsvpButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]],
+        template=r"event:rsvp:(?P<occurrence_id>[0-9]{1,20}):(?P<status>going|maybe|declined)",
+    ):
+        """The real bot's RSVP button template, answered with a fixed text: what discord.py alone
+        costs for a click on a message carrying an embed and buttons (the context for the RSVP
+        click figure, whose target is against /ping)."""
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+        ) -> BareRsvpButton:
+            return cls(discord.ui.Button(custom_id=item.custom_id))  # type: ignore[attr-defined]
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("noted", ephemeral=True)
+
+    client.add_dynamic_items(BareRsvpButton)
+
     async def setup_hook() -> None:
         if os.environ.get("WIM_BARE_SYNC") == "1":
             tree.copy_global_to(guild=guild)

@@ -588,11 +588,25 @@ class FakeDiscord:
 
         return self._sync(run)
 
-    def post_bot_message(self, channel: Channel, content: str) -> Message:
+    def post_bot_message(
+        self,
+        channel: Channel,
+        content: str,
+        *,
+        embeds: list[dict[str, Any]] | None = None,
+        components: list[dict[str, Any]] | None = None,
+    ) -> Message:
         """A message the bot posted earlier (state prepared for a test): stored, nothing dispatched."""
 
         def run() -> Message:
-            msg = Message(self.snowflakes.next(), channel.id, self.bot_user_id, content=content)
+            msg = Message(
+                self.snowflakes.next(),
+                channel.id,
+                self.bot_user_id,
+                content=content,
+                embeds=copy.deepcopy(embeds or []),
+                components=copy.deepcopy(components or []),
+            )
             self._store_message(msg)
             return copy.deepcopy(msg)
 
