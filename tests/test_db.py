@@ -511,6 +511,25 @@ async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db:
     assert 1 <= len(commits) <= hand_offs
 
 
+async def test_results_of_queued_jobs_wake_the_loop_once_per_batch(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop = asyncio.get_running_loop()
+    wake_ups = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counting(callback: Any, *args: Any) -> Any:
+        nonlocal wake_ups
+        wake_ups += 1
+        return call_soon_threadsafe(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counting)
+    values = await asyncio.gather(*(db.fetchval("SELECT ?", (i,)) for i in range(500)))
+    assert values == list(range(500))
+    # Each result reaches its caller, but the reads queued together come back together.
+    assert wake_ups < 250, wake_ups
+
+
 async def test_a_write_cancelled_while_queued_never_runs(db: Database) -> None:
     holder_in = asyncio.Event()
     finish_holder = asyncio.Event()
