@@ -48,6 +48,8 @@ MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 # At most this many write actions share one COMMIT; a group this large commits even if more wait.
 GROUP_MAX = 256
+# Seconds after a COMMIT before the WAL is checkpointed (PASSIVE, on its own connection and thread).
+CHECKPOINT_DELAY = 0.5
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
@@ -349,6 +351,12 @@ def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) ->
         conn.execute("COMMIT")
 
 
+def _passive_checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """(busy, pages in the WAL, pages checkpointed): copy into the database what no reader needs."""
+    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 class _GroupLost(sqlite3.OperationalError):
     """SQLite ended the group's transaction itself (I/O error, full disk): none of it was committed."""
 
@@ -459,6 +467,11 @@ class Database:
         self._savepoints = itertools.count(1)
         self._flush_task: asyncio.Task[None] | None = None
         self._write_queue: collections.deque[_WriteJob] = collections.deque()
+        self._checkpointer: _Worker | None = None  # None for ":memory:" (no WAL)
+        self._checkpoint_soon: asyncio.TimerHandle | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
+        self.checkpoints = 0  # background checkpoints done (for tests and diagnostics)
+        self._closed = False
         self._write_runner: asyncio.Task[None] | None = None
         self.path = path
 
@@ -471,6 +484,7 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         writer = _Worker("db-write")
         reader: _Worker | None = None
+        checkpointer: _Worker | None = None
         # Stop the threads on any failure (a file that is not a database fails at the first PRAGMA):
         # the process must be able to exit.
         try:
@@ -482,7 +496,16 @@ class Database:
                 reader = _Worker("db-read")
                 await reader.start(path)
                 db._reader = reader
+                # Checkpoints leave the write path (see _schedule_checkpoint): an automatic one ran
+                # inside whichever COMMIT pushed the WAL past 1,000 pages, and held that action's
+                # answer for milliseconds.
+                await writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint = 0").close())
+                checkpointer = _Worker("db-checkpoint")
+                await checkpointer.start(path)
+                db._checkpointer = checkpointer
         except BaseException:
+            if checkpointer is not None:
+                await checkpointer.stop()
             if reader is not None:
                 await reader.stop()
             await writer.stop()
@@ -490,14 +513,59 @@ class Database:
         return db
 
     async def close(self) -> None:
+        """Commit what is open, stop the threads; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._write_runner is not None:
             with contextlib.suppress(Exception):
                 await self._write_runner
         async with self._lock:
             await self._commit_group()
+        if self._checkpoint_soon is not None:
+            self._checkpoint_soon.cancel()
+            self._checkpoint_soon = None
+        if self._checkpoint_task is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpoint_task
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
+            self._checkpointer = None
+        # The writer closes last: SQLite's last connection checkpoints the rest and removes the WAL.
         if self._reader is not None:
             await self._reader.stop()
         await self._writer.stop()
+
+    # -- checkpoints --------------------------------------------------------------------------------
+
+    def _schedule_checkpoint(self, committed: asyncio.Future[None]) -> None:
+        """After a COMMIT: a PASSIVE checkpoint on its own connection ``CHECKPOINT_DELAY`` later.
+
+        PASSIVE copies what no reader still needs and never blocks the writer, so the WAL stays a
+        few megabytes even under a burst, and no action waits for it.
+        """
+        if committed.cancelled() or committed.exception() is not None:
+            return
+        if self._checkpointer is None or self._checkpoint_soon is not None:
+            return
+        self._checkpoint_soon = asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._checkpoint_now)
+
+    def _checkpoint_now(self) -> None:
+        self._checkpoint_soon = None
+        if self._checkpoint_task is not None and not self._checkpoint_task.done():
+            return  # one at a time; the next COMMIT schedules the next
+        self._checkpoint_task = asyncio.create_task(self._checkpoint(), name="db-checkpoint")
+
+    async def _checkpoint(self) -> None:
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            return
+        try:
+            await checkpointer.call(_passive_checkpoint)
+        except sqlite3.Error:
+            log.warning("A WAL checkpoint failed; the next commit schedules another", exc_info=True)
+        else:
+            self.checkpoints += 1
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("PRAGMA user_version"))
@@ -565,6 +633,7 @@ class Database:
     def _new_action(self) -> Transaction:
         if self._group is None:
             self._group = _Group()
+            self._group.committed.add_done_callback(self._schedule_checkpoint)
         return Transaction(self, self._group, f"a{next(self._savepoints)}")
 
     async def _commit_group(self, failed: Transaction | None = None) -> None:

@@ -530,6 +530,33 @@ async def test_results_of_queued_jobs_wake_the_loop_once_per_batch(
     assert wake_ups < 250, wake_ups
 
 
+async def test_checkpoints_run_off_the_write_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot.db, "CHECKPOINT_DELAY", 0.01)
+    db = await Database.open(tmp_path / "checkpoints.db")
+    # No COMMIT runs a checkpoint itself: it would hold that action's answer for milliseconds.
+    assert await db._writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+
+    def put(conn: sqlite3.Connection, i: int) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{i:04d}", "x" * 500))
+
+    for wave in range(5):
+        await asyncio.gather(*(db.write(put, wave * 400 + i) for i in range(400)))
+    async with asyncio.timeout(5):
+        while db.checkpoints == 0:  # noqa: ASYNC110 - the checkpoint runs on its own schedule
+            await asyncio.sleep(0.01)
+    assert await db.fetchval("SELECT COUNT(*) FROM meta") == 2000
+    path = db.path
+    await db.close()
+    # Closing checkpoints the rest: the file alone holds everything.
+    wal = Path(f"{path}-wal")
+    assert not await asyncio.to_thread(wal.exists)
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 2000
+    finally:
+        raw.close()
+
+
 async def test_a_write_cancelled_while_queued_never_runs(db: Database) -> None:
     holder_in = asyncio.Event()
     finish_holder = asyncio.Event()
