@@ -320,14 +320,13 @@ class WorkingGroups(commands.Cog):
         found = await self._group(interaction, group, include_archived=True)
         service = self.bot.services.working_groups
         card = await service.card(found.id, self.actor(interaction))
-        upcoming, past = await service.roundtables(found.id)
         role = self.role_of(guild, found)
         embed = _render.card_embed(
             self.bot.catalog,
             lang,
             card,
             members=None if role is None else len(role.members),
-            roundtables=_render.roundtable_lines(self.bot.catalog, lang, upcoming, past),
+            roundtables=_render.roundtable_lines(self.bot.catalog, lang, card.upcoming, card.past),
         )
         await reply(interaction, embed=embed)
 
@@ -988,7 +987,7 @@ class WorkingGroups(commands.Cog):
             else (await self._group(interaction, str(group), include_archived=True)).id
         )
         hits = await service.search(guild.id, query, self.actor(interaction), group_id=group_id)
-        names = {g.id: g.name.get(lang) for g in await service.groups(guild.id, include_archived=True)}
+        names = {hit.group_id: hit.group_name.get(lang) for hit in hits}
         await reply(
             interaction, embed=_render.search_embed(self.bot.catalog, lang, query, hits, names, guild.id)
         )
