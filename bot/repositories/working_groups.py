@@ -327,6 +327,16 @@ def group_names_in(conn: sqlite3.Connection, guild_id: int) -> list[GroupName]:
     return [_group_name(row) for row in conn.execute(_GROUP_NAMES_SQL, (guild_id,))]
 
 
+def group_access_in(conn: sqlite3.Connection, guild_id: int) -> list[tuple[int, bool, int | None]]:
+    """(id, private, role id) of every group of the guild: who may see a group's archive."""
+    return [
+        (int(row[0]), row[1] == "private", row[2])
+        for row in conn.execute(
+            "SELECT id, visibility, role_id FROM wg_groups WHERE guild_id = ?", (guild_id,)
+        )
+    ]
+
+
 async def list_groups(conn: Queryable, guild_id: int, *, include_archived: bool = False) -> list[Group]:
     where = "" if include_archived else " AND archived_at IS NULL"
     rows = await conn.fetchall(

@@ -939,7 +939,7 @@ class WorkingGroupService:
     async def visible_groups(self, guild_id: int, actor: Actor) -> list[int]:
         """The groups whose archive the member may see: every public group, the private ones whose
         role they hold; every group for moderators."""
-        return _visible(await repo.group_names(self._db, guild_id), actor)
+        return await self._db.read(_visible, guild_id, actor)
 
     async def search(
         self,
@@ -1153,20 +1153,18 @@ def _card(conn: sqlite3.Connection, group_id: int, actor: Actor | None, now: dat
     )
 
 
-def _visible(groups: Sequence[repo.GroupName], actor: Actor) -> list[int]:
+def _visible(conn: sqlite3.Connection, guild_id: int, actor: Actor) -> list[int]:
     return [
-        group.id
-        for group in groups
-        if actor.moderator
-        or not group.private
-        or (group.role_id is not None and group.role_id in actor.role_ids)
+        group_id
+        for group_id, private, role_id in repo.group_access_in(conn, guild_id)
+        if actor.moderator or not private or (role_id is not None and role_id in actor.role_ids)
     ]
 
 
 def _search(
     conn: sqlite3.Connection, guild_id: int, match: str, actor: Actor, group_id: int | None, limit: int
 ) -> list[SearchHit]:
-    visible = _visible(repo.group_names_in(conn, guild_id), actor)
+    visible = _visible(conn, guild_id, actor)
     if group_id is not None:
         visible = [found for found in visible if found == group_id]
     return repo.search_in(conn, match, group_ids=visible, limit=limit)
