@@ -276,6 +276,20 @@ class WorkingGroupService:
             raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
         return card
 
+    async def find_card(
+        self, guild_id: int, text: str, actor: Actor | None, *, include_archived: bool = False
+    ) -> GroupCard:
+        """``find`` then ``card`` in one trip to the database (what /wg info shows)."""
+        cleaned = (text or "").strip()
+        card = (
+            await self._db.read(_find_card, guild_id, cleaned, include_archived, actor, self._clock.now())
+            if cleaned
+            else None
+        )
+        if card is None:
+            raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        return card
+
     async def get_post(self, post_id: int) -> Post | None:
         return await repo.get_post(self._db, post_id)
 
@@ -1127,10 +1141,25 @@ def _find(conn: sqlite3.Connection, guild_id: int, cleaned: str, include_archive
     return None
 
 
+def _find_card(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    cleaned: str,
+    include_archived: bool,
+    actor: Actor | None,
+    now: datetime,
+) -> GroupCard | None:
+    group = _find(conn, guild_id, cleaned, include_archived)
+    return None if group is None else _group_card(conn, group, actor, now)
+
+
 def _card(conn: sqlite3.Connection, group_id: int, actor: Actor | None, now: datetime) -> GroupCard | None:
     group = repo.get_group_in(conn, group_id)
-    if group is None:
-        return None
+    return None if group is None else _group_card(conn, group, actor, now)
+
+
+def _group_card(conn: sqlite3.Connection, group: Group, actor: Actor | None, now: datetime) -> GroupCard:
+    group_id = group.id
     hidden = (
         actor is not None
         and group.private

@@ -317,9 +317,10 @@ class WorkingGroups(commands.Cog):
     async def info(self, interaction: discord.Interaction, group: str) -> None:
         guild = self._guild(interaction)
         lang = self.bot.lang_for(interaction)
-        found = await self._group(interaction, group, include_archived=True)
-        service = self.bot.services.working_groups
-        card = await service.card(found.id, self.actor(interaction))
+        card = await self.bot.services.working_groups.find_card(
+            guild.id, group, self.actor(interaction), include_archived=True
+        )
+        found = card.group
         role = self.role_of(guild, found)
         embed = _render.card_embed(
             self.bot.catalog,

@@ -90,8 +90,7 @@ async def bench_info(service: WorkingGroupService, groups: list[int]) -> bool:
     samples = []
     for _ in range(CALLS):
         started = time.perf_counter()
-        group = await service.find(GUILD_ID, rng.choice(keys), include_archived=True)
-        card = await service.card(group.id, actor)
+        card = await service.find_card(GUILD_ID, rng.choice(keys), actor, include_archived=True)
         lang = rng.choice(("en", "fr", "es"))
         roundtables = _render.roundtable_lines(catalog, lang, card.upcoming, card.past)
         _render.card_embed(catalog, lang, card, members=42, roundtables=roundtables).to_dict()
