@@ -286,11 +286,15 @@ class WorkingGroups(commands.Cog):
     # --- members: list, info, join, leave ------------------------------------------------------------
 
     def member_counts(self, guild: discord.Guild, groups: list[Group]) -> dict[int, int | None]:
-        counts: dict[int, int | None] = {}
-        for group in groups:
-            role = self.role_of(guild, group)
-            counts[group.id] = None if role is None else len(role.members)
-        return counts
+        """Members of each group's role (None: the role is gone), in one pass over the member cache:
+        ``role.members`` walks the whole cache once per role, 50 times for /wg list."""
+        tally = {role.id: 0 for role in (self.role_of(guild, group) for group in groups) if role is not None}
+        if tally:
+            for member in guild.members:
+                for role in member.roles:
+                    if role.id in tally:
+                        tally[role.id] += 1
+        return {group.id: tally.get(group.role_id) if group.role_id is not None else None for group in groups}
 
     @CommandText("wg.list").command(wg)
     async def list_(self, interaction: discord.Interaction) -> None:
