@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, utc_iso
@@ -187,6 +187,7 @@ class SearchHit:
     message_id: int | None
     url: str | None
     rank: float
+    group_name: Texts = field(default_factory=Texts)
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -261,17 +262,79 @@ async def insert_group(
     )
 
 
+_GROUP_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE id = ?"  # noqa: S608
+_GROUP_BY_KEY_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE guild_id = ? AND key = ?"  # noqa: S608
+
+
 async def get_group(conn: Queryable, group_id: int) -> Group | None:
-    row = await conn.fetchone(f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE id = ?", (group_id,))  # noqa: S608
+    row = await conn.fetchone(_GROUP_SQL, (group_id,))
     return None if row is None else _group(row)
 
 
 async def get_group_by_key(conn: Queryable, guild_id: int, key: str) -> Group | None:
-    row = await conn.fetchone(
-        f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE guild_id = ? AND key = ?",  # noqa: S608
-        (guild_id, key),
-    )
+    row = await conn.fetchone(_GROUP_BY_KEY_SQL, (guild_id, key))
     return None if row is None else _group(row)
+
+
+@dataclass(frozen=True)
+class GroupName:
+    """What finding a group by name, autocomplete and search need of every group of a guild: no texts
+    but the name are parsed, no dates (a whole ``Group`` per group costs about 20 µs)."""
+
+    id: int
+    key: str
+    name: Texts
+    private: bool
+    role_id: int | None
+    archived: bool
+
+
+_GROUP_NAMES_SQL = (
+    "SELECT id, key, name, visibility, role_id, archived_at FROM wg_groups WHERE guild_id = ? ORDER BY key"
+)
+
+
+def _group_name(row: sqlite3.Row) -> GroupName:
+    return GroupName(
+        id=int(row["id"]),
+        key=str(row["key"]),
+        name=texts(row["name"]),
+        private=row["visibility"] == "private",
+        role_id=row["role_id"],
+        archived=row["archived_at"] is not None,
+    )
+
+
+async def group_names(conn: Queryable, guild_id: int) -> list[GroupName]:
+    """Every group of the guild, archived ones included, by key."""
+    return [_group_name(row) for row in await conn.fetchall(_GROUP_NAMES_SQL, (guild_id,))]
+
+
+# The same for a ``Database.read`` function (several reads in one trip to the database thread).
+
+
+def get_group_in(conn: sqlite3.Connection, group_id: int) -> Group | None:
+    row = conn.execute(_GROUP_SQL, (group_id,)).fetchone()
+    return None if row is None else _group(row)
+
+
+def get_group_by_key_in(conn: sqlite3.Connection, guild_id: int, key: str) -> Group | None:
+    row = conn.execute(_GROUP_BY_KEY_SQL, (guild_id, key)).fetchone()
+    return None if row is None else _group(row)
+
+
+def group_names_in(conn: sqlite3.Connection, guild_id: int) -> list[GroupName]:
+    return [_group_name(row) for row in conn.execute(_GROUP_NAMES_SQL, (guild_id,))]
+
+
+def group_access_in(conn: sqlite3.Connection, guild_id: int) -> list[tuple[int, bool, int | None]]:
+    """(id, private, role id) of every group of the guild: who may see a group's archive."""
+    return [
+        (int(row[0]), row[1] == "private", row[2])
+        for row in conn.execute(
+            "SELECT id, visibility, role_id FROM wg_groups WHERE guild_id = ?", (guild_id,)
+        )
+    ]
 
 
 async def list_groups(conn: Queryable, guild_id: int, *, include_archived: bool = False) -> list[Group]:
@@ -320,18 +383,24 @@ async def set_status(
     )
 
 
-async def status_history(conn: Queryable, group_id: int, limit: int = 10) -> list[StatusChange]:
-    rows = await conn.fetchall(
-        "SELECT id, group_id, status, note, actor_id, changed_at FROM wg_status_history "
-        "WHERE group_id = ? ORDER BY id DESC LIMIT ?",
-        (group_id, limit),
+_HISTORY_SQL = (
+    "SELECT id, group_id, status, note, actor_id, changed_at FROM wg_status_history "
+    "WHERE group_id = ? ORDER BY id DESC LIMIT ?"
+)
+
+
+def _status_change(r: sqlite3.Row) -> StatusChange:
+    return StatusChange(
+        int(r["id"]), int(r["group_id"]), r["status"], r["note"], r["actor_id"], from_iso(r["changed_at"])
     )
-    return [
-        StatusChange(
-            int(r["id"]), int(r["group_id"]), r["status"], r["note"], r["actor_id"], from_iso(r["changed_at"])
-        )
-        for r in rows
-    ]
+
+
+async def status_history(conn: Queryable, group_id: int, limit: int = 10) -> list[StatusChange]:
+    return [_status_change(r) for r in await conn.fetchall(_HISTORY_SQL, (group_id, limit))]
+
+
+def status_history_in(conn: sqlite3.Connection, group_id: int, limit: int = 10) -> list[StatusChange]:
+    return [_status_change(r) for r in conn.execute(_HISTORY_SQL, (group_id, limit))]
 
 
 async def touch_activity(tx: Transaction, group_id: int, now: datetime) -> None:
@@ -376,11 +445,20 @@ async def remove_coordinator(tx: Transaction, group_id: int, user_id: int) -> bo
     return bool(cursor.rowcount)
 
 
+_COORDINATORS_SQL = "SELECT user_id FROM wg_coordinators WHERE group_id = ? ORDER BY added_at, user_id"
+_IS_COORDINATOR_SQL = "SELECT 1 FROM wg_coordinators WHERE group_id = ? AND user_id = ?"
+
+
 async def coordinators(conn: Queryable, group_id: int) -> list[int]:
-    rows = await conn.fetchall(
-        "SELECT user_id FROM wg_coordinators WHERE group_id = ? ORDER BY added_at, user_id", (group_id,)
-    )
-    return [int(r["user_id"]) for r in rows]
+    return [int(r["user_id"]) for r in await conn.fetchall(_COORDINATORS_SQL, (group_id,))]
+
+
+def coordinators_in(conn: sqlite3.Connection, group_id: int) -> list[int]:
+    return [int(r["user_id"]) for r in conn.execute(_COORDINATORS_SQL, (group_id,))]
+
+
+def is_coordinator_in(conn: sqlite3.Connection, group_id: int, user_id: int) -> bool:
+    return conn.execute(_IS_COORDINATOR_SQL, (group_id, user_id)).fetchone() is not None
 
 
 async def coordinators_by_group(conn: Queryable, guild_id: int) -> dict[int, list[int]]:
@@ -396,11 +474,7 @@ async def coordinators_by_group(conn: Queryable, guild_id: int) -> dict[int, lis
 
 
 async def is_coordinator(conn: Queryable, group_id: int, user_id: int) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT 1 FROM wg_coordinators WHERE group_id = ? AND user_id = ?", (group_id, user_id)
-        )
-    )
+    return bool(await conn.fetchval(_IS_COORDINATOR_SQL, (group_id, user_id)))
 
 
 # --- workplan and deliverables -------------------------------------------------------------------
@@ -429,13 +503,17 @@ async def get_workplan_item(conn: Queryable, item_id: int) -> WorkplanItem | Non
     return None if row is None else _item(row)
 
 
+_WORKPLAN_SQL = (
+    "SELECT id, group_id, title, status, updated_at FROM wg_workplan_items WHERE group_id = ? ORDER BY id"
+)
+
+
 async def workplan(conn: Queryable, group_id: int) -> list[WorkplanItem]:
-    rows = await conn.fetchall(
-        "SELECT id, group_id, title, status, updated_at FROM wg_workplan_items "
-        "WHERE group_id = ? ORDER BY id",
-        (group_id,),
-    )
-    return [_item(r) for r in rows]
+    return [_item(r) for r in await conn.fetchall(_WORKPLAN_SQL, (group_id,))]
+
+
+def workplan_in(conn: sqlite3.Connection, group_id: int) -> list[WorkplanItem]:
+    return [_item(r) for r in conn.execute(_WORKPLAN_SQL, (group_id,))]
 
 
 async def update_workplan_item(
@@ -503,12 +581,15 @@ async def get_deliverable(conn: Queryable, deliverable_id: int) -> Deliverable |
     return None if row is None else _deliverable(row)
 
 
+_DELIVERABLES_SQL = f"SELECT {_DELIVERABLE_COLUMNS} FROM wg_deliverables WHERE group_id = ? ORDER BY id"  # noqa: S608
+
+
 async def deliverables(conn: Queryable, group_id: int) -> list[Deliverable]:
-    rows = await conn.fetchall(
-        f"SELECT {_DELIVERABLE_COLUMNS} FROM wg_deliverables WHERE group_id = ? ORDER BY id",  # noqa: S608
-        (group_id,),
-    )
-    return [_deliverable(r) for r in rows]
+    return [_deliverable(r) for r in await conn.fetchall(_DELIVERABLES_SQL, (group_id,))]
+
+
+def deliverables_in(conn: sqlite3.Connection, group_id: int) -> list[Deliverable]:
+    return [_deliverable(r) for r in conn.execute(_DELIVERABLES_SQL, (group_id,))]
 
 
 async def update_deliverable(
@@ -575,13 +656,18 @@ async def get_post(conn: Queryable, post_id: int) -> Post | None:
     return None if row is None else _post(row)
 
 
+_RECENT_POSTS_SQL = (
+    f"SELECT {_POST_COLUMNS} FROM wg_posts WHERE group_id = ? AND kind = ? "  # noqa: S608
+    "ORDER BY created_at DESC, id DESC LIMIT ?"
+)
+
+
 async def recent_posts(conn: Queryable, group_id: int, kind: str, limit: int) -> list[Post]:
-    rows = await conn.fetchall(
-        f"SELECT {_POST_COLUMNS} FROM wg_posts WHERE group_id = ? AND kind = ? "  # noqa: S608
-        "ORDER BY created_at DESC, id DESC LIMIT ?",
-        (group_id, kind, limit),
-    )
-    return [_post(r) for r in rows]
+    return [_post(r) for r in await conn.fetchall(_RECENT_POSTS_SQL, (group_id, kind, limit))]
+
+
+def recent_posts_in(conn: sqlite3.Connection, group_id: int, kind: str, limit: int) -> list[Post]:
+    return [_post(r) for r in conn.execute(_RECENT_POSTS_SQL, (group_id, kind, limit))]
 
 
 async def set_post_message(tx: Transaction, post_id: int, channel_id: int, message_id: int) -> None:
@@ -625,13 +711,18 @@ async def insert_document(
     return cursor.lastrowid if cursor.rowcount else None
 
 
+_DOCUMENTS_SQL = (
+    "SELECT id, group_id, title, url, added_by, added_at FROM wg_documents WHERE group_id = ? ORDER BY id"
+)
+
+
 async def documents(conn: Queryable, group_id: int) -> list[Document]:
-    rows = await conn.fetchall(
-        "SELECT id, group_id, title, url, added_by, added_at FROM wg_documents "
-        "WHERE group_id = ? ORDER BY id",
-        (group_id,),
-    )
-    return [_document(r) for r in rows]
+    return [_document(r) for r in await conn.fetchall(_DOCUMENTS_SQL, (group_id,))]
+
+
+def documents_in(conn: sqlite3.Connection, group_id: int, limit: int) -> list[Document]:
+    """The group's first ``limit`` documents (oldest first, as ``documents``)."""
+    return [_document(r) for r in conn.execute(f"{_DOCUMENTS_SQL} LIMIT ?", (group_id, limit))]
 
 
 async def get_document(conn: Queryable, document_id: int) -> Document | None:
@@ -782,19 +873,22 @@ async def report(conn: Queryable, guild_id: int, today: date) -> list[ReportRow]
     ]
 
 
-async def search(
-    conn: Queryable,
+def search_in(
+    conn: sqlite3.Connection,
     match: str,
     *,
     group_ids: Collection[int],
     limit: int,
 ) -> list[SearchHit]:
     """Best-first (bm25) hits for an FTS5 ``match`` expression among ``group_ids`` (the groups the
-    member may see). FTS5 ranks and limits on its own first; only the page is joined to its rows."""
-    if not group_ids:
+    member may see), with their group's name. FTS5 ranks every match in its own sorter (which also
+    carries the positions ``snippet`` needs); SQLite reads a ranked row's ``group_id`` only as it steps,
+    and stops at the limit, so only the page (and the few hidden rows before it) is read and joined.
+    For a ``Database.read`` function."""
+    if not group_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in group_ids)
-    rows = await conn.fetchall(
+    rows = conn.execute(
         f"""
         WITH hits AS (
             SELECT rowid, rank, source, source_id, group_id, title,
@@ -804,30 +898,38 @@ async def search(
             ORDER BY rank
             LIMIT ?
         )
-        SELECT h.source, h.source_id, h.group_id, h.title, h.snippet, h.rank,
+        SELECT h.source, h.source_id, h.group_id, h.title, h.snippet, h.rank, g.name AS group_name,
             p.channel_id, p.message_id, d.url AS doc_url, i.link AS initiative_url
         FROM hits h
+        LEFT JOIN wg_groups g ON g.id = h.group_id
         LEFT JOIN wg_posts p ON h.source IN ('update', 'summary') AND p.id = h.source_id
         LEFT JOIN wg_documents d ON h.source = 'document' AND d.id = h.source_id
         LEFT JOIN wg_initiatives i ON h.source = 'initiative' AND i.id = h.source_id
         ORDER BY h.rank
         """,  # noqa: S608 - only placeholders are interpolated
         [match, *group_ids, limit],
-    )
-    return [
-        SearchHit(
-            source=r["source"],
-            source_id=int(r["source_id"]),
-            group_id=int(r["group_id"]),
-            title=r["title"] or "",
-            snippet=r["snippet"] or "",
-            channel_id=r["channel_id"],
-            message_id=r["message_id"],
-            url=r["doc_url"] or r["initiative_url"],
-            rank=float(r["rank"]),
+    ).fetchall()
+    names: dict[int, Texts] = {}
+    hits = []
+    for r in rows:
+        group_id = int(r["group_id"])
+        if group_id not in names:
+            names[group_id] = texts(r["group_name"])
+        hits.append(
+            SearchHit(
+                source=r["source"],
+                source_id=int(r["source_id"]),
+                group_id=group_id,
+                title=r["title"] or "",
+                snippet=r["snippet"] or "",
+                channel_id=r["channel_id"],
+                message_id=r["message_id"],
+                url=r["doc_url"] or r["initiative_url"],
+                rank=float(r["rank"]),
+                group_name=names[group_id],
+            )
         )
-        for r in rows
-    ]
+    return hits
 
 
 # --- initiatives ---------------------------------------------------------------------------------
@@ -977,9 +1079,19 @@ async def roundtables(
 ) -> list[Roundtable]:
     """The group's scheduled occurrences from now on (soonest first) or before now (latest first),
     with their check-in counts. Reads the events tables: a group's roundtables are events."""
+    rows = await conn.fetchall(_ROUNDTABLES_SQL[upcoming], (group_id, utc_iso(now), limit))
+    return [_roundtable(r) for r in rows]
+
+
+def roundtables_in(
+    conn: sqlite3.Connection, group_id: int, now: datetime, *, upcoming: bool, limit: int
+) -> list[Roundtable]:
+    return [_roundtable(r) for r in conn.execute(_ROUNDTABLES_SQL[upcoming], (group_id, utc_iso(now), limit))]
+
+
+def _roundtables_sql(upcoming: bool) -> str:
     comparison, order = (">=", "ASC") if upcoming else ("<", "DESC")
-    rows = await conn.fetchall(
-        f"""
+    return f"""
         SELECT o.id, coalesce(o.title, s.title) AS title, o.starts_at,
             (SELECT count(*) FROM event_check_ins c WHERE c.occurrence_id = o.id) AS attended
         FROM wg_events w
@@ -988,10 +1100,14 @@ async def roundtables(
         WHERE w.group_id = ? AND o.status = 'scheduled' AND s.status = 'active' AND o.starts_at {comparison} ?
         ORDER BY o.starts_at {order}
         LIMIT ?
-        """,  # noqa: S608 - the comparison and order come from the two literals above
-        (group_id, utc_iso(now), limit),
-    )
-    return [Roundtable(int(r["id"]), r["title"], from_iso(r["starts_at"]), int(r["attended"])) for r in rows]
+        """  # noqa: S608 - the comparison and order come from the two literals above
+
+
+_ROUNDTABLES_SQL: Final = {True: _roundtables_sql(True), False: _roundtables_sql(False)}
+
+
+def _roundtable(r: sqlite3.Row) -> Roundtable:
+    return Roundtable(int(r["id"]), r["title"], from_iso(r["starts_at"]), int(r["attended"]))
 
 
 async def unposted(conn: Queryable, group_id: int) -> dict[str, list[int]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,12 @@ DOC_TITLE_LIMIT: Final = 200
 SEARCH_QUERY_LIMIT: Final = 200
 SEARCH_RESULTS: Final = 10
 RECENT_UPDATES: Final = 3
+UPCOMING_ROUNDTABLES: Final = 3
+PAST_ROUNDTABLES: Final = 5
+# The card lists a group's documents oldest first in one 1,024-character field: a line is at least 17
+# characters (`1` [t](http://x) and the newline), so no more than 60 ever show; one more row tells the
+# field to end with "…". Reading them all cost a row each for nothing.
+CARD_DOCUMENTS: Final = 61
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -155,6 +162,8 @@ class GroupCard:
     documents: list[Document]
     history: list[StatusChange]
     archive_hidden: bool = False  # a private group seen from outside: no updates, notes or documents
+    upcoming: list[Roundtable] = field(default_factory=list)  # the next roundtables the group hosts
+    past: list[Roundtable] = field(default_factory=list)  # the last ones, with attendance
 
 
 @dataclass(frozen=True)
@@ -231,19 +240,20 @@ class WorkingGroupService:
         """The group a ``group`` option names: its key (what autocomplete sends), or its name in any
         language, case and accents ignored. Raises ``working_groups.errors.unknown_group``."""
         cleaned = (text or "").strip()
-        if cleaned:
-            wanted = fold(cleaned)
-            for group in await repo.list_groups(self._db, guild_id, include_archived=True):
-                if group.archived and not include_archived:
-                    continue
-                if group.key == cleaned or wanted in (fold(name) for name in group.name.all()):
-                    return group
-        raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        found = await self._db.read(_find, guild_id, cleaned, include_archived) if cleaned else None
+        if found is None:
+            raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        return found
 
-    async def autocomplete(self, guild_id: int, typed: str, lang: str, *, limit: int = 25) -> list[Group]:
+    async def autocomplete(
+        self, guild_id: int, typed: str, lang: str, *, limit: int = 25
+    ) -> list[repo.GroupName]:
+        """Active groups whose key or name (in any language, case and accents ignored) holds ``typed``."""
         wanted = fold(typed or "")
         found = []
-        for group in await repo.list_groups(self._db, guild_id):
+        for group in await repo.group_names(self._db, guild_id):
+            if group.archived:
+                continue
             haystack = " ".join([group.key, *(fold(name) for name in group.name.all())])
             if wanted in haystack:
                 found.append(group)
@@ -261,21 +271,24 @@ class WorkingGroupService:
     async def card(self, group_id: int, actor: Actor | None = None) -> GroupCard:
         """The group's card. A private group's archive (updates, notes, documents) is left out for a
         member without its role (``actor``; None reads everything, for internal use)."""
-        group = await self.get(group_id)
-        hidden = actor is not None and not await self.may_see(group, actor)
-        return GroupCard(
-            group=group,
-            coordinators=await repo.coordinators(self._db, group_id),
-            workplan=await repo.workplan(self._db, group_id),
-            deliverables=await repo.deliverables(self._db, group_id),
-            updates=[] if hidden else await repo.recent_posts(self._db, group_id, "update", RECENT_UPDATES),
-            summaries=[]
-            if hidden
-            else await repo.recent_posts(self._db, group_id, "summary", RECENT_UPDATES),
-            documents=[] if hidden else await repo.documents(self._db, group_id),
-            history=await repo.status_history(self._db, group_id, limit=5),
-            archive_hidden=hidden,
+        card = await self._db.read(_card, group_id, actor, self._clock.now())
+        if card is None:
+            raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
+        return card
+
+    async def find_card(
+        self, guild_id: int, text: str, actor: Actor | None, *, include_archived: bool = False
+    ) -> GroupCard:
+        """``find`` then ``card`` in one trip to the database (what /wg info shows)."""
+        cleaned = (text or "").strip()
+        card = (
+            await self._db.read(_find_card, guild_id, cleaned, include_archived, actor, self._clock.now())
+            if cleaned
+            else None
         )
+        if card is None:
+            raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        return card
 
     async def get_post(self, post_id: int) -> Post | None:
         return await repo.get_post(self._db, post_id)
@@ -940,13 +953,7 @@ class WorkingGroupService:
     async def visible_groups(self, guild_id: int, actor: Actor) -> list[int]:
         """The groups whose archive the member may see: every public group, the private ones whose
         role they hold; every group for moderators."""
-        return [
-            group.id
-            for group in await repo.list_groups(self._db, guild_id, include_archived=True)
-            if actor.moderator
-            or not group.private
-            or (group.role_id is not None and group.role_id in actor.role_ids)
-        ]
+        return await self._db.read(_visible, guild_id, actor)
 
     async def search(
         self,
@@ -964,10 +971,7 @@ class WorkingGroupService:
         match = fts_query(cleaned)
         if match is None:
             raise UserFacingError("working_groups.errors.no_words")
-        visible = await self.visible_groups(guild_id, actor)
-        if group_id is not None:
-            visible = [found for found in visible if found == group_id]
-        return await repo.search(self._db, match, group_ids=visible, limit=limit)
+        return await self._db.read(_search, guild_id, match, actor, group_id, limit)
 
     # --- index of initiatives ------------------------------------------------------------------------
 
@@ -1114,9 +1118,85 @@ class WorkingGroupService:
         """(the next three, the last five) occurrences of the group's events, with attendance."""
         now = self._clock.now()
         return (
-            await repo.roundtables(self._db, group_id, now, upcoming=True, limit=3),
-            await repo.roundtables(self._db, group_id, now, upcoming=False, limit=5),
+            await repo.roundtables(self._db, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
+            await repo.roundtables(self._db, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
         )
+
+
+# --- reads in one trip to the database thread (``Database.read``: one hand-off, one snapshot) --------
+
+
+def _find(conn: sqlite3.Connection, guild_id: int, cleaned: str, include_archived: bool) -> Group | None:
+    """The group whose key is ``cleaned`` (what autocomplete sends: one indexed row), else the first
+    by key whose name in some language folds to it."""
+    group = repo.get_group_by_key_in(conn, guild_id, cleaned)
+    if group is not None and (include_archived or not group.archived):
+        return group
+    wanted = fold(cleaned)
+    for named in repo.group_names_in(conn, guild_id):
+        if named.archived and not include_archived:
+            continue
+        if wanted in (fold(name) for name in named.name.all()):
+            return repo.get_group_in(conn, named.id)
+    return None
+
+
+def _find_card(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    cleaned: str,
+    include_archived: bool,
+    actor: Actor | None,
+    now: datetime,
+) -> GroupCard | None:
+    group = _find(conn, guild_id, cleaned, include_archived)
+    return None if group is None else _group_card(conn, group, actor, now)
+
+
+def _card(conn: sqlite3.Connection, group_id: int, actor: Actor | None, now: datetime) -> GroupCard | None:
+    group = repo.get_group_in(conn, group_id)
+    return None if group is None else _group_card(conn, group, actor, now)
+
+
+def _group_card(conn: sqlite3.Connection, group: Group, actor: Actor | None, now: datetime) -> GroupCard:
+    group_id = group.id
+    hidden = (
+        actor is not None
+        and group.private
+        and not actor.moderator
+        and not (group.role_id is not None and group.role_id in actor.role_ids)
+        and not repo.is_coordinator_in(conn, group.id, actor.user_id)
+    )
+    return GroupCard(
+        group=group,
+        coordinators=repo.coordinators_in(conn, group_id),
+        workplan=repo.workplan_in(conn, group_id),
+        deliverables=repo.deliverables_in(conn, group_id),
+        updates=[] if hidden else repo.recent_posts_in(conn, group_id, "update", RECENT_UPDATES),
+        summaries=[] if hidden else repo.recent_posts_in(conn, group_id, "summary", RECENT_UPDATES),
+        documents=[] if hidden else repo.documents_in(conn, group_id, CARD_DOCUMENTS),
+        history=repo.status_history_in(conn, group_id, limit=5),
+        archive_hidden=hidden,
+        upcoming=repo.roundtables_in(conn, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
+        past=repo.roundtables_in(conn, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
+    )
+
+
+def _visible(conn: sqlite3.Connection, guild_id: int, actor: Actor) -> list[int]:
+    return [
+        group_id
+        for group_id, private, role_id in repo.group_access_in(conn, guild_id)
+        if actor.moderator or not private or (role_id is not None and role_id in actor.role_ids)
+    ]
+
+
+def _search(
+    conn: sqlite3.Connection, guild_id: int, match: str, actor: Actor, group_id: int | None, limit: int
+) -> list[SearchHit]:
+    visible = _visible(conn, guild_id, actor)
+    if group_id is not None:
+        visible = [found for found in visible if found == group_id]
+    return repo.search_in(conn, match, group_ids=visible, limit=limit)
 
 
 def _localized(value: object) -> Texts:

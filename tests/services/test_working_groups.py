@@ -7,6 +7,7 @@ The shared ``db`` and ``clock`` fixtures come from tests/conftest.py: the clock 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from bot.clock import FakeClock
 from bot.config import Config, parse_config
 from bot.db import Database
 from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.i18n import Catalog
 from bot.services.timers import TimerService
 from bot.services.working_groups import (
     WG_JOIN_OUTCOME,
@@ -25,11 +27,13 @@ from bot.services.working_groups import (
     WG_POST,
     WG_STALE,
     Actor,
+    Document,
     Group,
     WorkingGroupService,
     fold,
     fts_query,
 )
+from cogs.working_groups import _render
 
 GUILD = 1000
 MODERATOR = Actor(2001, moderator=True)
@@ -121,6 +125,50 @@ async def test_find_by_key_or_by_name_in_any_language_without_accents(
         await service.find(GUILD, "wg9")
     assert caught.value.key == "working_groups.errors.unknown_group"
     assert fold("Réunion  Élargie") == "reunion elargie"
+
+
+async def test_find_card_finds_and_reads_the_card_in_one_go(
+    service: WorkingGroupService, config: Config, db: Database
+) -> None:
+    wg1, wg2, *_ = await seeded(service, config)
+    await service.edit(wg2.id, MODERATOR, "en", private=True)
+    await service.post_summary(wg2.id, "Réunion privée", "Ordre du jour", MODERATOR, "fr")
+    by_key = await service.find_card(GUILD, "wg2-workplace", MEMBER)
+    assert by_key.group.id == wg2.id and by_key.archive_hidden and by_key.summaries == []
+    by_name = await service.find_card(GUILD, "gt2 – conception de lieux de travail inclusifs", MODERATOR)
+    assert by_name.group.id == wg2.id and [p.title for p in by_name.summaries] == ["Réunion privée"]
+    assert by_name == await service.card(wg2.id, MODERATOR)
+    await service.archive(wg1.id, MODERATOR, "en")
+    with pytest.raises(NotFound):
+        await service.find_card(GUILD, "wg1-stem", MEMBER)
+    assert (await service.find_card(GUILD, "wg1-stem", MEMBER, include_archived=True)).group.archived
+    with pytest.raises(NotFound):
+        await service.find_card(GUILD, "  ", MEMBER)
+
+
+async def test_the_card_reads_no_more_documents_than_its_field_can_show(
+    service: WorkingGroupService, config: Config
+) -> None:
+    from bot.services.working_groups import CARD_DOCUMENTS
+
+    wg1, *_ = await seeded(service, config)
+    for n in range(CARD_DOCUMENTS + 5):
+        await service.add_document(wg1.id, f"Doc {n}", f"https://example.org/{n}", MODERATOR, "en")
+    card = await service.card(wg1.id, MEMBER)
+    assert [d.title for d in card.documents] == [f"Doc {n}" for n in range(CARD_DOCUMENTS)]
+    everything = await service.documents(wg1.id)
+    assert len(everything) == CARD_DOCUMENTS + 5
+    # The shortest possible lines: the field is the same as with every document, and ends with "…".
+    catalog = Catalog.load()
+    short = [replace(d, id=n, title="t", url="http://x") for n, d in enumerate(everything, start=1)]
+
+    def documents_field(documents: list[Document]) -> str:
+        embed = _render.card_embed(catalog, "en", replace(card, documents=documents), members=1)
+        name = catalog.t("en", "working_groups.card.documents")
+        return next(str(f.value) for f in embed.fields if f.name == name)
+
+    assert documents_field(short[:CARD_DOCUMENTS]) == documents_field(short)
+    assert documents_field(short).endswith("…")
 
 
 # --- creation --------------------------------------------------------------------------------------
@@ -356,6 +404,7 @@ async def test_search_folds_accents_and_hides_private_groups_without_the_role(
 
     hits = await service.search(GUILD, "reunion", MEMBER)
     assert [(h.source, h.group_id) for h in hits] == [("update", wg1.id)]
+    assert hits[0].group_name == wg1.name, "each hit carries its group's name for the reply"
     assert "**réunion**" in hits[0].snippet
     member_of_wg2 = Actor(MEMBER.user_id, role_ids=frozenset({wg2.role_id or 0}))
     assert {h.group_id for h in await service.search(GUILD, "REUNION", member_of_wg2)} == {wg1.id, wg2.id}
