@@ -873,6 +873,32 @@ async def report(conn: Queryable, guild_id: int, today: date) -> list[ReportRow]
     ]
 
 
+# The page of a search: ranked (bm25) inside FTS5 among the matches from rowid ? on, in the groups the
+# member may see, then only the page is joined to its rows. {marks}: one placeholder per group id.
+_SEARCH_SQL = """
+    WITH hits AS (
+        SELECT rowid, rank, source, source_id, group_id, title,
+            snippet(wg_search, 1, '**', '**', '…', 16) AS snippet
+        FROM wg_search
+        WHERE wg_search MATCH ? AND rowid >= ? AND group_id IN ({marks})
+        ORDER BY rank
+        LIMIT ?
+    )
+    SELECT h.source, h.source_id, h.group_id, h.title, h.snippet, h.rank, g.name AS group_name,
+        p.channel_id, p.message_id, d.url AS doc_url, i.link AS initiative_url
+    FROM hits h
+    LEFT JOIN wg_groups g ON g.id = h.group_id
+    LEFT JOIN wg_posts p ON h.source IN ('update', 'summary') AND p.id = h.source_id
+    LEFT JOIN wg_documents d ON h.source = 'document' AND d.id = h.source_id
+    LEFT JOIN wg_initiatives i ON h.source = 'initiative' AND i.id = h.source_id
+    ORDER BY h.rank
+"""
+
+
+# A search ranks (bm25) at most this many of its matches, the most recent ones (see search_in).
+RANK_WINDOW = 300
+
+
 def search_in(
     conn: sqlite3.Connection,
     match: str,
@@ -881,34 +907,27 @@ def search_in(
     limit: int,
 ) -> list[SearchHit]:
     """Best-first (bm25) hits for an FTS5 ``match`` expression among ``group_ids`` (the groups the
-    member may see), with their group's name. FTS5 ranks every match in its own sorter (which also
-    carries the positions ``snippet`` needs); SQLite reads a ranked row's ``group_id`` only as it steps,
-    and stops at the limit, so only the page (and the few hidden rows before it) is read and joined.
+    member may see), with their group's name: the best of the ``RANK_WINDOW`` most recent matches the
+    member may see (all of them when there are fewer). FTS5 ranks them in its own sorter (which also
+    carries the positions ``snippet`` needs) and stops at the limit, so only the page is joined.
     For a ``Database.read`` function."""
     if not group_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in group_ids)
-    rows = conn.execute(
-        f"""
-        WITH hits AS (
-            SELECT rowid, rank, source, source_id, group_id, title,
-                snippet(wg_search, 1, '**', '**', '…', 16) AS snippet
-            FROM wg_search
-            WHERE wg_search MATCH ? AND group_id IN ({marks})
-            ORDER BY rank
-            LIMIT ?
-        )
-        SELECT h.source, h.source_id, h.group_id, h.title, h.snippet, h.rank, g.name AS group_name,
-            p.channel_id, p.message_id, d.url AS doc_url, i.link AS initiative_url
-        FROM hits h
-        LEFT JOIN wg_groups g ON g.id = h.group_id
-        LEFT JOIN wg_posts p ON h.source IN ('update', 'summary') AND p.id = h.source_id
-        LEFT JOIN wg_documents d ON h.source = 'document' AND d.id = h.source_id
-        LEFT JOIN wg_initiatives i ON h.source = 'initiative' AND i.id = h.source_id
-        ORDER BY h.rank
-        """,  # noqa: S608 - only placeholders are interpolated
-        [match, *group_ids, limit],
-    ).fetchall()
+    # Ranked among the RANK_WINDOW most recent matches: bm25 costs per match, and a word every other
+    # post contains would make a search's cost grow with the archive's age (1,200 matches: 1.6 ms;
+    # ranking the newest 300: 0.6 ms, the same first results in 6 of 8 bench queries). A rarer
+    # query, with fewer matches than the window, is ranked among all of them; so is a query whose
+    # window holds too few the member may see (private groups' posts filling it).
+    newest = conn.execute(
+        "SELECT rowid FROM wg_search WHERE wg_search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (match, RANK_WINDOW - 1),
+    ).fetchone()
+    windowed = newest is not None
+    sql = _SEARCH_SQL.format(marks=marks)
+    rows = conn.execute(sql, [match, int(newest[0]) if windowed else 0, *group_ids, limit]).fetchall()
+    if windowed and len(rows) < limit:
+        rows = conn.execute(sql, [match, 0, *group_ids, limit]).fetchall()
     names: dict[int, Texts] = {}
     hits = []
     for r in rows:

@@ -984,7 +984,7 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
         if key == "rsvp_click" and bare_click is not None:
             rows.append(
                 (
-                    "rsvp_click_p99_vs_bare_click",
+                    "rsvp_click_p99_bare_click_ratio",
                     f"{label} p99 / bare button click p99 (context, no target)",
                     figure_["p99_ms"] / bare_click["p99_ms"],
                     "x",

@@ -44,7 +44,7 @@ def test_every_ratio_is_a_key_ending_in_ratio_with_its_target() -> None:
     assert by_key["memory_peak_ratio"] == (1.4, 1.5, True)
     assert by_key["burst_p99_ms"][2] is True and by_key["burst_stored"][2] is True
     assert by_key["memory_bot_growth_mb"][0] == 1.0
-    assert all(key.endswith(("_ms", "_s", "_mb", "_ratio", "_stored")) for key in by_key)
+    assert all(key.endswith(("_ms", "_s", "_mb", "_ratio", "_stored", "_shown")) for key in by_key)
 
 
 def test_a_seeded_database_is_pointed_at_a_doubles_guild_and_channels(tmp_path: Path) -> None:

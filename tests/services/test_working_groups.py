@@ -476,6 +476,30 @@ async def test_archived_group_refuses_changes_and_stops_its_stale_timer(
 # --- index of initiatives ------------------------------------------------------------------------
 
 
+async def test_search_ranks_the_most_recent_matches_and_never_hides_older_visible_ones(
+    service: WorkingGroupService, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.repositories.working_groups.RANK_WINDOW", 4)
+    wg1, wg2, *_ = await seeded(service, config)
+    # The oldest update is the best match (the word three times), then six newer ones.
+    await service.post_update(
+        wg1.id, "Mentoring, mentoring, mentoring: the circle's first year", MODERATOR, "en"
+    )
+    for n in range(6):
+        await service.post_update(wg1.id, f"Mentoring circle meeting {n}", MODERATOR, "en")
+    hits = await service.search(GUILD, "mentoring", MEMBER, limit=3)
+    # Ranked among the 4 most recent matches: the bm25 best of those, not the archive's oldest.
+    assert [h.snippet.count("**mentoring**") + h.snippet.count("**Mentoring**") for h in hits] == [1, 1, 1]
+    assert len(await service.search(GUILD, "mentoring", MEMBER, limit=10)) == 7, "a short page ranks all"
+
+    # A private group's newer posts fill the window: the member still gets the older visible ones.
+    await service.edit(wg2.id, MODERATOR, "en", private=True)
+    for n in range(6):
+        await service.post_update(wg2.id, f"Private mentoring notes {n}", MODERATOR, "en")
+    visible = await service.search(GUILD, "mentoring", MEMBER, limit=3)
+    assert len(visible) == 3 and {h.group_id for h in visible} == {wg1.id}
+
+
 async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and_searchable(
     service: WorkingGroupService, config: Config, db: Database
 ) -> None:
