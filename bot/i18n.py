@@ -125,6 +125,9 @@ def _cached_catalogs(root: Path) -> dict[str, dict[str, str]]:
         cache.parent.mkdir(exist_ok=True)
         temporary.write_text(json.dumps(messages, ensure_ascii=False), encoding="utf-8")
         temporary.replace(cache)  # atomic: two processes starting together never read half a file
+        for stale in cache.parent.glob("catalogs-*.json"):
+            if stale != cache:  # made from files that changed since
+                stale.unlink(missing_ok=True)
     except OSError:  # a read-only install parses at every start
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
@@ -133,8 +136,8 @@ def _cached_catalogs(root: Path) -> dict[str, dict[str, str]]:
 
 @functools.cache
 def _shipped_messages() -> dict[str, dict[str, str]]:
-    """The shipped catalogs, parsed once per process: the command strings (at import) and the bot
-    both load them, and parsing is most of what the bot's start-up costs beyond discord.py's imports."""
+    """The shipped catalogs, read once per process (the command strings at import and the bot both
+    load them), from the cache in ``bot/locales/__pycache__`` unless a catalog file changed."""
     root = resources.files("bot.locales")
     if isinstance(root, Path):
         return _cached_catalogs(root)

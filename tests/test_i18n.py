@@ -122,6 +122,8 @@ def test_parsed_catalogs_are_cached_and_parsed_again_once_a_file_changes(
     (tmp_path / "es" / "feature.yml").write_text("feature:\n  created: Creado\n", encoding="utf-8")
     assert i18n._cached_catalogs(tmp_path)["es"] == {"feature.created": "Creado"}
     assert len(parsed) == 2
+    # The cache of the files as they were is gone with them.
+    assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [i18n._cache_path(tmp_path).name]
     # A damaged cache file is parsed again, never trusted.
     i18n._cache_path(tmp_path).write_text('{"en": {"feature.created": 3}}', encoding="utf-8")
     assert i18n._cached_catalogs(tmp_path)["en"] == {"feature.created": "Created"}
