@@ -269,14 +269,16 @@ def _database_problem(config: Config, config_path: Path, exc: BaseException) -> 
     return CliError(f"Database {database} (database in {config_path}): {reason}.", EXIT_USAGE)
 
 
-def _precheck_database(config: Config, config_path: Path) -> None:
+def _precheck_database(config: Config, config_path: Path) -> int:
     """Open the database file with plain sqlite3 first: when aiosqlite fails to connect, its worker
-    thread outlives the event loop and prints a traceback of its own after our message."""
+    thread outlives the event loop and prints a traceback of its own after our message.
+    Returns the database's schema version (0 for a new file)."""
     try:
         config.database.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(config.database)
         try:
-            conn.execute("PRAGMA user_version").fetchone()  # "file is not a database" shows here
+            # "file is not a database" shows here
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
         finally:
             conn.close()
     except (OSError, sqlite3.Error) as exc:
@@ -285,14 +287,17 @@ def _precheck_database(config: Config, config_path: Path) -> None:
 
 def _probe_database(config: Config, config_path: Path) -> None:
     """Open the database (applying migrations) and close it, so run and sync report a database they
-    cannot use before connecting to Discord, in one line."""
-    from bot.db import Database
+    cannot use before connecting to Discord, in one line. A database already at this bot's schema
+    version has nothing to apply: the plain sqlite3 check is all it needs."""
+    from bot.db import Database, load_migrations
 
     async def probe() -> None:
         await (await Database.open(config.database)).close()
 
-    _precheck_database(config, config_path)
+    version = _precheck_database(config, config_path)
     try:
+        if version == len(load_migrations()):
+            return  # opening it here as well cost every start 9 ms (its threads, a loop)
         asyncio.run(probe())
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         raise _database_problem(config, config_path, exc) from None

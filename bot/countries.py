@@ -12,8 +12,6 @@ import gettext
 import unicodedata
 from dataclasses import dataclass
 
-import pycountry
-
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 from bot.limits import excerpt
@@ -47,6 +45,8 @@ def fold(text: str) -> str:
 
 @functools.cache
 def _translation(lang: str) -> gettext.NullTranslations:
+    import pycountry  # only when first asked: importing it took 20 ms of every start
+
     if lang == "en":
         return gettext.NullTranslations()
     try:
@@ -59,6 +59,8 @@ def _translation(lang: str) -> gettext.NullTranslations:
 def _names(lang: str) -> dict[str, str]:
     """alpha-2 -> display name in ``lang``: the short common name where ISO has one ("Bolivia"
     rather than "Bolivia, Plurinational State of"), translated when pycountry has it."""
+    import pycountry  # only when first asked: importing it took 20 ms of every start
+
     translation = _translation(lang)
     names: dict[str, str] = {}
     for country in pycountry.countries:
@@ -75,12 +77,16 @@ def _names(lang: str) -> dict[str, str]:
 
 @functools.cache
 def _alpha3() -> dict[str, str]:
+    import pycountry  # only when first asked: importing it took 20 ms of every start
+
     return {str(c.alpha_3): str(c.alpha_2) for c in pycountry.countries}
 
 
 @functools.cache
 def _folded_names() -> dict[str, str]:
     """Folded name in any of the three languages -> alpha-2 (for typed names)."""
+    import pycountry  # only when first asked: importing it took 20 ms of every start
+
     found: dict[str, str] = {}
     for lang in LANGUAGES:
         for code, name in _names(lang).items():

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 import pytest
 
+from bot import i18n
 from bot.i18n import LANGUAGES, Catalog, language_for, placeholders
 
 CATALOG = Catalog.load()
@@ -89,3 +92,59 @@ def test_a_catalog_key_written_twice_is_refused(tmp_path: Path) -> None:
         r"on lines 2 and 5",
     ):
         Catalog.load(tmp_path)
+
+
+def _write_catalogs(root: Path, created: str) -> None:
+    for lang in LANGUAGES:
+        (root / lang).mkdir(exist_ok=True)
+        (root / lang / "feature.yml").write_text(f"feature:\n  created: {created}\n", encoding="utf-8")
+
+
+def test_parsed_catalogs_are_cached_and_parsed_again_once_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped catalogs are read from ``__pycache__`` at start, as long as they are the same bytes."""
+    _write_catalogs(tmp_path, "Created")
+    parsed: list[Path] = []
+    real = i18n._read_catalogs
+
+    def counted(root: Traversable) -> dict[str, dict[str, str]]:
+        parsed.append(Path(str(root)))
+        return real(root)
+
+    monkeypatch.setattr(i18n, "_read_catalogs", counted)
+    first = i18n._cached_catalogs(tmp_path)
+    assert first["fr"] == {"feature.created": "Created"}
+    assert len(parsed) == 1
+    assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [i18n._cache_path(tmp_path).name]
+    assert i18n._cached_catalogs(tmp_path) == first
+    assert len(parsed) == 1  # from the cache
+    (tmp_path / "es" / "feature.yml").write_text("feature:\n  created: Creado\n", encoding="utf-8")
+    assert i18n._cached_catalogs(tmp_path)["es"] == {"feature.created": "Creado"}
+    assert len(parsed) == 2
+    # The cache of the files as they were is gone with them.
+    assert [p.name for p in (tmp_path / "__pycache__").iterdir()] == [i18n._cache_path(tmp_path).name]
+    # A damaged cache file is parsed again, never trusted.
+    i18n._cache_path(tmp_path).write_text('{"en": {"feature.created": 3}}', encoding="utf-8")
+    assert i18n._cached_catalogs(tmp_path)["en"] == {"feature.created": "Created"}
+    assert len(parsed) == 3
+
+
+def test_a_catalog_key_written_twice_is_refused_even_with_a_cache(tmp_path: Path) -> None:
+    _write_catalogs(tmp_path, "Created")
+    i18n._cached_catalogs(tmp_path)
+    (tmp_path / "fr" / "feature.yml").write_text("feature:\n  created: A\n  created: B\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="written twice"):
+        i18n._cached_catalogs(tmp_path)
+
+
+def test_catalogs_load_where_no_cache_can_be_written(tmp_path: Path) -> None:
+    _write_catalogs(tmp_path, "Created")
+    (tmp_path / "__pycache__").write_text("a file in the way", encoding="utf-8")
+    assert i18n._cached_catalogs(tmp_path)["en"] == {"feature.created": "Created"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["__pycache__", *sorted(LANGUAGES)]
+
+
+def test_the_shipped_catalogs_read_from_the_cache_are_what_parsing_gives() -> None:
+    shipped = Path(str(resources.files("bot.locales")))
+    assert i18n._cached_catalogs(shipped) == i18n._read_catalogs(shipped)

@@ -19,6 +19,7 @@ A paginator holds what its pages need (tens of KB) for as long as it can be used
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -39,6 +40,21 @@ log = logging.getLogger(__name__)
 MAX_LIVE_PAGINATORS = 50
 # An interaction token (which edits the paginator's message) is valid 15 minutes; stop before.
 TOKEN_LIFETIME = 14 * 60.0
+
+
+class AnswerHandle:
+    """Edits an interaction's answer through the interaction's token, holding only that (a small
+    webhook), not the message: a paginator kept its parsed ``InteractionMessage`` (embed,
+    components, author: about 9 KB) alive for as long as it lived, 50 of them at once."""
+
+    __slots__ = ("_webhook",)
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self._webhook = interaction.followup
+
+    async def edit(self, *, view: discord.ui.View) -> None:
+        # "@original" is Discord's name for an interaction's answer in its webhook routes.
+        await self._webhook.edit_message("@original", view=view)  # type: ignore[call-overload]
 
 
 class PaginatorRegistry:
@@ -93,6 +109,7 @@ class Paginator(OwnedView):
         super().__init__(owner_id, timeout=min(timeout, TOKEN_LIFETIME))
         self._render: PageRenderer | None = render
         self.registry_slot: tuple[PaginatorRegistry, tuple[int, Hashable]] | None = None
+        self.answer: AnswerHandle | None = None  # edits the message (else ``message``, if set)
         self.page = 0
         self.page_count = max(1, page_count)
         self.previous.label = catalog.t(lang, "views.previous")
@@ -125,8 +142,9 @@ class Paginator(OwnedView):
             return None
         view = cls(interaction.user.id, catalog, lang, render, page_count, timeout=expires_after)
         await reply(interaction, embed=first, view=view)
-        # The first page's answer is the message: no extra request for it (original_response).
-        view.message = await interaction.original_response()
+        # Disabling the buttons later edits the answer through the interaction's token: no request
+        # for the message now (original_response), and the view does not hold it meanwhile.
+        view.answer = AnswerHandle(interaction)
         if isinstance(registry, PaginatorRegistry):
             registry.add(key, view)
         return view
@@ -141,6 +159,7 @@ class Paginator(OwnedView):
         self.stop()
         self._render = None
         self.message = None
+        self.answer = None
         if self.registry_slot is not None:
             self.registry_slot[0].discard(self)
             self.registry_slot = None
@@ -151,7 +170,7 @@ class Paginator(OwnedView):
             return
         self.stop()  # no click reaches it any more, even while the edit below is in flight
         self._render = None
-        await super().on_timeout()  # disables the buttons on the message (errors ignored)
+        await self._disable_buttons()
         self.release()
 
     def _sync_buttons(self) -> None:
@@ -179,6 +198,15 @@ class Paginator(OwnedView):
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page + 1)
 
+    async def _disable_buttons(self) -> None:
+        """Disable the buttons on the message (errors ignored: it may be gone, the token expired)."""
+        if self.answer is None:
+            await super().on_timeout()
+            return
+        self.disable_all()
+        with contextlib.suppress(discord.HTTPException):
+            await self.answer.edit(view=self)
+
     async def on_timeout(self) -> None:
-        await super().on_timeout()  # disables the buttons on the message
+        await self._disable_buttons()
         self.release()

@@ -676,14 +676,14 @@ class EventService:
     ) -> UpcomingPage:
         """Scheduled occurrences not yet ended and starting within ``days``, soonest first, with counts.
 
-        One query for the page (counts included), one for the total.
+        One query for the page (counts included), one for the total, both in one hand-off to the
+        database thread and from one snapshot (the total agrees with the page).
         """
         now = self._clock.now()
         until = now + timedelta(days=max(days, 0))
-        items = await repo.upcoming(
-            self._db, guild_id, now, until, MAX_DURATION, max(limit, 0), max(offset, 0)
+        items, total = await self._db.read(
+            repo.upcoming_page, guild_id, now, until, MAX_DURATION, max(limit, 0), max(offset, 0)
         )
-        total = await repo.count_upcoming(self._db, guild_id, now, until, MAX_DURATION)
         return UpcomingPage(items=tuple(items), total=total)
 
     async def search(self, guild_id: int, text: str, *, limit: int = 25) -> list[Occurrence]:

@@ -3,6 +3,7 @@ language the member uses Discord in (remembered so DMs sent outside an interacti
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection
 
 from bot import validation
@@ -16,6 +17,11 @@ from bot.repositories.members import MemberSettings
 
 __all__ = ["MemberSettings", "MemberSettingsService"]
 
+# Members whose stored language this process remembers (about 0.2 KB each), the most recent first
+# out: without a bound it grew with every member who ever clicked. A member beyond it costs one
+# write that changes nothing, as after a restart.
+REMEMBERED_LANGUAGES = 4096
+
 
 class MemberSettingsService:
     """``MemberSettingsService(db, clock)``. Errors: ``members.errors.unknown_timezone``."""
@@ -23,8 +29,8 @@ class MemberSettingsService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        # Stored language of each member this process has seen or written.
-        self._languages: dict[tuple[int, int], str] = {}
+        # Stored language of the members this process saw or wrote most recently (REMEMBERED_LANGUAGES).
+        self._languages: OrderedDict[tuple[int, int], str] = OrderedDict()
 
     async def get(self, guild_id: int, user_id: int) -> MemberSettings:
         """The member's settings; defaults (no zone, DMs on) for a member who never set anything."""
@@ -58,19 +64,25 @@ class MemberSettingsService:
         """Remember the member's language ("en", "fr" or "es") from their latest interaction.
 
         Called on every interaction, so a click must not cost more than it needs: the languages
-        already stored are remembered in memory (this service is their only writer), so a known member
-        costs nothing, and a member new to this process costs one write that changes the row only if
-        the language is new or changed (no read first: one trip, grouped with the click's own write).
+        already stored are remembered in memory (this service is their only writer; the most recent
+        ``REMEMBERED_LANGUAGES`` members), so a known member costs nothing, and a member new to this
+        process costs one write that changes the row only if the language is new or changed (no read
+        first: one trip, grouped with the click's own write).
         Returns whether it wrote.
         Raises ``ValueError`` for a language the catalogs do not have (the caller maps locales).
         """
         if lang not in LANGUAGES:
             raise ValueError(f"not a catalog language: {lang!r}")
         key = (guild_id, user_id)
-        if self._languages.get(key) == lang:
+        known = self._languages
+        if known.get(key) == lang:
+            known.move_to_end(key)
             return False
         wrote = await repo.remember_language(self._db, guild_id, user_id, lang)
-        self._languages[key] = lang
+        known[key] = LANGUAGES[LANGUAGES.index(lang)]  # the catalog's own string, not one copy per member
+        known.move_to_end(key)
+        while len(known) > REMEMBERED_LANGUAGES:
+            known.popitem(last=False)
         return wrote
 
     async def dm_profiles(self, guild_id: int, user_ids: Collection[int]) -> dict[int, MemberSettings]:

@@ -405,16 +405,20 @@ class Organisations(commands.Cog):
         organisation = await self.service.resolve(guild_id, org, include_archived=True)
         size = _render.HISTORY_PAGE_SIZE
         first = await self.service.history(guild_id, organisation.id, limit=size)
+        pages = _render.pages(first.total, size)
+        # The first page, already read, serves the first answer only: the paginator does not keep it
+        # alive for its whole timeout (a click back to page 0 reads it again).
+        unread = [first]
 
         async def render(page: int) -> discord.Embed:
             found = (
-                first
-                if page == 0
+                unread.pop()
+                if page == 0 and unread
                 else await self.service.history(guild_id, organisation.id, limit=size, offset=page * size)
             )
             return _render.history_embed(self.bot.catalog, lang, found, page=page)
 
-        await Paginator.send(interaction, self.bot.catalog, lang, render, _render.pages(first.total, size))
+        await Paginator.send(interaction, self.bot.catalog, lang, render, pages)
 
     # --- everyone: reading the directory ------------------------------------------------------------
 
@@ -431,11 +435,13 @@ class Organisations(commands.Cog):
         first = await self.service.list_page(guild_id, region=region, country=country, limit=size)
         region_code = None if region is None else countries.region_code(region)
         country_code = None if country is None else countries.country_code(country)
+        pages = _render.pages(first.total, size)
+        unread = [first]  # page 0 serves the first answer only (as in the history above)
 
         async def render(page: int) -> discord.Embed:
             found = (
-                first
-                if page == 0
+                unread.pop()
+                if page == 0 and unread
                 else await self.service.list_page(
                     guild_id, region=region, country=country, limit=size, offset=page * size
                 )
@@ -444,7 +450,7 @@ class Organisations(commands.Cog):
                 self.bot.catalog, lang, found, page=page, region=region_code, country=country_code
             )
 
-        await Paginator.send(interaction, self.bot.catalog, lang, render, _render.pages(first.total, size))
+        await Paginator.send(interaction, self.bot.catalog, lang, render, pages)
 
     @INFO.command(org)
     @INFO.options("org")

@@ -120,3 +120,46 @@ def test_no_paginator_outlives_its_interaction_token() -> None:
 def test_the_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="limit"):
         PaginatorRegistry(limit=0)
+
+
+async def test_a_paginator_edits_its_answer_through_the_token_and_keeps_no_message() -> None:
+    """``send`` keeps an ``AnswerHandle`` (the interaction's followup webhook), not the answer's
+    message: no request for the message, and nothing parsed held for the paginator's life."""
+    edits: list[tuple[Any, discord.ui.View]] = []
+
+    class Followup:
+        async def edit_message(self, message_id: Any, *, view: discord.ui.View) -> None:
+            edits.append((message_id, view))
+
+    class Answering:
+        def __init__(self) -> None:
+            self.sent: dict[str, Any] = {}
+
+        def is_done(self) -> bool:
+            return bool(self.sent)
+
+        async def send_message(self, **kwargs: Any) -> None:
+            self.sent = kwargs
+
+    class Invoked:
+        user = discord.Object(id=7)
+        command = None
+        client = None
+        followup = Followup()
+        response = Answering()
+
+        async def original_response(self) -> None:
+            raise AssertionError("the answer's message was fetched")
+
+    interaction = Invoked()
+    view = await Paginator.send(interaction, CATALOG, "en", _render, 3)  # type: ignore[arg-type]
+    assert view is not None and view.message is None and view.answer is not None
+    assert interaction.response.sent["view"] is view
+    registry = PaginatorRegistry(limit=1)
+    registry.add("event list", view)
+    registry.add("event list", _paginator(8))  # crowds it out
+    await _settle()
+    [(message_id, edited)] = edits
+    assert message_id == "@original" and edited is view
+    assert all(getattr(item, "disabled", False) for item in edited.children)
+    assert view.released and view.answer is None

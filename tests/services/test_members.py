@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.repositories import members as members_repo
 from bot.services.members import MemberSettings, MemberSettingsService
 
 
@@ -110,3 +111,29 @@ async def test_remember_language_costs_no_database_trip_once_known(
     assert await fresh.remember_language(1, 2, "en") is False
     monkeypatch.undo()
     assert await fresh.languages(1, [2, 3]) == {2: "en", 3: "es"}
+
+
+async def test_remembered_languages_are_bounded_and_the_least_recent_goes_first(
+    members: MemberSettingsService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.members.REMEMBERED_LANGUAGES", 3)
+    for user_id in (1, 2, 3):
+        assert await members.remember_language(1, user_id, "fr") is True
+    assert await members.remember_language(1, 1, "fr") is False  # 1 is now the most recent
+    assert await members.remember_language(1, 4, "es") is True  # 2, the least recent, is forgotten
+    assert len(members._languages) == 3
+    trips: list[int] = []
+    real = members_repo.remember_language
+
+    async def counted(db_: Database, guild_id: int, user_id: int, lang: str) -> bool:
+        trips.append(user_id)
+        return await real(db_, guild_id, user_id, lang)
+
+    monkeypatch.setattr("bot.repositories.members.remember_language", counted)
+    assert await members.remember_language(1, 1, "fr") is False
+    assert await members.remember_language(1, 3, "fr") is False
+    assert trips == []
+    # A forgotten member costs one write again, which changes nothing.
+    assert await members.remember_language(1, 2, "fr") is False
+    assert trips == [2]
+    assert await members.languages(1, [1, 2, 3, 4]) == {1: "fr", 2: "fr", 3: "fr", 4: "es"}
