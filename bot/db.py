@@ -122,6 +122,9 @@ class _Worker:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.conn: sqlite3.Connection | None = None
+        # Jobs handed to the thread whose results the loop has not yet received (loop-side only):
+        # at 0 the thread is waiting, and the loop may use the connection itself (Database.quick_*).
+        self.in_flight = 0
 
     def _run(self) -> None:
         while True:
@@ -151,12 +154,23 @@ class _Worker:
             if job is None:
                 return
 
-    @staticmethod
     def _deliver(
-        loop: asyncio.AbstractEventLoop, finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
     ) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-            loop.call_soon_threadsafe(_resolve_all, finished)
+            loop.call_soon_threadsafe(self._finished, finished)
+
+    def _finished(self, finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+        """On the loop: the thread is done with these jobs."""
+        self.in_flight -= len(finished)
+        _resolve_all(finished)
+
+    @property
+    def idle(self) -> bool:
+        """No job is on the thread or queued for it (the loop is the only one handing jobs over)."""
+        return self.in_flight == 0 and self.conn is not None
 
     async def start(self, path: Path) -> None:
         self._thread.start()
@@ -169,11 +183,13 @@ class _Worker:
     def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+        self.in_flight += 1
         self._jobs.put((loop, future, fn, args))
         return future
 
     async def stop(self) -> None:
         def close(conn: sqlite3.Connection | None) -> None:
+            self.conn = None
             if conn is not None:
                 conn.close()
 
@@ -776,6 +792,73 @@ class Database:
             finally:
                 self._lock.release()
 
+    # -- the quick paths: on the loop's own thread when the database is idle ---------------------------
+
+    async def quick_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """``write(fn, *args)`` for an action of well under a millisecond (a click's few statements).
+
+        When nothing else is writing (no batch on the thread or queued, no ``transaction()`` open), the
+        action runs right here, on the event loop's thread, in its own transaction: a hand-off to the
+        database thread and back costs about 0.2 ms of CPU on a small server, ten times a click's
+        statements (18 us with their COMMIT). Otherwise it joins the queue like ``write``. Never waits
+        for a lock held by another process: the write connection's busy timeout is off for the inline
+        attempt, and a busy database sends the action to the thread, which waits as usual.
+        """
+        if _current_transaction.get() is None and self._can_write_inline():
+            inline = self._write_inline(fn, args)
+            if inline is not None:
+                ok, value = inline
+                if not ok:
+                    raise value
+                return value  # type: ignore[no-any-return]  # ok: value is fn's result
+        return await self.write(fn, *args)
+
+    async def quick_read(self, fn: Callable[..., T], *args: Any) -> T:
+        """``read(fn, *args)`` for reads of well under a millisecond: on the loop's thread, on the read
+        connection, when its thread is idle (see ``quick_write``); otherwise on that thread."""
+        reader = self._reader
+        if _current_transaction.get() is None and reader is not None and reader.idle and not self._closed:
+            assert reader.conn is not None
+            return _read_function(reader.conn, fn, args)
+        return await self.read(fn, *args)
+
+    def _can_write_inline(self) -> bool:
+        return (
+            not self._closed
+            and self._reader is not None  # ":memory:": one connection, reads queue behind the lock
+            and not self._lock.locked()
+            and self._group is None
+            and not self._write_queue
+            and (self._write_runner is None or self._write_runner.done())
+            and self._writer.idle
+        )
+
+    def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
+        """One write action on the loop's thread; None when another process holds the write lock."""
+        conn = self._writer.conn
+        assert conn is not None
+        group = _Group()
+        tx = Transaction(self, group, f"a{next(self._savepoints)}")
+        group.actions = 1
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return None  # locked elsewhere: the thread waits for it, the loop does not
+            try:
+                (outcome,) = _write_batch(conn, [(tx, fn, args)], commit=True)
+            except BaseException as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                group.settle(error if isinstance(error, Exception) else sqlite3.OperationalError(str(error)))
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        group.settle(None)
+        self._schedule_checkpoint(group.committed)
+        return outcome
+
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot.
 
@@ -799,6 +882,11 @@ class Database:
         tx = _current_transaction.get()
         if tx is not None:
             return await tx._call(mode, sql, params)
+        reader = self._reader
+        if mode in ("one", "val") and reader is not None and reader.idle and not self._closed:
+            # One row (a lookup by key, a counter): on the loop's thread, as quick_read does.
+            assert reader.conn is not None
+            return _statement(reader.conn, None, mode, sql, params)
         if self._reader is None:
             async with self._lock:
                 return await self._writer.call(_statement, None, mode, sql, params)

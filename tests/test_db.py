@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import signal
 import sqlite3
@@ -555,6 +556,75 @@ async def test_checkpoints_run_off_the_write_path(tmp_path: Path, monkeypatch: p
         assert raw.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 2000
     finally:
         raw.close()
+
+
+async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(db: Database) -> None:
+    hand_offs = 0
+    call = db._writer.call
+
+    def counting_call(fn: Any, *args: Any) -> Any:
+        nonlocal hand_offs
+        hand_offs += 1
+        return call(fn, *args)
+
+    db._writer.call = counting_call  # type: ignore[method-assign]  # test-only peek at the hand-offs
+
+    def put(conn: sqlite3.Connection, key: str) -> int:
+        return int(
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, 'q') RETURNING rowid", (key,)).fetchone()[
+                0
+            ]
+        )
+
+    def put_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('half', 'q')")
+        raise LookupError("refused after a write")
+
+    assert await db.quick_write(put, "one") >= 1
+    with pytest.raises(LookupError):
+        await db.quick_write(put_then_fail)
+    assert hand_offs == 0
+    # Committed when it returns: another connection sees it, and the half-done action left nothing.
+    raw = sqlite3.connect(db.path)
+    try:
+        assert [row[0] for row in raw.execute("SELECT key FROM meta")] == ["one"]
+    finally:
+        raw.close()
+    assert await db.quick_read(lambda conn: conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0]) == 1
+
+    # While a transaction() is open, a quick write queues behind it and never runs inside it.
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('tx', '1')")
+        # Another task's action (a task made here would inherit this transaction and join it).
+        queued = asyncio.create_task(db.quick_write(put, "after"), context=contextvars.Context())
+        await asyncio.sleep(0.01)
+        assert not queued.done()
+    await queued
+    assert await meta_keys(db) == ["after", "one", "tx"]
+    assert hand_offs > 0
+
+
+async def test_a_quick_write_never_blocks_the_loop_on_another_process_lock(db: Database) -> None:
+    def put(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('waited', '1')")
+
+    raw = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        raw.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        write = asyncio.create_task(db.quick_write(put))
+        started = asyncio.get_running_loop().time()
+        await asyncio.sleep(0.05)
+        # The loop kept turning (the sleep ended on time) while the write waited on the thread.
+        assert asyncio.get_running_loop().time() - started < 1.0
+        assert not write.done()
+        raw.execute("COMMIT")
+        async with asyncio.timeout(5):
+            await write
+    finally:
+        raw.close()
+    assert await meta_keys(db) == ["waited"]
+    # The write connection waits for locks again as before.
+    assert await db._writer.call(lambda conn: conn.execute("PRAGMA busy_timeout").fetchone()[0]) == 5000
 
 
 async def test_a_write_cancelled_while_queued_never_runs(db: Database) -> None:

@@ -110,4 +110,4 @@ async def remember_language(db: Database, guild_id: int, user_id: int, language:
         )
         return cursor.rowcount == 1
 
-    return await db.write(run)
+    return await db.quick_write(run)

@@ -240,7 +240,7 @@ class WorkingGroupService:
         """The group a ``group`` option names: its key (what autocomplete sends), or its name in any
         language, case and accents ignored. Raises ``working_groups.errors.unknown_group``."""
         cleaned = (text or "").strip()
-        found = await self._db.read(_find, guild_id, cleaned, include_archived) if cleaned else None
+        found = await self._db.quick_read(_find, guild_id, cleaned, include_archived) if cleaned else None
         if found is None:
             raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
         return found
@@ -282,7 +282,9 @@ class WorkingGroupService:
         """``find`` then ``card`` in one trip to the database (what /wg info shows)."""
         cleaned = (text or "").strip()
         card = (
-            await self._db.read(_find_card, guild_id, cleaned, include_archived, actor, self._clock.now())
+            await self._db.quick_read(
+                _find_card, guild_id, cleaned, include_archived, actor, self._clock.now()
+            )
             if cleaned
             else None
         )
@@ -971,7 +973,7 @@ class WorkingGroupService:
         match = fts_query(cleaned)
         if match is None:
             raise UserFacingError("working_groups.errors.no_words")
-        return await self._db.read(_search, guild_id, match, actor, group_id, limit)
+        return await self._db.quick_read(_search, guild_id, match, actor, group_id, limit)
 
     # --- index of initiatives ------------------------------------------------------------------------
 

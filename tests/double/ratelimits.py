@@ -95,7 +95,9 @@ class DiscordRateLimits:
             wait = window.wait(now)
             if wait > 0:
                 headers = self._headers(bucket_hash, window, now)
-                headers["Retry-After"] = f"{wait:.3f}"
+                # Discord's 429s come through its proxy: without Via, discord.py takes one for a
+                # Cloudflare ban and raises instead of waiting and retrying.
+                headers.update({"Retry-After": f"{wait:.3f}", "Via": "1.1 google"})
                 return headers, RateLimited(route, key, wait, False, now)
         if not template.startswith(GLOBAL_EXEMPT_PREFIXES):
             wait = self._global.wait(now)
@@ -104,6 +106,7 @@ class DiscordRateLimits:
                     "X-RateLimit-Global": "true",
                     "X-RateLimit-Scope": "global",
                     "Retry-After": f"{wait:.3f}",
+                    "Via": "1.1 google",
                 }
                 return headers, RateLimited(route, "global", wait, True, now)
             self._global.stamps.append(now)
