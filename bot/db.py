@@ -560,8 +560,10 @@ class Database:
         PASSIVE copies what no reader still needs and never blocks the writer, so the WAL stays a
         few megabytes even under a burst, and no action waits for it.
         """
-        if committed.cancelled() or committed.exception() is not None:
-            return
+        if not committed.cancelled() and committed.exception() is None:
+            self._checkpoint_later()
+
+    def _checkpoint_later(self) -> None:
         if self._checkpointer is None or self._checkpoint_soon is not None:
             return
         self._checkpoint_soon = asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._checkpoint_now)
@@ -834,30 +836,40 @@ class Database:
         )
 
     def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
-        """One write action on the loop's thread; None when another process holds the write lock."""
+        """One write action on the loop's thread, alone in its transaction (no savepoint needed);
+        None when another process holds the write lock."""
         conn = self._writer.conn
         assert conn is not None
-        group = _Group()
-        tx = Transaction(self, group, f"a{next(self._savepoints)}")
-        group.actions = 1
         conn.execute("PRAGMA busy_timeout = 0")
         try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                return None  # locked elsewhere: the thread waits for it, the loop does not
-            try:
-                (outcome,) = _write_batch(conn, [(tx, fn, args)], commit=True)
-            except BaseException as error:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                group.settle(error if isinstance(error, Exception) else sqlite3.OperationalError(str(error)))
-                raise
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return None  # locked elsewhere: the thread waits for it, the loop does not
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        group.settle(None)
-        self._schedule_checkpoint(group.committed)
-        return outcome
+        try:
+            value = fn(conn, *args)
+        except Exception as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return False, error
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            if not conn.in_transaction:
+                raise _GroupLost("SQLite rolled the whole transaction back")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if self._checkpoint_soon is None and self._checkpointer is not None:
+            self._checkpoint_soon = asyncio.get_running_loop().call_later(
+                CHECKPOINT_DELAY, self._checkpoint_now
+            )
+        return True, value
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot.
