@@ -96,5 +96,6 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
             "Privileged Gateway Intents: enable 'Server Members Intent'."
         ) from exc
     finally:
+        await bot.services.members.close()  # the languages remembered in the last second
         await db.close()
         log.info("Stopped")

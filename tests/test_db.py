@@ -558,7 +558,10 @@ async def test_checkpoints_run_off_the_write_path(tmp_path: Path, monkeypatch: p
         raw.close()
 
 
-async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(db: Database) -> None:
+async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.db, "QUICK_WRITE_SPACING", 0.0)  # back-to-back writes here are no burst
     hand_offs = 0
     call = db._writer.call
 
@@ -602,6 +605,19 @@ async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(db: Databas
     await queued
     assert await meta_keys(db) == ["after", "one", "tx"]
     assert hand_offs > 0
+
+
+async def test_quick_writes_in_a_burst_are_committed_together_on_the_thread(db: Database) -> None:
+    commits = count_commits(db)
+
+    def put(conn: sqlite3.Connection, i: int) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"b{i:04d}",))
+
+    # 300 at once, closer together than QUICK_WRITE_SPACING: the first runs on the loop, the rest
+    # share a few COMMITs on the database thread.
+    await asyncio.gather(*(db.quick_write(put, i) for i in range(300)))
+    assert await db.fetchval("SELECT COUNT(*) FROM meta") == 300
+    assert len(commits) <= 10, len(commits)
 
 
 async def test_a_quick_write_never_blocks_the_loop_on_another_process_lock(db: Database) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from bot.db import Database, Queryable, Transaction
@@ -97,17 +97,18 @@ async def set_language(tx: Transaction, guild_id: int, user_id: int, language: s
     )
 
 
-async def remember_language(db: Database, guild_id: int, user_id: int, language: str) -> bool:
-    """Store the member's language unless it is already the stored one; one trip, one statement.
-    Returns whether a row changed."""
+async def remember_languages(db: Database, languages: Mapping[tuple[int, int], str]) -> int:
+    """Store each member's language ({(guild_id, user_id): language}) unless it is already the stored
+    one; one write action for them all. Returns how many rows changed."""
+    rows = [(guild_id, user_id, language) for (guild_id, user_id), language in languages.items()]
 
-    def run(conn: sqlite3.Connection) -> bool:
-        cursor = conn.execute(
+    def run(conn: sqlite3.Connection) -> int:
+        cursor = conn.executemany(
             "INSERT INTO member_settings (guild_id, user_id, language) VALUES (?, ?, ?) "
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language "
             "WHERE language IS NOT excluded.language",
-            (guild_id, user_id, language),
+            rows,
         )
-        return cursor.rowcount == 1
+        return max(cursor.rowcount, 0)
 
-    return await db.quick_write(run)
+    return await db.write(run)

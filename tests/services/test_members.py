@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -89,28 +90,57 @@ async def test_remember_language_refuses_a_language_without_catalog(
             await tx.execute("INSERT INTO member_settings (guild_id, user_id, language) VALUES (1, 2, 'de')")
 
 
-async def test_remember_language_costs_no_database_trip_once_known(
+async def stored_languages(db: Database) -> dict[int, str | None]:
+    rows = await db.fetchall("SELECT user_id, language FROM member_settings WHERE guild_id = 1")
+    return {int(row[0]): row[1] for row in rows}
+
+
+async def test_remembered_languages_are_written_later_together_in_one_action(
     members: MemberSettingsService, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert await members.remember_language(1, 2, "fr") is True
-    assert await members.remember_language(1, 3, "es") is True
+    monkeypatch.setattr("bot.services.members.LANGUAGE_WRITE_DELAY", 0.01)
+    writes: list[dict[tuple[int, int], str]] = []
+    real = members_repo.remember_languages
 
-    async def no_trip(*args: object) -> None:
-        raise AssertionError("the database was asked again")
+    async def counted(db_: Database, languages: dict[tuple[int, int], str]) -> int:
+        writes.append(dict(languages))
+        return await real(db_, languages)
 
-    monkeypatch.setattr("bot.repositories.members.get", no_trip)
-    monkeypatch.setattr("bot.repositories.members.remember_language", no_trip)
-    assert await members.remember_language(1, 2, "fr") is False
-    assert await members.remember_language(1, 3, "es") is False
-    monkeypatch.undo()
-    # A change is still written. A new process (service) does not read first: its one write
-    # changes nothing when the stored language is the same.
-    assert await members.remember_language(1, 2, "en") is True
-    fresh = MemberSettingsService(db, members._clock)
-    monkeypatch.setattr("bot.repositories.members.get", no_trip)
-    assert await fresh.remember_language(1, 2, "en") is False
-    monkeypatch.undo()
-    assert await fresh.languages(1, [2, 3]) == {2: "en", 3: "es"}
+    monkeypatch.setattr("bot.repositories.members.remember_languages", counted)
+    for user_id in range(2, 52):
+        assert await members.remember_language(1, user_id, "fr") is True
+    # Not waited for: nothing is stored yet, but every reader already sees them.
+    assert await stored_languages(db) == {}
+    assert (await members.get(1, 2)).language == "fr"
+    assert (await members.dm_profiles(1, [2, 3]))[3].language == "fr"
+    assert await members.languages(1, [2, 99]) == {2: "fr"}
+    async with asyncio.timeout(5):
+        while not writes or members._unwritten:  # noqa: ASYNC110 - the write runs on its own schedule
+            await asyncio.sleep(0.01)
+        while len(await stored_languages(db)) < 50:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    assert len(writes) == 1 and len(writes[0]) == 50, "50 new members: one write action"
+    assert await members.remember_language(1, 2, "fr") is False  # known: nothing to write
+    assert members._unwritten == {}
+
+
+async def test_a_failed_language_write_is_kept_and_shutdown_writes_the_rest(
+    members: MemberSettingsService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.members.LANGUAGE_WRITE_DELAY", 3600)  # only close() writes here
+    real = members_repo.remember_languages
+
+    async def failing(db_: Database, languages: dict[tuple[int, int], str]) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr("bot.repositories.members.remember_languages", failing)
+    assert await members.remember_language(1, 2, "es") is True
+    assert await members.write_languages() == 0
+    assert members._unwritten == {(1, 2): "es"}, "kept for the next try"
+    assert await members.remember_language(1, 2, "en") is True  # a newer one replaces it
+    monkeypatch.setattr("bot.repositories.members.remember_languages", real)
+    await members.close()
+    assert await stored_languages(db) == {2: "en"}
 
 
 async def test_remembered_languages_are_bounded_and_the_least_recent_goes_first(
@@ -122,18 +152,10 @@ async def test_remembered_languages_are_bounded_and_the_least_recent_goes_first(
     assert await members.remember_language(1, 1, "fr") is False  # 1 is now the most recent
     assert await members.remember_language(1, 4, "es") is True  # 2, the least recent, is forgotten
     assert len(members._languages) == 3
-    trips: list[int] = []
-    real = members_repo.remember_language
-
-    async def counted(db_: Database, guild_id: int, user_id: int, lang: str) -> bool:
-        trips.append(user_id)
-        return await real(db_, guild_id, user_id, lang)
-
-    monkeypatch.setattr("bot.repositories.members.remember_language", counted)
     assert await members.remember_language(1, 1, "fr") is False
     assert await members.remember_language(1, 3, "fr") is False
-    assert trips == []
-    # A forgotten member costs one write again, which changes nothing.
-    assert await members.remember_language(1, 2, "fr") is False
-    assert trips == [2]
+    # A forgotten member is new again: written again, which changes nothing stored.
+    assert await members.remember_language(1, 2, "fr") is True
+    await members.close()
     assert await members.languages(1, [1, 2, 3, 4]) == {1: "fr", 2: "fr", 3: "fr", 4: "es"}
+    assert await stored_languages(db) == {1: "fr", 2: "fr", 3: "fr", 4: "es"}
