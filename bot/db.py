@@ -522,6 +522,8 @@ class Database:
                 await writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint = 0").close())
                 checkpointer = _Worker("db-checkpoint")
                 await checkpointer.start(path)
+                # It only copies WAL frames into the file: no page cache worth its memory.
+                await checkpointer.call(lambda conn: conn.execute("PRAGMA cache_size = -64").close())
                 db._checkpointer = checkpointer
         except BaseException:
             if checkpointer is not None:
