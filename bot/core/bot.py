@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -12,7 +14,7 @@ import discord
 from discord.ext import commands
 
 import cogs
-from bot import __version__
+from bot import __version__, validation
 from bot.config import Config
 from bot.core.channels import configured_channel
 from bot.core.checks import member_is_moderator
@@ -82,6 +84,8 @@ class WimBot(commands.Bot):
         self.started_at: datetime = clock.now()
         self._start_timers = start_timers
         self._force_sync = force_sync
+        self._sync_task: asyncio.Task[None] | None = None
+        self._warm_up_task: asyncio.Task[None] | None = None
         self._verified_guilds: set[int] = set()
 
     # -- start-up -------------------------------------------------------------------------------
@@ -94,15 +98,35 @@ class WimBot(commands.Bot):
                 await self.load_extension(f"cogs.{module.name}")
 
     async def setup_hook(self) -> None:
+        # The first zone check (the calendar seeding at READY) would read the tz database on the loop.
+        self._warm_up_task = asyncio.create_task(asyncio.to_thread(validation.warm_up), name="warm-up")
         # Once per interaction, at the tree's entry: what language each member reads (for later DMs).
         self.add_listener(remember_language, "on_interaction")
         await self.load_all_extensions()
         self.services.timers.on_final_failure(self._report_failed_timer)
         if self._start_timers:
             await self.services.timers.start()
-        await self.sync_commands(force=self._force_sync)
+        for guild_id in self.config.guild_ids:
+            # Before any interaction can arrive: the tree finds guild commands among these copies.
+            self.tree.copy_global_to(guild=discord.Object(id=guild_id))
+        if self._force_sync:
+            await self.sync_commands(force=True)
+            return
+        # Hashing the translated commands (33 locales) and comparing takes tens of milliseconds: done
+        # while the gateway connects, not before, so the first member is answered sooner.
+        self._sync_task = asyncio.create_task(self._sync_in_background(), name="command-sync")
+
+    async def _sync_in_background(self) -> None:
+        try:
+            await self.sync_commands(force=False)
+        except Exception:
+            log.exception("Syncing the commands failed; members see the last synced ones")
 
     async def close(self) -> None:
+        if self._sync_task is not None and not self._sync_task.done():
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
         if self._start_timers:
             await self.services.timers.stop()
         await super().close()
@@ -126,7 +150,6 @@ class WimBot(commands.Bot):
         synced: list[int] = []
         for guild_id in self.config.guild_ids:
             guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
             digest = await self._command_payload_hash(guild)
             key = f"commands_hash:{guild_id}"
             if not force and await meta.get(self.db, key) == digest:
