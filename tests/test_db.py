@@ -323,6 +323,19 @@ def count_commits(db: Database) -> list[str]:
     return seen
 
 
+def count_hand_offs(db: Database) -> list[str]:
+    """The name of every function handed to the write thread from now on (test-only peek)."""
+    seen: list[str] = []
+    call = db._writer.call
+
+    def counting_call(fn: Any, *args: Any) -> Any:
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return call(fn, *args)
+
+    db._writer.call = counting_call  # type: ignore[method-assign]
+    return seen
+
+
 async def test_concurrent_actions_are_all_committed_in_fewer_commits(db: Database) -> None:
     commits = count_commits(db)
 
@@ -490,15 +503,7 @@ async def test_write_runs_a_function_as_one_action(db: Database) -> None:
 
 async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db: Database) -> None:
     commits = count_commits(db)
-    hand_offs = 0
-    call = db._writer.call
-
-    def counting_call(fn: Any, *args: Any) -> Any:
-        nonlocal hand_offs
-        hand_offs += 1
-        return call(fn, *args)
-
-    db._writer.call = counting_call  # type: ignore[method-assign]  # test-only peek at the hand-offs
+    hand_offs = count_hand_offs(db)
 
     def put(conn: sqlite3.Connection, i: int) -> int:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, 'w')", (f"w{i:04d}",))
@@ -508,8 +513,8 @@ async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db:
     assert results == list(range(1000))
     assert await db.fetchval("SELECT COUNT(*) FROM meta") == 1000
     # 1,000 actions queued at once: a handful of batches (GROUP_MAX each), not 1,000 trips.
-    assert hand_offs <= 8, hand_offs
-    assert 1 <= len(commits) <= hand_offs
+    assert len(hand_offs) <= 8, hand_offs
+    assert 1 <= len(commits) <= len(hand_offs)
 
 
 async def test_results_of_queued_jobs_wake_the_loop_once_per_batch(
@@ -562,15 +567,7 @@ async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot.db, "QUICK_WRITE_SPACING", 0.0)  # back-to-back writes here are no burst
-    hand_offs = 0
-    call = db._writer.call
-
-    def counting_call(fn: Any, *args: Any) -> Any:
-        nonlocal hand_offs
-        hand_offs += 1
-        return call(fn, *args)
-
-    db._writer.call = counting_call  # type: ignore[method-assign]  # test-only peek at the hand-offs
+    hand_offs = count_hand_offs(db)
 
     def put(conn: sqlite3.Connection, key: str) -> int:
         return int(
@@ -586,7 +583,7 @@ async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(
     assert await db.quick_write(put, "one") >= 1
     with pytest.raises(LookupError):
         await db.quick_write(put_then_fail)
-    assert hand_offs == 0
+    assert hand_offs == []
     # Committed when it returns: another connection sees it, and the half-done action left nothing.
     raw = sqlite3.connect(db.path)
     try:
@@ -604,7 +601,7 @@ async def test_quick_paths_run_on_the_loop_when_the_database_is_idle(
         assert not queued.done()
     await queued
     assert await meta_keys(db) == ["after", "one", "tx"]
-    assert hand_offs > 0
+    assert hand_offs
 
 
 async def test_quick_writes_in_a_burst_are_committed_together_on_the_thread(db: Database) -> None:
