@@ -833,11 +833,17 @@ class Database:
     async def quick_read(self, fn: Callable[..., T], *args: Any) -> T:
         """``read(fn, *args)`` for reads of well under a millisecond: on the loop's thread, on the read
         connection, when its thread is idle (see ``quick_write``); otherwise on that thread."""
-        reader = self._reader
-        if _current_transaction.get() is None and reader is not None and reader.idle and not self._closed:
-            assert reader.conn is not None
-            return _read_function(reader.conn, fn, args)
+        conn = self._idle_reader() if _current_transaction.get() is None else None
+        if conn is not None:
+            return _read_function(conn, fn, args)
         return await self.read(fn, *args)
+
+    def _idle_reader(self) -> sqlite3.Connection | None:
+        """The read connection, when its thread has nothing to do: the loop may use it itself."""
+        reader = self._reader
+        if reader is None or self._closed or not reader.idle:
+            return None
+        return reader.conn
 
     def _can_write_inline(self) -> bool:
         return (
@@ -880,10 +886,7 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        if self._checkpoint_soon is None and self._checkpointer is not None:
-            self._checkpoint_soon = asyncio.get_running_loop().call_later(
-                CHECKPOINT_DELAY, self._checkpoint_now
-            )
+        self._checkpoint_later()
         return True, value
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -909,11 +912,9 @@ class Database:
         tx = _current_transaction.get()
         if tx is not None:
             return await tx._call(mode, sql, params)
-        reader = self._reader
-        if mode in ("one", "val") and reader is not None and reader.idle and not self._closed:
-            # One row (a lookup by key, a counter): on the loop's thread, as quick_read does.
-            assert reader.conn is not None
-            return _statement(reader.conn, None, mode, sql, params)
+        # One row (a lookup by key, a counter): on the loop's thread when it can, as quick_read does.
+        if mode in ("one", "val") and (conn := self._idle_reader()) is not None:
+            return _statement(conn, None, mode, sql, params)
         if self._reader is None:
             async with self._lock:
                 return await self._writer.call(_statement, None, mode, sql, params)
