@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -104,3 +104,39 @@ class KeyedBatcher(Generic[K, T, R]):
         for task in list(self._sending):
             with contextlib.suppress(BaseException):
                 await task
+
+
+class DelayedRun:
+    """``request(delay)`` runs ``job()`` once, ``delay`` seconds after the first request since the last
+    run began; many requests, one run. One run at a time: a run that falls due while the previous one
+    is still going waits for another ``delay``. For work that may lag a little behind what asks for it
+    (a WAL checkpoint after commits, remembered languages written together).
+    """
+
+    def __init__(self, job: Callable[[], Coroutine[Any, Any, object]], *, name: str) -> None:
+        self._job = job
+        self._name = name
+        self._timer: asyncio.TimerHandle | None = None
+        self._delay = 0.0
+        self._running: asyncio.Task[object] | None = None
+
+    def request(self, delay: float) -> None:
+        if self._timer is None:
+            self._delay = delay
+            self._timer = asyncio.get_running_loop().call_later(delay, self._due)
+
+    def _due(self) -> None:
+        self._timer = None
+        if self._running is not None and not self._running.done():
+            self.request(self._delay)
+            return
+        self._running = asyncio.create_task(self._job(), name=self._name)
+
+    async def close(self) -> None:
+        """Cancel a run not yet due and wait for one in progress (its errors are the job's to log)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._running is not None:
+            with contextlib.suppress(Exception):
+                await self._running

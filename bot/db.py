@@ -42,6 +42,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from bot.batching import DelayedRun
+
 log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -487,8 +489,7 @@ class Database:
         self._flush_task: asyncio.Task[None] | None = None
         self._write_queue: collections.deque[_WriteJob] = collections.deque()
         self._checkpointer: _Worker | None = None  # None for ":memory:" (no WAL)
-        self._checkpoint_soon: asyncio.TimerHandle | None = None
-        self._checkpoint_task: asyncio.Task[None] | None = None
+        self._checkpoints = DelayedRun(self._checkpoint, name="db-checkpoint")
         self.checkpoints = 0  # background checkpoints done (for tests and diagnostics)
         self._last_inline_write = float("-inf")
         self._closed = False
@@ -544,12 +545,7 @@ class Database:
                 await self._write_runner
         async with self._lock:
             await self._commit_group()
-        if self._checkpoint_soon is not None:
-            self._checkpoint_soon.cancel()
-            self._checkpoint_soon = None
-        if self._checkpoint_task is not None:
-            with contextlib.suppress(Exception):
-                await self._checkpoint_task
+        await self._checkpoints.close()
         if self._checkpointer is not None:
             await self._checkpointer.stop()
             self._checkpointer = None
@@ -570,15 +566,8 @@ class Database:
             self._checkpoint_later()
 
     def _checkpoint_later(self) -> None:
-        if self._checkpointer is None or self._checkpoint_soon is not None:
-            return
-        self._checkpoint_soon = asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._checkpoint_now)
-
-    def _checkpoint_now(self) -> None:
-        self._checkpoint_soon = None
-        if self._checkpoint_task is not None and not self._checkpoint_task.done():
-            return  # one at a time; the next COMMIT schedules the next
-        self._checkpoint_task = asyncio.create_task(self._checkpoint(), name="db-checkpoint")
+        if self._checkpointer is not None:
+            self._checkpoints.request(CHECKPOINT_DELAY)
 
     async def _checkpoint(self) -> None:
         checkpointer = self._checkpointer

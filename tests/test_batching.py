@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from bot.batching import KeyedBatcher
+from bot.batching import DelayedRun, KeyedBatcher
 
 
 async def test_items_for_one_key_submitted_together_go_out_in_one_call() -> None:
@@ -97,3 +97,30 @@ async def test_with_idle_a_steady_stream_still_leaves_within_the_window() -> Non
     await asyncio.wait_for(asyncio.gather(*pending), timeout=5)
     assert len(calls) >= 2  # the 0.1 s window closed the first batch while items kept coming
     assert [n for call in calls for n in call] == list(range(12))
+
+
+async def test_a_delayed_run_runs_once_for_many_requests_and_one_at_a_time() -> None:
+    started: list[float] = []
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def job() -> None:
+        started.append(loop.time())
+        await release.wait()
+
+    run = DelayedRun(job, name="test")
+    first = loop.time()
+    for _ in range(50):
+        run.request(0.02)
+    await asyncio.sleep(0.1)
+    assert len(started) == 1 and started[0] - first >= 0.02  # 50 requests, one run, after the delay
+    run.request(0.02)
+    await asyncio.sleep(0.1)
+    assert len(started) == 1, "due while the first still runs: it waits"
+    release.set()
+    await asyncio.sleep(0.1)
+    assert len(started) == 2
+    run.request(0.05)
+    await run.close()  # not yet due: cancelled
+    await asyncio.sleep(0.1)
+    assert len(started) == 2

@@ -604,7 +604,7 @@ class EventService:
         mark_refresh = self._timers.pending_marker(EVENT_REFRESH, refresh_due)
 
         def answer(conn: sqlite3.Connection) -> tuple[RsvpAnswer, int | None]:
-            # One trip to the database thread for the whole click: read, check, write, mark, count.
+            # One action for the whole click: read, check, write, mark, count.
             occurrence = repo.occurrence_in(conn, occurrence_id)
             if occurrence is not None and guild_id is not None and occurrence.guild_id != guild_id:
                 occurrence = None

@@ -3,14 +3,13 @@ language the member uses Discord in (remembered so DMs sent outside an interacti
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Collection
 
 from bot import validation
+from bot.batching import DelayedRun
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import UserFacingError
@@ -41,8 +40,7 @@ class MemberSettingsService:
         self._languages: OrderedDict[tuple[int, int], str] = OrderedDict()
         # New or changed languages not yet written (see remember_language), and their write.
         self._unwritten: dict[tuple[int, int], str] = {}
-        self._write_soon: asyncio.TimerHandle | None = None
-        self._writing: asyncio.Task[int] | None = None
+        self._writes = DelayedRun(self.write_languages, name="member-languages")
 
     async def get(self, guild_id: int, user_id: int) -> MemberSettings:
         """The member's settings; defaults (no zone, DMs on) for a member who never set anything."""
@@ -97,21 +95,8 @@ class MemberSettingsService:
         while len(known) > REMEMBERED_LANGUAGES:
             known.popitem(last=False)
         self._unwritten[key] = language
-        self._write_languages_later()
+        self._writes.request(LANGUAGE_WRITE_DELAY)
         return True
-
-    def _write_languages_later(self) -> None:
-        if self._write_soon is None:
-            self._write_soon = asyncio.get_running_loop().call_later(
-                LANGUAGE_WRITE_DELAY, self._start_writing_languages
-            )
-
-    def _start_writing_languages(self) -> None:
-        self._write_soon = None
-        if self._writing is not None and not self._writing.done():
-            self._write_languages_later()  # one write at a time; the next one takes what came since
-            return
-        self._writing = asyncio.create_task(self.write_languages(), name="member-languages")
 
     async def write_languages(self) -> int:
         """Write the languages remembered since the last write, in one action; how many rows changed.
@@ -124,18 +109,13 @@ class MemberSettingsService:
         except Exception:
             for key, language in batch.items():
                 self._unwritten.setdefault(key, language)  # a newer one stays
-            self._write_languages_later()
+            self._writes.request(LANGUAGE_WRITE_DELAY)
             log.warning("Could not store %d member language(s); trying again", len(batch), exc_info=True)
             return 0
 
     async def close(self) -> None:
         """Write what is still unwritten (at shutdown, before the database closes)."""
-        if self._write_soon is not None:
-            self._write_soon.cancel()
-            self._write_soon = None
-        if self._writing is not None:
-            with contextlib.suppress(Exception):
-                await self._writing
+        await self._writes.close()
         await self.write_languages()
 
     def _with_unwritten(self, guild_id: int, settings: MemberSettings) -> MemberSettings:
