@@ -1,0 +1,77 @@
+"""``run`` and ``sync``: the commands that connect to Discord."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+from pathlib import Path
+
+from bot.cli._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    config_file,
+    database_problem,
+    err,
+    load_or_report,
+    precheck_database,
+)
+from bot.cli.invite import token_help
+from bot.config import Config
+
+
+def _token() -> str | None:
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        err(token_help())
+        return None
+    return token
+
+
+def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
+    token = _token()
+    if token is None:
+        return EXIT_USAGE
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_USAGE
+    from bot import runtime
+    from bot.app import StartupError, run_bot
+
+    _probe_database(config, config_file(args))
+    try:
+        runtime.run(run_bot(config, token, sync_only=sync_only, clock=getattr(args, "clock", None)))
+    except StartupError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        # run_bot stops cleanly on SIGINT itself; this covers a Ctrl-C during start-up.
+        return EXIT_OK
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_discord(args, sync_only=False)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return _run_discord(args, sync_only=True)
+
+
+def _probe_database(config: Config, config_path: Path) -> None:
+    """Open the database (applying migrations) and close it, so run and sync report a database they
+    cannot use before connecting to Discord, in one line. A database already at this bot's schema
+    version has nothing to apply: the plain sqlite3 check is all it needs."""
+    from bot.db import Database, load_migrations
+
+    async def probe() -> None:
+        await (await Database.open(config.database)).close()
+
+    version = precheck_database(config, config_path)
+    try:
+        if version == len(load_migrations()):
+            return  # opening it here as well cost every start 9 ms (its threads, a loop)
+        asyncio.run(probe())
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise database_problem(config, config_path, exc) from None
