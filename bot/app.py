@@ -9,8 +9,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 
+import aiohttp
 import discord
+import yarl
 
 from bot import runtime
 from bot.clock import Clock, SystemClock
@@ -27,6 +30,24 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The bot cannot start for a reason the operator can fix; the message says how."""
+
+
+def unreachable_message(exc: aiohttp.ClientConnectorError) -> str:
+    """One line for a Discord the bot cannot connect to (no network, DNS, a proxy or firewall), in
+    place of aiohttp's traceback: the host, why, and where to look."""
+    host = exc.host or yarl.URL(discord.http.Route.BASE).host or "discord.com"
+    if isinstance(exc.os_error, socket.gaierror):
+        why = "its name does not resolve"
+    elif isinstance(exc.os_error, ConnectionRefusedError):
+        why = "the connection was refused"
+    elif isinstance(exc.os_error, TimeoutError):
+        why = "the connection timed out"
+    else:
+        why = exc.os_error.strerror or type(exc.os_error).__name__
+    return (
+        f"Discord could not be reached at {host} ({why}). Check that this machine is online; "
+        "a proxy or firewall may be blocking it."
+    )
 
 
 def setup_logging(config: Config) -> None:
@@ -90,6 +111,8 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
             "Discord refused the token (DISCORD_TOKEN). Copy it again from the Developer Portal, "
             "Bot page, 'Reset Token'."
         ) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise StartupError(unreachable_message(exc)) from exc
     except discord.PrivilegedIntentsRequired as exc:
         raise StartupError(
             "The Server Members intent is not enabled. Developer Portal > your application > Bot > "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -69,7 +71,23 @@ def test_run_without_token_explains_the_setup_and_exits_2() -> None:
     assert f"permissions={invite_permissions().value}" in result.stderr
     assert "export DISCORD_TOKEN=" in result.stderr
     assert "Mention Everyone is not needed" in result.stderr
+    # Commands that work from the checkout without an activated virtualenv.
+    assert "make run" in result.stderr
+    assert "make check" in result.stderr
+    assert "python -m bot" not in result.stderr
     assert result.stdout == ""
+
+
+def test_readme_and_config_commands_work_outside_the_virtualenv() -> None:
+    """A bare ``python -m bot`` is the system Python, which has no bot installed: the docs give
+    ``make ...`` or the virtualenv's own ``.venv/bin/wim-bot`` (the console script pyproject names)."""
+    assert 'wim-bot = "bot.cli:main"' in (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for name in ("README.md", "config.yml"):
+        text = (REPO_ROOT / name).read_text(encoding="utf-8")
+        bare = [line for line in text.splitlines() if re.search(r"(?<![/\w])python -m bot ", line)]
+        assert bare == [], name
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/wim-bot backup /var/backups/wim-bot/" in readme
 
 
 def test_no_subcommand_means_run() -> None:
@@ -96,6 +114,54 @@ def test_invite_permissions_are_exactly_the_documented_ones() -> None:
     assert not invite_permissions().mention_everyone
     assert not invite_permissions().administrator
     assert invite_url("123").startswith("https://discord.com/oauth2/authorize?client_id=123&")
+
+
+# --- run without a network ----------------------------------------------------------------------
+
+
+def run_against(base: str, config: Path) -> subprocess.CompletedProcess[str]:
+    """``run`` with discord.py's REST base URL at ``base`` (as tests/double/launch_bot.py points it)."""
+    env = {key: value for key, value in os.environ.items() if key != "BOT_CONFIG"}
+    env["DISCORD_TOKEN"] = "never-accepted"
+    program = (
+        "import sys, discord.http\n"
+        "discord.http.Route.BASE = sys.argv[1]\n"
+        "from bot.cli import main\n"
+        "raise SystemExit(main(['run', '--config', sys.argv[2]]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", program, base, str(config)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        pytest.param("127.0.0.1", "the connection was refused", id="connection-refused"),
+        pytest.param("discord.invalid", "its name does not resolve", id="dns-failure"),
+    ],
+)
+def test_run_without_a_network_is_one_line_naming_the_host(tmp_path: Path, host: str, why: str) -> None:
+    # A socket bound but not listening: connecting to its port is refused, and no other test can
+    # start listening there meanwhile. ".invalid" never resolves (RFC 2606).
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        result = run_against(f"http://{host}:{port}/api/v10", config_copy(tmp_path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Discord could not be reached at {host} ({why}). Check that this machine is online; "
+        "a proxy or firewall may be blocking it."
+    )
+    # What precedes it is the bot's own log (start, stop), not aiohttp's stack.
+    assert len(result.stderr.strip().splitlines()) < 10
 
 
 # --- config errors ------------------------------------------------------------------------------

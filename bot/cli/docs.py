@@ -41,7 +41,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"Cannot read {output}: {os_reason(exc)}.") from None
         if current != text:
-            err(f"{output} is out of date with the commands; regenerate it with: python -m bot docs")
+            err(f"{output} is out of date with the commands; regenerate it with: make docs")
             return EXIT_FAILED
         print(f"{output} is up to date")
         return EXIT_OK

@@ -62,10 +62,11 @@ To create the bot and get a token:
      {grants}
      Mention Everyone is not needed. In Server Settings > Roles, drag the bot's role above the
      roles it should manage.
-  5. Put the token in the environment and start the bot:
+  5. Put the token in the environment and start the bot from the repository's directory:
        export DISCORD_TOKEN=...
-       python -m bot run
+       make run            (or .venv/bin/wim-bot run)
 
-Put the server id in guild_ids in config.yml, and check the configuration with: python -m bot check
+Put the server id in guild_ids in config.yml, and check the configuration with: make check
+(or .venv/bin/wim-bot check).
 More in README.md, "Creating the Discord application".
 """
