@@ -206,7 +206,7 @@ def test_token_in_config_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
 # --- check --------------------------------------------------------------------------------------
 
 
-async def test_check_reports_database_timers_and_next_digest(
+async def test_check_reports_database_timers_and_what_the_server_needs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.services.timers import TimerService
@@ -232,19 +232,154 @@ async def test_check_reports_database_timers_and_next_digest(
     reminder_line = next(line for line in out.splitlines() if "event.reminder" in line)
     assert f"{soon:%Y-%m-%d %H:%M} UTC" in reminder_line
     assert out.index("event.reminder") < out.index("poll.close")
-    assert "Next digest: " in out
-    assert "every Monday at 09:00 UTC" in out
     assert "Warning: guild_ids still holds the placeholder" in out
+    # The digest is not built yet: check shows no digest time.
+    assert "Next digest" not in out
+    assert "every Monday" not in out
 
 
-def test_check_on_a_fresh_database_creates_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_lists_the_channels_and_roles_of_the_guild_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a newcomer must create, from the same tables verify_guild checks at start."""
+    from bot.config import load_config
+    from bot.core.guild_needs import PERMISSION_LABELS, REQUIRED_PERMISSIONS, channel_needs, role_needs
+
     path = config_copy(tmp_path)
     assert main(["check", "--config", str(path)]) == 0
     out = capsys.readouterr().out
+    config = load_config(path)
+    assert f"The bot's role, from the invite link: {', '.join(PERMISSION_LABELS.values())}" in out
+    assert set(REQUIRED_PERMISSIONS) == set(PERMISSION_LABELS)
+    lines = out.splitlines()
+    for channel in channel_needs(config):
+        line = next(line for line in lines if line.startswith(f"    #{channel.name}: "))
+        assert "View Channels, Send Messages, Embed Links" in line
+        assert channel.key in line
+    assert "    #announcements: View Channels, Send Messages, Embed Links (channels.announcements: " in out
+    assert "    #mod-log: " in out
+    for role in role_needs(config):
+        line = next(line for line in lines if line.startswith(f"    {role.role!r} ("))
+        assert role.key in line
+    assert "    'Secretariat' (moderator_roles: moderates the bot)" in out
+    leaders = next(line for line in lines if line.startswith("    'WIM Leaders' ("))
+    assert "calendar[thematic-roundtable].audience_role" in leaders
+    assert "directory.leaders_role" in leaders
+    assert "'Working Groups – Archive'" in out
+
+
+def test_check_never_creates_the_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = config_copy(tmp_path)
+    assert main(["check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"Database: {tmp_path / 'bot.sqlite3'} does not exist yet; the bot creates it when it starts" in out
+    )
     assert "Pending timers: 0" in out
     assert "Next timers: none" in out
-    assert (tmp_path / "bot.sqlite3").exists()
+    assert list(tmp_path.iterdir()) == [path]
     assert "DISCORD_TOKEN: not set" in out or "DISCORD_TOKEN: set" in out
+
+
+def database_at_previous_schema(path: Path) -> int:
+    """A database as the previous version of the bot left it (WAL mode, every migration but the
+    last, a pending timer); returns that schema version."""
+    from bot.db import load_migrations
+
+    migrations = load_migrations()
+    previous = len(migrations) - 1
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        script = "\n".join(sql for _, _, sql in migrations[:previous])
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {previous};\nCOMMIT;")
+    finally:
+        conn.close()
+    return previous
+
+
+def test_check_of_a_database_with_pending_migrations_reports_them_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.db import load_migrations
+
+    path = config_copy(tmp_path)
+    database = tmp_path / "bot.sqlite3"
+    previous = database_at_previous_schema(database)
+    before = database.read_bytes()
+    files_before = sorted(tmp_path.iterdir())
+    assert main(["check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"Database: {database} is at schema version {previous}, this version of the bot has "
+        f"{len(load_migrations())}: the migrations run when the bot starts, after a copy of the file "
+        f"(bot.sqlite3.schema-{previous}.bak)"
+    ) in out
+    assert database.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == files_before  # no -wal, -shm or backup either
+
+
+def database_files(folder: Path) -> dict[str, bytes]:
+    return {file.name: file.read_bytes() for file in folder.iterdir() if file.name != "config.yml"}
+
+
+async def test_check_while_the_bot_has_the_database_open_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_copy(tmp_path)
+    database = tmp_path / "bot.sqlite3"
+    db = await Database.open(database)
+    try:
+        from bot.services.timers import TimerService
+
+        await TimerService(db, SystemClock()).schedule(
+            "event.reminder", datetime.now(UTC) + timedelta(days=1), {}
+        )
+        before = database_files(tmp_path)
+        code = await asyncio.to_thread(main, ["check", "--config", str(path)])
+        after = database_files(tmp_path)
+    finally:
+        await db.close()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Pending timers: 1" in out
+    assert set(after) == set(before)
+    assert after["bot.sqlite3"] == before["bot.sqlite3"]
+    assert after["bot.sqlite3-wal"] == before["bot.sqlite3-wal"]
+
+
+def test_starting_with_pending_migrations_backs_the_database_up_first(tmp_path: Path) -> None:
+    from bot.db import load_migrations
+
+    path = config_copy(tmp_path)
+    database = tmp_path / "bot.sqlite3"
+    previous = database_at_previous_schema(database)
+    with socket.socket() as closed:  # the start stops at Discord, after the migrations
+        closed.bind(("127.0.0.1", 0))
+        result = run_against(f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10", path)
+    assert result.returncode == 2, result.stderr
+    backup = tmp_path / f"bot.sqlite3.schema-{previous}.bak"
+    assert (
+        f"Database {database}: copied to {backup} before migrating it from schema version {previous} "
+        f"to {len(load_migrations())}"
+    ) in result.stdout
+    conn = sqlite3.connect(backup)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == previous
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(load_migrations())
+    finally:
+        conn.close()
+    # A second start has nothing to migrate: no second copy.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        again = run_against(f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10", path)
+    assert "copied to" not in again.stdout
+    assert sorted(file.name for file in tmp_path.glob("*.bak")) == [backup.name]
 
 
 # --- backup -------------------------------------------------------------------------------------

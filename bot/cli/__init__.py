@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser(
-        "check", parents=[common], help="validate the config and show the database, timers and next digest"
+        "check",
+        parents=[common],
+        help="validate the config, show the database and timers, list what the server needs; never writes",
     )
     check.set_defaults(handler=cmd_check)
 

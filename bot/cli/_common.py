@@ -113,3 +113,43 @@ def precheck_database(config: Config, config_path: Path) -> int:
             conn.close()
     except (OSError, sqlite3.Error) as exc:
         raise database_problem(config, config_path, exc) from None
+
+
+def open_read_only(database: Path) -> sqlite3.Connection:
+    """A connection that cannot write to ``database``, not even its -wal and -shm companions.
+
+    With no -wal file beside it no bot has the database open, so it is read as an immutable file:
+    a plain read-only connection would create the -wal and -shm files and leave them behind.
+    """
+    immutable = "" if database.with_name(database.name + "-wal").exists() else "&immutable=1"
+    conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro{immutable}", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def read_schema_version(config: Config, config_path: Path) -> int | None:
+    """The database's schema version (``PRAGMA user_version``), read without writing anything, or
+    None when there is no database file yet; one-line ``CliError`` for one that cannot be read."""
+    database = config.database
+    try:
+        if not database.exists() and not database.is_symlink():
+            if file_in_the_way(database) is not None:
+                raise NotADirectoryError(20, "Not a directory")
+            return None
+        if database.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        conn = open_read_only(database)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise database_problem(config, config_path, exc) from None
+
+
+def newer_than_the_bot(config: Config, config_path: Path, version: int, shipped: int) -> CliError:
+    return CliError(
+        f"Database {config.database} (database in {config_path}): it is at schema version {version}, "
+        f"newer than this bot ({shipped}); upgrade the bot or restore a matching backup.",
+        EXIT_USAGE,
+    )

@@ -62,9 +62,38 @@ def _finish_copy(path: Path) -> int:
         conn.close()
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
+def copy_database(source: Path, dest: Path) -> int:
+    """Copy ``source`` to ``dest`` with SQLite's online backup API (safe while the bot runs) and
+    check the copy; returns its schema version. The copy is written beside ``dest`` and renamed: an
+    interrupted backup never leaves a half file under the real name, and an existing ``dest`` is
+    replaced only by a good copy. Raises ``OSError`` or ``sqlite3.Error``, leaving nothing behind."""
     from bot.db import backup_database
 
+    partial = dest.with_name(dest.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)
+        backup_database(source, partial)
+        version = _finish_copy(partial)
+        os.replace(partial, dest)
+    except BaseException:
+        for leftover in ("", "-wal", "-shm", "-journal"):
+            partial.with_name(partial.name + leftover).unlink(missing_ok=True)
+        raise
+    return version
+
+
+def pre_migration_backup_path(database: Path, version: int) -> Path:
+    """Where the copy taken before migrating a database at schema ``version`` goes: beside it,
+    named with that version (``wim-bot.sqlite3.schema-9.bak``), never over an earlier one."""
+    for attempt in range(1, 1000):
+        suffix = "" if attempt == 1 else f"-{attempt}"
+        target = database.with_name(f"{database.name}.schema-{version}{suffix}.bak")
+        if not target.exists():
+            return target
+    raise CliError(f"Too many backups of {database} at schema version {version} beside it.")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
     config = load_or_report(args)
     if config is None:
         return EXIT_USAGE
@@ -80,17 +109,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if dest.exists() and not args.force:
         err(f"{dest} already exists; refusing to overwrite it. Choose another name or add --force.")
         return EXIT_FAILED
-    # Copy beside the destination, then rename: an interrupted backup never leaves a half file
-    # under the real name, and --force never destroys the old backup before the new one is good.
-    partial = dest.with_name(dest.name + ".partial")
     try:
-        partial.unlink(missing_ok=True)
-        backup_database(source, partial)
-        version = _finish_copy(partial)
-        os.replace(partial, dest)
+        version = copy_database(source, dest)
     except (OSError, sqlite3.Error) as exc:
-        for leftover in ("", "-wal", "-shm", "-journal"):
-            partial.with_name(partial.name + leftover).unlink(missing_ok=True)
         reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
         err(f"Backup of {source} to {dest} failed: {reason}")
         return EXIT_FAILED

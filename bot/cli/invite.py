@@ -5,26 +5,14 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from bot.core.guild_needs import PERMISSION_LABELS
+
 if TYPE_CHECKING:
     import discord
 
-# What the invite link asks for. Mention Everyone is deliberately absent: the bot pings a role only
-# where a feature means to (e.g. the roundtable's audience role), which needs no such permission.
-# discord.py flag -> the label the Developer Portal and Server Settings show.
-# Create Events: since 23 February 2026 Discord requires it (not Manage Events alone) for a bot to
-# create scheduled events (discord-api-docs change log, 2025-11-20).
-INVITE_PERMISSIONS: dict[str, str] = {
-    "manage_roles": "Manage Roles",
-    "manage_channels": "Manage Channels",
-    "manage_events": "Manage Events",
-    "create_events": "Create Events",
-    "view_channel": "View Channels",
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "embed_links": "Embed Links",
-    "attach_files": "Attach Files",
-    "read_message_history": "Read Message History",
-}
+# What the invite link asks for: what the start-up guild check requires, no more (the table explains
+# why Mention Everyone is absent).
+INVITE_PERMISSIONS: dict[str, str] = PERMISSION_LABELS
 INVITE_SCOPES: tuple[str, ...] = ("bot", "applications.commands")
 
 

@@ -8,17 +8,14 @@ Embed Links" instead of getting an event nobody can see.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 import discord
 
 from bot.config import Config
+from bot.core.guild_needs import POST, POST_EMBEDS
 from bot.errors import Term, UserFacingError
 
-#: What posting a plain message needs.
-POST: Final = ("view_channel", "send_messages")
-#: What posting an embed (an announcement card) needs, in the order a refusal names them.
-POST_EMBEDS: Final = ("view_channel", "send_messages", "embed_links")
+__all__ = ["POST", "POST_EMBEDS"]  # defined with the other needs, which check reads without discord
 
 
 def bot_permissions(channel: discord.abc.GuildChannel) -> discord.Permissions:
