@@ -2,7 +2,7 @@
 
 - A fr/es value equal to the English one is an English leftover, unless listed below with a reason.
 - Every fr/es value keeps the English value's placeholders, bold and code markers, links, Discord
-  tokens (``<t:…>``, ``<@&…>``, ``<#…>``), and names the commands in its own language.
+  tokens (``<t:…>``, ``<@&…>``, ``<#…>``); test_catalog_commands checks the commands it names.
 - Rendered messages: titles of either gender, lead-time units, translated choices.
 """
 
@@ -31,6 +31,8 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("fr", "events_ui.duration.hours"): "h is the international unit symbol",
     ("fr", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",
     ("es", "cmd.event.info.name"): "«info» is the usual Spanish short form",
+    ("es", "cmd.org.info.name"): "«info», the same word as /evento info",
+    ("es", "cmd.wg.info.name"): "«info», the same word as /evento info",
     ("es", "events_ui.duration.minutes"): "min is the international unit symbol",
     ("es", "events_ui.duration.hours"): "h is the international unit symbol",
     ("es", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",
@@ -89,7 +91,6 @@ NOT_PLURAL: dict[str, str] = {
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _LINK = re.compile(r"https?://[^\s)>]+")
 _DISCORD_TOKEN = re.compile(r"<(?:t:[^<>]+|@&?[^<>]+|#[^<>]+)>")
-_COMMAND = re.compile(r"(?<![\w/:.])/([a-z][\w-]*)(?: ([a-z][\w-]*))?")
 
 
 def _has_words(text: str) -> bool:
@@ -133,33 +134,6 @@ def test_translations_keep_markdown_links_and_discord_tokens(lang: str) -> None:
         if key in CATALOG.messages[lang] and _markup(english) != _markup(CATALOG.messages[lang][key])
     }
     assert changed == {}
-
-
-def _command_paths(lang: str) -> set[str]:
-    names = CATALOG.messages[lang]
-    paths = set()
-    for key in names:
-        parts = key.split(".")
-        if parts[0] != "cmd" or parts[-1] != "name" or "options" in parts:
-            continue
-        path = [names[".".join([*parts[: i + 1], "name"])] for i in range(1, len(parts) - 1)]
-        paths.add(" ".join(path))
-    return paths
-
-
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_commands_named_in_messages_exist_in_that_language(lang: str) -> None:
-    paths = _command_paths(lang)
-    assert (
-        "fuseau definir" if lang == "fr" else "timezone set" if lang == "en" else "zona-horaria definir"
-    ) in paths
-    wrong = []
-    for key, text in CATALOG.messages[lang].items():
-        for match in _COMMAND.finditer(text):
-            full = " ".join(part for part in match.groups() if part)
-            if full not in paths and match.group(1) not in paths:
-                wrong.append(f"{key}: /{full}")
-    assert wrong == []
 
 
 @pytest.mark.parametrize("lang", ["fr", "es"])
@@ -419,3 +393,39 @@ def test_working_group_counts_agree_in_number() -> None:
     assert CATALOG.t("es", "working_groups.report.attached", groups=0) == "La tabla (0 grupos) va adjunta."
     assert "(1 carácter)" in CATALOG.t("es", "working_groups.summary.posted", group="GT1", length=1)
     assert "(1 character)" in CATALOG.t("en", "working_groups.summary.attached", length=1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [
+        ("en", 1, "(1 initiative)"),
+        ("en", 4, "(4 in all)"),
+        ("fr", 0, "(0 initiative)"),
+        ("fr", 1, "(1 initiative)"),
+        ("fr", 4, "(4 initiatives au total)"),
+        ("es", 1, "(1 iniciativa)"),
+        ("es", 4, "(4 iniciativas en total)"),
+    ],
+)
+def test_an_exported_index_counts_its_initiatives_in_number(lang: str, count: int, expected: str) -> None:
+    assert expected in CATALOG.t(lang, "working_groups.initiative.exported", group="GT1", count=count)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_limit_of_one_representative_reads_in_the_singular(lang: str) -> None:
+    text = CATALOG.t(lang, "orgs.errors.representatives_full", name="WIM Peru", limit=1)
+    assert "(1)" in text
+    assert not re.search(r"\b1 (representatives|représentantes|representantes)", text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "it is 01:15 there"),
+        ("fr", "(heure locale : 01:15)"),
+        ("es", "(hora local: 01:15)"),
+    ],
+)
+def test_the_local_time_reads_at_any_hour(lang: str, expected: str) -> None:
+    """Spanish says "es la 01:15" but "son las 02:15": the label form is right at every hour."""
+    assert expected in CATALOG.t(lang, "timezone_ui.show", zone="America/Lima", local_time="01:15")

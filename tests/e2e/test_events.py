@@ -601,7 +601,7 @@ async def test_check_in_is_recorded_and_listed_for_moderators(discord_env: Disco
     )
     assert f"event:checkin:{occurrence_id}" in announcement.custom_ids()  # opens 10 minutes before
     first = await double.click(announcement, f"event:checkin:{occurrence_id}", user=seed.member_es)
-    assert (await first.message()).content.startswith("Asistencia registrada en **Check-in probe**")
+    assert (await first.message()).content.startswith("Se registró su asistencia a **Check-in probe**")
     again = await double.click(announcement, f"event:checkin:{occurrence_id}", user=seed.member_es)
     assert (await again.message()).content.startswith("Ya había registrado")
     going = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)

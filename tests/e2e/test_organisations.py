@@ -304,7 +304,7 @@ async def test_representatives_are_limited(discord_env: DiscordEnv) -> None:
     full = await run(
         double, "org join", user=seed.dms_closed, org=str(organisation), standing="representative"
     )
-    assert full.ephemeral and "already has 2 representatives" in full.content
+    assert full.ephemeral and "the maximum number of representatives (2)" in full.content
     await wait_role(discord_env, seed.moderator_fr, present=True)
     for member in (seed.moderator, seed.moderator_fr):
         done = await run(double, "org unverify", user=seed.moderator, member=member)

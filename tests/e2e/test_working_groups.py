@@ -266,7 +266,7 @@ async def test_a_coordinator_updates_their_own_group_and_is_refused_on_another(
     assert refused == t(
         "es",
         "working_groups.errors.not_coordinator",
-        group="GT1 – Atraer y retener a mujeres STEM en la minería",
+        group="GT1 – Atraer y retener a mujeres de áreas STEM en la minería",
     )
     assert count(env, "wg_status_history") == history
     assert group_row(env, "wg1-stem")["status"] == "in_progress"
