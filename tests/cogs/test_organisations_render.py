@@ -169,7 +169,9 @@ def test_an_empty_directory_still_exports_a_chart_and_a_page() -> None:
     assert _render.export_chart(CATALOG, "en", []).startswith(b"\x89PNG")
     markdown = _render.export_markdown(CATALOG, "es", [], date(2027, 3, 1))
     assert "0 organizaciones (datos al 2027-03-01)" in markdown
-    assert "0 organisation (état au 2027-03-01)" in _render.export_markdown(CATALOG, "fr", [], date(2027, 3, 1))
+    assert "0 organisation (état au 2027-03-01)" in _render.export_markdown(
+        CATALOG, "fr", [], date(2027, 3, 1)
+    )
 
 
 @pytest.mark.parametrize(
