@@ -2,7 +2,7 @@
 the outbox (post the announcement, mirror to the Events tab) and the durable announcement refresh.
 
 Built from the feature's parts (``Announcements``, ``EventsTabMirror``), never from the cog, so there
-is no import cycle: ``_commands`` imports this module, this module imports only the parts.
+is no import cycle: ``_cog`` imports this module, this module imports only the parts.
 
 Each handler asks ``EventService`` what to do (None = nothing), does the Discord part, then records
 what it did, so a retried timer resumes where the last attempt stopped and never posts twice. A

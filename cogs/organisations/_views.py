@@ -17,7 +17,7 @@ from bot.core.views import loaded_cog
 from bot.i18n import Catalog
 
 if TYPE_CHECKING:
-    from cogs.organisations import Organisations
+    from cogs.organisations._cog import Organisations
 
 DECISIONS: Final = ("approve", "decline")
 _STYLES: Final = {"approve": discord.ButtonStyle.success, "decline": discord.ButtonStyle.danger}

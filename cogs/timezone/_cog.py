@@ -1,4 +1,4 @@
-"""/timezone set|show: the member's IANA time zone, used to read the times they type."""
+"""The ``TimeZones`` cog: /timezone set checks a zone before saving it, /timezone show reads it back."""
 
 from __future__ import annotations
 
@@ -76,6 +76,3 @@ class TimeZones(commands.Cog):
             )
         await reply(interaction, text)
 
-
-async def setup(bot: WimBot) -> None:
-    await bot.add_cog(TimeZones(bot))
