@@ -65,4 +65,3 @@ class About(commands.Cog):
         )
         embed.add_field(name=bot.t(lang, "about.database"), value=_human_size(await bot.db.size_bytes()))
         await reply(interaction, embed=embed, ephemeral=True)
-

@@ -508,12 +508,11 @@ class Organisations(commands.Cog):
         await reply(interaction, self.bot.t(lang, key, name=result.organisation.name))
 
     async def decide(self, interaction: discord.Interaction, claim_id: int, *, approve: bool) -> None:
-        """A click on Approve/Decline in mod-log. The first decision counts; a later click (a double
-        click, a second moderator) is told what was decided, and the post is brought up to date."""
+        """A click on Approve/Decline in mod-log, from a moderator (``ClaimButton`` checked). The first
+        decision counts; a later click (a double click, a second moderator) is told what was decided,
+        and the post is brought up to date."""
         lang = self._lang(interaction)
         guild_id = self._guild_id(interaction)
-        if not self.bot.is_moderator(interaction.user):
-            raise UserFacingError("errors.not_moderator")
         decision = await self.service.decide(guild_id, claim_id, interaction.user.id, approve=approve)
         catalog = self.bot.catalog
         post = _render.claim_embed(catalog, self.modlog_lang, decision.claim, decision.organisation)
@@ -540,4 +539,3 @@ class Organisations(commands.Cog):
 
 
 PERSISTENT_ITEMS: Final = (ClaimButton,)
-

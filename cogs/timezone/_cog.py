@@ -75,4 +75,3 @@ class TimeZones(commands.Cog):
                 local_time=self._local_time(settings.timezone),
             )
         await reply(interaction, text)
-
