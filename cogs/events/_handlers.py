@@ -126,10 +126,14 @@ class EventTimerHandlers:
         return f"event:{occurrence.id}:{problem}", text
 
     async def _channel(
-        self, guild: discord.Guild, occurrence: Occurrence, *, access_apart: bool = False
+        self, occurrence: Occurrence, *, access_apart: bool = False
     ) -> discord.TextChannel | None:
         """The occurrence's channel if the bot can post there; else None, told to moderators once (not
-        worth retrying). With ``access_apart``, missing permissions are told apart from a lost channel."""
+        worth retrying) unless the bot is not in the guild. With ``access_apart``, missing permissions
+        are told apart from a lost channel."""
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:
+            return None
 
         def gone() -> Report:
             return self._problem(occurrence, "channel", "events_ui.reminder.channel_missing")
@@ -151,11 +155,8 @@ class EventTimerHandlers:
         occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
         if occurrence is None or occurrence.status != "scheduled" or occurrence.announcement_message_id:
             return
-        guild = self.bot.get_guild(occurrence.guild_id)
-        if guild is None:
-            return
         # /event create checked the channel just before; None means it changed since.
-        channel = await self._channel(guild, occurrence)
+        channel = await self._channel(occurrence)
         if channel is None:
             return
         if timer.attempts > 0:
@@ -250,7 +251,7 @@ class EventTimerHandlers:
     ) -> int | None:
         """Post the channel reminder; its message id, or None when it cannot be posted (reported).
         With ``posted_since``, a reminder of this occurrence the bot already posted since then is adopted."""
-        channel = await self._channel(guild, occurrence, access_apart=True)
+        channel = await self._channel(occurrence, access_apart=True)
         if channel is None:
             return None
         if posted_since is not None:
@@ -388,10 +389,7 @@ class EventTimerHandlers:
         if plan is None:
             return
         occurrence = plan.occurrence
-        guild = self.bot.get_guild(occurrence.guild_id)
-        if guild is None:
-            return
-        channel = await self._channel(guild, occurrence)
+        channel = await self._channel(occurrence)
         if channel is None:
             return
         # Events starting together in one channel share the post (see _send_start_batch).
