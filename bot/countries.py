@@ -11,6 +11,7 @@ import functools
 import gettext
 import unicodedata
 from dataclasses import dataclass
+from types import ModuleType
 
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
@@ -43,10 +44,17 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def _pycountry() -> ModuleType:
+    """pycountry, imported when a country is first asked for: its import is heavy and a start that
+    never reads the directory need not pay for it."""
+    import pycountry
+
+    return pycountry
+
+
 @functools.cache
 def _translation(lang: str) -> gettext.NullTranslations:
-    import pycountry  # only when first asked: importing it took 20 ms of every start
-
+    pycountry = _pycountry()
     if lang == "en":
         return gettext.NullTranslations()
     try:
@@ -59,8 +67,7 @@ def _translation(lang: str) -> gettext.NullTranslations:
 def _names(lang: str) -> dict[str, str]:
     """alpha-2 -> display name in ``lang``: the short common name where ISO has one ("Bolivia"
     rather than "Bolivia, Plurinational State of"), translated when pycountry has it."""
-    import pycountry  # only when first asked: importing it took 20 ms of every start
-
+    pycountry = _pycountry()
     translation = _translation(lang)
     names: dict[str, str] = {}
     for country in pycountry.countries:
@@ -77,16 +84,14 @@ def _names(lang: str) -> dict[str, str]:
 
 @functools.cache
 def _alpha3() -> dict[str, str]:
-    import pycountry  # only when first asked: importing it took 20 ms of every start
-
+    pycountry = _pycountry()
     return {str(c.alpha_3): str(c.alpha_2) for c in pycountry.countries}
 
 
 @functools.cache
 def _folded_names() -> dict[str, str]:
     """Folded name in any of the three languages -> alpha-2 (for typed names)."""
-    import pycountry  # only when first asked: importing it took 20 ms of every start
-
+    pycountry = _pycountry()
     found: dict[str, str] = {}
     for lang in LANGUAGES:
         for code, name in _names(lang).items():

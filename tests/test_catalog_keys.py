@@ -66,6 +66,10 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
     ("cogs/working_groups/__init__.py", "seed", "error.key"): (
         "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
     ),
+    ("bot/core/views.py", "buttons", "f'{cls.labels}.{decision}'"): (
+        "a DecisionButton's two labels: its subclass names the literal prefix, and "
+        "tests/core/test_decision_button.py checks both keys of every subclass in every language"
+    ),
     ("bot/services/organisations.py", "remove", "reason"): (
         "a removal guard's reason: a catalog key of the feature that registered the guard (consultations), "
         "written as a literal there, where this test checks it"

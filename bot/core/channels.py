@@ -7,13 +7,17 @@ Embed Links" instead of getting an event nobody can see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import discord
 
 from bot.config import Config
 from bot.core.guild_needs import POST, POST_EMBEDS
 from bot.errors import Term, UserFacingError
+
+if TYPE_CHECKING:
+    from bot.core.bot import WimBot
 
 __all__ = ["POST", "POST_EMBEDS"]  # defined with the other needs, which check reads without discord
 
@@ -45,6 +49,42 @@ def ensure_can_post(channel: discord.abc.GuildChannel, needed: Sequence[str] = P
         raise UserFacingError(
             "errors.cannot_post_in", channel=channel.mention, permissions=permission_terms(missing)
         )
+
+
+#: A problem to tell moderators about once: the key ``report_once`` remembers it by, and the text.
+Report: TypeAlias = tuple[str, str]
+
+
+async def postable_channel(
+    bot: WimBot,
+    guild_id: int,
+    channel: discord.TextChannel | None,
+    *,
+    gone: Callable[[], Report],
+    cannot: Callable[[discord.TextChannel, list[str]], Report] | None = None,
+    needed: Sequence[str] = POST_EMBEDS,
+) -> discord.TextChannel | None:
+    """``channel`` if the bot can post there (``needed``); else None, and moderators are told once in
+    mod-log, across restarts (``report_once``): ``gone()`` when there is no channel (deleted, never
+    set), ``cannot(channel, missing)`` when the bot lacks permissions there (``gone()`` without it).
+
+    For the timer handlers that post: retrying cannot bring a channel or a permission back, so the
+    caller ends the timer on None. The texts are built only when there is something to tell.
+    """
+    if channel is None:
+        key, text = gone()
+    else:
+        missing = missing_permissions(channel, needed)
+        if not missing:
+            return channel
+        key, text = gone() if cannot is None else cannot(channel, missing)
+    await bot.report_once(guild_id, key, text)
+    return None
+
+
+def permission_list(bot: WimBot, lang: str, missing: Sequence[str]) -> str:
+    """Permission names as moderators read them in ``lang`` ("View Channel, Embed Links")."""
+    return ", ".join(bot.t(lang, f"permissions.{name}") for name in missing)
 
 
 def text_channel(guild: discord.Guild, channel_id: int | None) -> discord.TextChannel | None:

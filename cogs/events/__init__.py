@@ -2,7 +2,7 @@
 
 A package of small modules, each with one responsibility:
 
-* ``_commands.py``: the ``Events`` cog, the slash commands and the button entry points (Discord glue:
+* ``_cog.py``: the ``Events`` cog, the slash commands and the button entry points (Discord glue:
   parse options, check what only Discord knows, call ``EventService``, render);
 * ``_announcements.py``: the announcement card's lifecycle (post, refresh, move, find again);
 * ``_mirror.py``: the Events-tab mirror (Discord scheduled events);
@@ -10,7 +10,7 @@ A package of small modules, each with one responsibility:
   from the two parts above;
 * ``_render.py``: embeds and texts, pure functions; ``_views.py``: buttons and the scope chooser.
 
-Imports only go down that list (``_commands`` -> ``_handlers`` -> parts -> ``_render``/``_views``),
+Imports only go down that list (``_cog`` -> ``_handlers`` -> parts -> ``_render``/``_views``),
 so there is no runtime import cycle. This module only holds ``setup``.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: WimBot) -> None:
-    from cogs.events._commands import PERSISTENT_ITEMS, Events
+    from cogs.events._cog import PERSISTENT_ITEMS, Events
 
     await bot.add_cog(Events(bot))
     bot.add_dynamic_items(*PERSISTENT_ITEMS)

@@ -2,7 +2,7 @@
 the outbox (post the announcement, mirror to the Events tab) and the durable announcement refresh.
 
 Built from the feature's parts (``Announcements``, ``EventsTabMirror``), never from the cog, so there
-is no import cycle: ``_commands`` imports this module, this module imports only the parts.
+is no import cycle: ``_cog`` imports this module, this module imports only the parts.
 
 Each handler asks ``EventService`` what to do (None = nothing), does the Discord part, then records
 what it did, so a retried timer resumes where the last attempt stopped and never posts twice. A
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.batching import KeyedBatcher
-from bot.core.channels import can_post, missing_permissions, text_channel
+from bot.core.channels import Report, postable_channel, text_channel
 from bot.core.dm import dm_members
 from bot.core.mentions import can_ping
 from bot.core.pacing import background
@@ -120,9 +120,32 @@ class EventTimerHandlers:
         await self._batcher.close()
         await self._start_batcher.close()
 
-    async def report_once(self, guild_id: int, occurrence_id: int, problem: str, text: str) -> None:
-        """Tell moderators about a problem with an occurrence once, across restarts."""
-        await self.bot.report_once(guild_id, f"event:{occurrence_id}:{problem}", text)
+    def _problem(self, occurrence: Occurrence, problem: str, key: str, **params: object) -> Report:
+        """A problem with an occurrence for moderators, remembered as ``event:<occurrence>:<problem>``."""
+        text = self._t(key, title=occurrence.title, occurrence_id=occurrence.id, **params)
+        return f"event:{occurrence.id}:{problem}", text
+
+    async def _channel(
+        self, occurrence: Occurrence, *, access_apart: bool = False
+    ) -> discord.TextChannel | None:
+        """The occurrence's channel if the bot can post there; else None, told to moderators once (not
+        worth retrying) unless the bot is not in the guild. With ``access_apart``, missing permissions
+        are told apart from a lost channel."""
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:
+            return None
+
+        def gone() -> Report:
+            return self._problem(occurrence, "channel", "events_ui.reminder.channel_missing")
+
+        def cannot(channel: discord.TextChannel, _missing: list[str]) -> Report:
+            key = "events_ui.reminder.no_access"
+            return self._problem(occurrence, "access", key, channel=channel.mention)
+
+        channel = text_channel(guild, occurrence.channel_id)
+        return await postable_channel(
+            self.bot, guild.id, channel, gone=gone, cannot=cannot if access_apart else None
+        )
 
     # --- the outbox -----------------------------------------------------------------------------
 
@@ -132,20 +155,9 @@ class EventTimerHandlers:
         occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
         if occurrence is None or occurrence.status != "scheduled" or occurrence.announcement_message_id:
             return
-        guild = self.bot.get_guild(occurrence.guild_id)
-        if guild is None:
-            return
-        channel = text_channel(guild, occurrence.channel_id)
-        if channel is None or not can_post(channel):
-            # /event create checked just before; the channel changed since. Not worth retrying.
-            await self.report_once(
-                guild.id,
-                occurrence.id,
-                "channel",
-                self._t(
-                    "events_ui.reminder.channel_missing", title=occurrence.title, occurrence_id=occurrence.id
-                ),
-            )
+        # /event create checked the channel just before; None means it changed since.
+        channel = await self._channel(occurrence)
+        if channel is None:
             return
         if timer.attempts > 0:
             # Discord may have posted it and then failed to answer: find that card before posting.
@@ -239,29 +251,8 @@ class EventTimerHandlers:
     ) -> int | None:
         """Post the channel reminder; its message id, or None when it cannot be posted (reported).
         With ``posted_since``, a reminder of this occurrence the bot already posted since then is adopted."""
-        channel = text_channel(guild, occurrence.channel_id)
+        channel = await self._channel(occurrence, access_apart=True)
         if channel is None:
-            await self.report_once(
-                guild.id,
-                occurrence.id,
-                "channel",
-                self._t(
-                    "events_ui.reminder.channel_missing", title=occurrence.title, occurrence_id=occurrence.id
-                ),
-            )
-            return None
-        if missing_permissions(channel):
-            await self.report_once(
-                guild.id,
-                occurrence.id,
-                "access",
-                self._t(
-                    "events_ui.reminder.no_access",
-                    title=occurrence.title,
-                    occurrence_id=occurrence.id,
-                    channel=channel.mention,
-                ),
-            )
             return None
         if posted_since is not None:
             posted = await self._find_reminder(channel, occurrence, after=self.bot.discord_time(posted_since))
@@ -287,13 +278,8 @@ class EventTimerHandlers:
                     ),
                 )
             if role is None:
-                await self.report_once(
-                    guild.id,
-                    occurrence.id,
-                    "role",
-                    self._t(
-                        "events_ui.reminder.role_missing", title=occurrence.title, occurrence_id=occurrence.id
-                    ),
+                await self.bot.report_once(
+                    guild.id, *self._problem(occurrence, "role", "events_ui.reminder.role_missing")
                 )
         # Reminders due together in one channel leave as one message (see _send_reminder_batch).
         post = _ReminderPost(occurrence, late, role)
@@ -403,19 +389,8 @@ class EventTimerHandlers:
         if plan is None:
             return
         occurrence = plan.occurrence
-        guild = self.bot.get_guild(occurrence.guild_id)
-        if guild is None:
-            return
-        channel = text_channel(guild, occurrence.channel_id)
-        if channel is None or missing_permissions(channel):
-            await self.report_once(
-                guild.id,
-                occurrence.id,
-                "channel",
-                self._t(
-                    "events_ui.reminder.channel_missing", title=occurrence.title, occurrence_id=occurrence.id
-                ),
-            )
+        channel = await self._channel(occurrence)
+        if channel is None:
             return
         # Events starting together in one channel share the post (see _send_start_batch).
         outcome = (await self._start_batcher.submit(channel.id, occurrence))[occurrence.id]

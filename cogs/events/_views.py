@@ -23,7 +23,7 @@ from bot.limits import BUTTON_LABEL, clip
 from bot.services.events import RSVP_STATUSES, Scope
 
 if TYPE_CHECKING:
-    from cogs.events._commands import Events
+    from cogs.events._cog import Events
 
 RSVP_STYLES: Final[dict[str, discord.ButtonStyle]] = {
     "going": discord.ButtonStyle.success,

@@ -8,10 +8,12 @@ role, a role above the bot's) is reported to mod-log once and the timer ends.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.core.channels import POST_EMBEDS, Report, permission_list, postable_channel
 from bot.core.dm import send_dm
 from bot.services.organisations import Claim, Organisation, OrganisationService
 from bot.services.timers import Timer
@@ -48,15 +50,28 @@ class DirectoryHandlers:
         if planned is None:
             return  # posted already, or decided/withdrawn before it could be posted
         claim, organisation = planned
-        channel = self.bot.mod_log_channel(claim.guild_id)
+        channel = await postable_channel(
+            self.bot,
+            claim.guild_id,
+            self.bot.mod_log_channel(claim.guild_id),
+            gone=lambda: self._cannot_post(f"#{self.bot.config.channels.mod_log}", POST_EMBEDS),
+            cannot=lambda channel, missing: self._cannot_post(channel.mention, missing),
+        )
         if channel is None:
-            raise RuntimeError(f"no #{self.bot.config.channels.mod_log} channel to post claim {claim_id} in")
+            # Told once; unlike a lost group channel, a claim must not be dropped: the timer retries,
+            # and the claim is posted once mod-log is back.
+            raise RuntimeError(f"cannot post claim {claim_id} in #{self.bot.config.channels.mod_log}")
         message = await channel.send(
             embed=_render.claim_embed(self.bot.catalog, self.lang, claim, organisation),
             view=claim_buttons(self.bot.catalog, self.lang, claim.id),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         await self.service.record_claim_post(claim.id, channel.id, message.id)
+
+    def _cannot_post(self, channel: str, missing: Sequence[str]) -> Report:
+        permissions = permission_list(self.bot, self.lang, missing)
+        text = self.bot.t(self.lang, "orgs.ui.claim.cannot_post", channel=channel, permissions=permissions)
+        return f"org:cannot-post-claims:{','.join(missing)}", text
 
     # --- org.claim_outcome: tell the member ------------------------------------------------------------
 

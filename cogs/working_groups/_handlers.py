@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import limits
-from bot.core.channels import POST, POST_EMBEDS, missing_permissions
+from bot.core.channels import POST, POST_EMBEDS, Report, permission_list, postable_channel, text_channel
 from bot.services.timers import Timer
 from cogs.working_groups import _render
 from cogs.working_groups._views import decision_view, initiative_view
@@ -42,28 +42,20 @@ class WorkingGroupTimers:
         not help) and None."""
         await self.bot.wait_until_ready()
         guild = self.bot.get_guild(guild_id)
-        channel = guild.get_channel(channel_id) if guild is not None and channel_id else None
-        if isinstance(channel, discord.TextChannel):
-            missing = missing_permissions(channel, needed)
-            if not missing:
-                return channel
-            names = ", ".join(self.bot.t(self.lang, f"permissions.{name}") for name in missing)
-            await self.bot.report_once(
-                guild_id,
-                f"wg-cannot-post:{channel.id}:{','.join(missing)}",
-                self.bot.t(
-                    self.lang,
-                    "working_groups.errors.cannot_post_log",
-                    channel=channel.mention,
-                    permissions=names,
-                ),
+        channel = text_channel(guild, channel_id) if guild is not None else None
+
+        def gone() -> Report:
+            text = self.bot.t(self.lang, "working_groups.errors.channel_gone_log", what=what)
+            return f"wg-missing-channel:{what}", text
+
+        def cannot(channel: discord.TextChannel, missing: list[str]) -> Report:
+            names = permission_list(self.bot, self.lang, missing)
+            text = self.bot.t(
+                self.lang, "working_groups.errors.cannot_post_log", channel=channel.mention, permissions=names
             )
-            return None
-        if await self.bot.first_time(f"wg-missing-channel:{what}"):
-            await self.bot.post_mod_log(
-                guild_id, self.bot.t(self.lang, "working_groups.errors.channel_gone_log", what=what)
-            )
-        return None
+            return f"wg-cannot-post:{channel.id}:{','.join(missing)}", text
+
+        return await postable_channel(self.bot, guild_id, channel, gone=gone, cannot=cannot, needed=needed)
 
     async def on_post(self, timer: Timer) -> None:
         service = self.bot.services.working_groups

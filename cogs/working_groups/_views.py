@@ -1,8 +1,8 @@
 """Buttons and modals of the working-groups feature.
 
 Persistent buttons are ``DynamicItem``s whose custom_id holds only ids, so they keep working after a
-restart: the panel's Join/Leave toggle (``wg:toggle:<group_id>``) and a join request's Approve /
-Decline (``wg:join:<request_id>:<approve|decline>``), and an index entry's Approve / Decline
+restart: the panel's Join/Leave toggle (``wg:toggle:<group_id>``), and the ``DecisionButton``s of a
+join request (``wg:join:<request_id>:<approve|decline>``) and of an index entry
 (``wg:initiative:<initiative_id>:<approve|decline>``). The click is handed to the cog, which reads the
 database. Modals (meeting summary, index entry) live only as long as the member has them open.
 """
@@ -17,7 +17,7 @@ import discord
 
 from bot import limits
 from bot.core.tree import handle_interaction_error, reporting_errors
-from bot.core.views import loaded_cog
+from bot.core.views import DecisionButton, loaded_cog
 from bot.i18n import Catalog
 from bot.services.working_groups import (
     COUNTRY_LIMIT,
@@ -66,80 +66,23 @@ class ToggleButton(
             await _cog(interaction).toggle_membership(interaction, self.group_id)
 
 
-class JoinDecisionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"wg:join:(?P<request_id>[0-9]{1,20}):(?P<decision>approve|decline)",
-):
+class JoinDecisionButton(DecisionButton, prefix="wg:join", labels="working_groups.join.buttons"):
     """``wg:join:<request_id>:<approve|decline>``"""
 
-    def __init__(self, request_id: int, decision: str, *, label: str = "", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=limits.clip(label or decision, limits.BUTTON_LABEL),
-                style=discord.ButtonStyle.success if decision == "approve" else discord.ButtonStyle.danger,
-                custom_id=f"wg:join:{request_id}:{decision}",
-                disabled=disabled,
-            )
-        )
-        self.request_id = request_id
-        self.decision = decision
+    # A group's coordinators decide too: the service judges the click, with the group it reads.
+    moderators_only = False
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JoinDecisionButton:
-        return cls(int(match["request_id"]), match["decision"], label=getattr(item, "label", None) or "")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async with reporting_errors(interaction):
-            await _cog(interaction).decide_join(interaction, self.request_id, self.decision == "approve")
+    async def decide(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).decide_join(interaction, self.target_id, self.approve)
 
 
-class InitiativeDecisionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"wg:initiative:(?P<initiative_id>[0-9]{1,20}):(?P<decision>approve|decline)",
-):
+class InitiativeDecisionButton(DecisionButton, prefix="wg:initiative", labels="working_groups.join.buttons"):
     """``wg:initiative:<initiative_id>:<approve|decline>``"""
 
-    def __init__(self, initiative_id: int, decision: str, *, label: str = "", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=limits.clip(label or decision, limits.BUTTON_LABEL),
-                style=discord.ButtonStyle.success if decision == "approve" else discord.ButtonStyle.danger,
-                custom_id=f"wg:initiative:{initiative_id}:{decision}",
-                disabled=disabled,
-            )
-        )
-        self.initiative_id = initiative_id
-        self.decision = decision
+    moderators_only = False  # as for a join request
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> InitiativeDecisionButton:
-        return cls(int(match["initiative_id"]), match["decision"], label=getattr(item, "label", None) or "")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async with reporting_errors(interaction):
-            await _cog(interaction).decide_initiative(
-                interaction, self.initiative_id, self.decision == "approve"
-            )
-
-
-def initiative_view(
-    catalog: Catalog, lang: str, initiative_id: int, *, disabled: bool = False
-) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for decision in ("approve", "decline"):
-        view.add_item(
-            InitiativeDecisionButton(
-                initiative_id,
-                decision,
-                label=catalog.t(lang, f"working_groups.join.buttons.{decision}"),
-                disabled=disabled,
-            )
-        )
-    return view
+    async def decide(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).decide_initiative(interaction, self.target_id, self.approve)
 
 
 def panel_view(catalog: Catalog, lang: str, groups: Sequence[Group]) -> discord.ui.View:
@@ -151,17 +94,13 @@ def panel_view(catalog: Catalog, lang: str, groups: Sequence[Group]) -> discord.
 
 
 def decision_view(catalog: Catalog, lang: str, request_id: int, *, disabled: bool = False) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for decision in ("approve", "decline"):
-        view.add_item(
-            JoinDecisionButton(
-                request_id,
-                decision,
-                label=catalog.t(lang, f"working_groups.join.buttons.{decision}"),
-                disabled=disabled,
-            )
-        )
-    return view
+    return JoinDecisionButton.buttons(catalog, lang, request_id, disabled=disabled)
+
+
+def initiative_view(
+    catalog: Catalog, lang: str, initiative_id: int, *, disabled: bool = False
+) -> discord.ui.View:
+    return InitiativeDecisionButton.buttons(catalog, lang, initiative_id, disabled=disabled)
 
 
 SummaryHandler = Callable[[discord.Interaction, str, str], Awaitable[None]]

@@ -20,13 +20,13 @@ def test_no_part_imports_the_cog_or_the_package_body() -> None:
     for part in PARTS:
         code = (
             f"import sys, cogs.events.{part}; "
-            "assert 'cogs.events._commands' not in sys.modules, sorted(m for m in sys.modules if 'cogs' in m)"
+            "assert 'cogs.events._cog' not in sys.modules, sorted(m for m in sys.modules if 'cogs' in m)"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         assert result.returncode == 0, (part, result.stderr)
 
 
 def test_events_does_not_import_another_cog() -> None:
-    code = "import sys, cogs.events._commands; assert 'cogs.timezone' not in sys.modules"
+    code = "import sys, cogs.events._cog; assert 'cogs.timezone' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

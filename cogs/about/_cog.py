@@ -1,4 +1,4 @@
-"""/about: what this bot is and how it is doing, in the member's language."""
+"""The ``About`` cog: /about reads the bot's state (version, uptime, timers, database size) when asked."""
 
 from __future__ import annotations
 
@@ -38,7 +38,6 @@ class About(commands.Cog):
         timers = bot.services.timers
         pending = await timers.pending_count()
         next_timer = await timers.next_due()
-        next_digest = config.digest.next_run(bot.clock.now())
         embed = discord.Embed(
             title=bot.t(lang, "about.title"),
             description=bot.t(lang, "about.description"),
@@ -64,10 +63,5 @@ class About(commands.Cog):
                 next=format_dt(next_timer, "R") if next_timer else bot.t(lang, "about.none"),
             ),
         )
-        embed.add_field(name=bot.t(lang, "about.next_digest"), value=format_dt(next_digest, "F"))
         embed.add_field(name=bot.t(lang, "about.database"), value=_human_size(await bot.db.size_bytes()))
         await reply(interaction, embed=embed, ephemeral=True)
-
-
-async def setup(bot: WimBot) -> None:
-    await bot.add_cog(About(bot))

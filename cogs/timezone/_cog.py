@@ -1,4 +1,4 @@
-"""/timezone set|show: the member's IANA time zone, used to read the times they type."""
+"""The ``TimeZones`` cog: /timezone set checks a zone before saving it, /timezone show reads it back."""
 
 from __future__ import annotations
 
@@ -75,7 +75,3 @@ class TimeZones(commands.Cog):
                 local_time=self._local_time(settings.timezone),
             )
         await reply(interaction, text)
-
-
-async def setup(bot: WimBot) -> None:
-    await bot.add_cog(TimeZones(bot))
