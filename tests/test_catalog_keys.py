@@ -63,7 +63,7 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
         "test_translations renders the choices"
     ),
     ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
-    ("cogs/working_groups/__init__.py", "seed", "error.key"): (
+    ("cogs/working_groups/_cog.py", "seed", "error.key"): (
         "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
     ),
     ("bot/core/views.py", "buttons", "f'{cls.labels}.{decision}'"): (

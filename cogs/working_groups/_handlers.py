@@ -21,7 +21,7 @@ from cogs.working_groups import _render
 from cogs.working_groups._views import decision_view, initiative_view
 
 if TYPE_CHECKING:
-    from cogs.working_groups import WorkingGroups
+    from cogs.working_groups._cog import WorkingGroups
 
 log = logging.getLogger(__name__)
 

@@ -350,6 +350,18 @@ async def test_a_coordinator_updates_their_own_group_and_is_refused_on_another(
         doc_id = conn.execute(
             "SELECT id FROM wg_documents WHERE url = ?", ("https://example.org/guia",)
         ).fetchone()[0]
+    # The suggestions for deliverables and documents, as for workplan items below.
+    for command, option, typed, wanted in (
+        ("wg deliverable update", "deliverable", "", str(guide)),
+        ("wg doc remove", "document", "mentoría", str(doc_id)),
+    ):
+        choices = await double.autocomplete(
+            command, user=seed.member_es, options={"group": "wg4-mentors", option: typed}, focused=option
+        )
+        values = [c["value"] for c in (await choices.response()).choices]
+        assert wanted in values, (command, values)
+        if typed:
+            assert values == [wanted]
     removed = await answer(env, "wg doc remove", seed.member_es, group="wg4-mentors", document=str(doc_id))
     assert "Documento quitado" in removed
     gone = await answer(
