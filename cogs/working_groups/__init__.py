@@ -25,9 +25,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
 
-    # For ``_views``, which names the cog from the package when type checking.
-    from cogs.working_groups._cog import WorkingGroups as WorkingGroups
-
 
 async def setup(bot: WimBot) -> None:
     from cogs.working_groups._cog import PERSISTENT_ITEMS, WorkingGroups

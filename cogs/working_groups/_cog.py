@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.core.channels import ensure_can_post
+from bot.core.channels import ensure_can_post, permission_list
 from bot.core.checks import moderator_only
 from bot.core.dm import send_dm
 from bot.core.paginator import Paginator
@@ -141,7 +141,7 @@ class WorkingGroups(commands.Cog):
         missing = _discord.missing_permissions(guild)
         if missing:
             log.warning("Cannot create the working groups' roles and channels: missing %s", missing)
-            names = ", ".join(self.bot.t(self.guild_lang, f"permissions.{name}") for name in missing)
+            names = permission_list(self.bot, self.guild_lang, missing)
             await self.bot.report_once(
                 guild.id,
                 f"wg-seed-missing:{','.join(missing)}",

@@ -29,7 +29,7 @@ from bot.services.working_groups import (
 )
 
 if TYPE_CHECKING:
-    from cogs.working_groups import WorkingGroups
+    from cogs.working_groups._cog import WorkingGroups
 
 PANEL_BUTTONS: Final = 25  # five rows of five
 SUMMARY_PARTS: Final = 3  # three text inputs of 4,000 characters each
