@@ -99,9 +99,8 @@ class DirectoryHandlers:
     # --- org.role_sync: the leaders role follows the directory --------------------------------------
 
     def _leaders_role(self, guild: discord.Guild) -> discord.Role | None:
-        """The configured leaders role, by name in any case (as the start-up config check reads it)."""
-        wanted = self.bot.config.directory.leaders_role.casefold()
-        return next((role for role in guild.roles if role.name.casefold() == wanted), None)
+        """The configured leaders role, pinned by id (bot.core.roles): a namesake is not it."""
+        return self.bot.roles.leaders_role(guild)
 
     async def on_role_sync(self, timer: Timer) -> None:
         await self.bot.wait_until_ready()

@@ -150,6 +150,7 @@ class WorkingGroups(commands.Cog):
                     self.bot.config,
                     role_name=group.name.get(self.guild_lang),
                     adopt_by_name=True,
+                    moderators=self.bot.roles.moderator_roles(guild),
                 )
             except UserFacingError as error:
                 log.warning("Could not set up working group %s: %s %s", group.key, error.key, error.params)
@@ -523,7 +524,14 @@ class WorkingGroups(commands.Cog):
             nudged_for=None,
             archived_at=None,
         )
-        made = await _discord.provision(guild, draft, self.bot.config, role_name=name, adopt_by_name=False)
+        made = await _discord.provision(
+            guild,
+            draft,
+            self.bot.config,
+            role_name=name,
+            adopt_by_name=False,
+            moderators=self.bot.roles.moderator_roles(guild),
+        )
         try:
             await service.create(
                 guild.id,
@@ -599,7 +607,9 @@ class WorkingGroups(commands.Cog):
             and isinstance(channel, discord.TextChannel)
             and role
         ):
-            await _discord.apply_overwrites(guild, updated, channel, role, self.bot.config)
+            await _discord.apply_overwrites(
+                guild, updated, channel, role, moderators=self.bot.roles.moderator_roles(guild)
+            )
         role_name = limits.clip(updated.name.get(self.guild_lang), 100)
         if role is not None and role.name != role_name:
             await role.edit(name=role_name, reason=_discord.REASON)
@@ -618,7 +628,14 @@ class WorkingGroups(commands.Cog):
         if isinstance(channel, discord.TextChannel):
             _discord.ensure_permissions(guild)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            await _discord.archive_channel(guild, found, channel, self.role_of(guild, found), self.bot.config)
+            await _discord.archive_channel(
+                guild,
+                found,
+                channel,
+                self.role_of(guild, found),
+                self.bot.config,
+                moderators=self.bot.roles.moderator_roles(guild),
+            )
         archived = await self.bot.services.working_groups.archive(found.id, self.actor(interaction), lang)
         await self.refresh_panels(guild)
         await reply(
@@ -686,12 +703,19 @@ class WorkingGroups(commands.Cog):
         _discord.ensure_permissions(guild)
         await interaction.response.defer(ephemeral=True, thinking=True)
         made = await _discord.provision(
-            guild, found, self.bot.config, role_name=found.name.get(self.guild_lang), adopt_by_name=False
+            guild,
+            found,
+            self.bot.config,
+            role_name=found.name.get(self.guild_lang),
+            adopt_by_name=False,
+            moderators=self.bot.roles.moderator_roles(guild),
         )
         updated = await self.bot.services.working_groups.set_discord(
             found.id, role_id=made.role.id, channel_id=made.channel.id
         )
-        await _discord.apply_overwrites(guild, updated, made.channel, made.role, self.bot.config)
+        await _discord.apply_overwrites(
+            guild, updated, made.channel, made.role, moderators=self.bot.roles.moderator_roles(guild)
+        )
         # What could not be posted while the channel was gone or closed to the bot goes out now.
         await self.bot.services.working_groups.requeue_unposted(found.id)
         done = [
