@@ -208,6 +208,11 @@ class RoleDirectory:
         resolution = self.of(guild).first("leaders")
         return guild.get_role(resolution.role_id) if resolution and resolution.role_id else None
 
+    def leaders_refused(self, guild: discord.Guild) -> bool:
+        """Two roles carry the leaders role's name (already reported to mod-log as such)."""
+        resolution = self.of(guild).first("leaders")
+        return resolution is not None and resolution.refused
+
     def audience_ids(self, guild: discord.Guild) -> dict[str, int]:
         """Configured audience role names to trusted ids, for seeding the calendar."""
         return self.of(guild).audience_ids()

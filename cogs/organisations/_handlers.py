@@ -110,8 +110,10 @@ class DirectoryHandlers:
             return
         role = self._leaders_role(guild)
         if role is None:
-            text = self.bot.t(self.lang, "orgs.ui.role.missing", role=self.bot.config.directory.leaders_role)
-            await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
+            if not self.bot.roles.leaders_refused(guild):  # twins: the role directory told mod-log
+                name = self.bot.config.directory.leaders_role
+                text = self.bot.t(self.lang, "orgs.ui.role.missing", role=name)
+                await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
             return
         member = guild.get_member(user_id)
         if member is None:

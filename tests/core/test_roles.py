@@ -179,7 +179,9 @@ def test_the_leaders_role_is_none_when_two_roles_carry_its_name(config: Config) 
     twice = guild_with([*ROLES, (OTHER, "wim leaders")])
     directory = RoleDirectory(config)
     assert directory.leaders_role(twice) is None
+    assert directory.leaders_refused(twice)  # the directory reports twins; "missing" would mislead
     assert directory.audience_ids(twice) == {}
+    assert not RoleDirectory(config).leaders_refused(guild_with(ROLES[:2]))  # missing, not refused
 
 
 def test_roles_named_by_id_in_the_config_need_no_unique_name(config: Config) -> None:
