@@ -154,6 +154,12 @@ def check_report(config: Config, config_path: Path) -> list[str]:
         )
     has_token = bool(os.environ.get("DISCORD_TOKEN", "").strip())
     lines.append(f"DISCORD_TOKEN: {'set' if has_token else 'not set (run and sync need it)'}")
+    if has_token and set(config.guild_ids) - {PLACEHOLDER_GUILD_ID}:
+        # Which role each configured name means, read over REST: names two roles carry are refused.
+        from bot.core.guild_check import check_roles_over_rest
+
+        token = os.environ["DISCORD_TOKEN"].strip()
+        lines.extend(asyncio.run(check_roles_over_rest(config, token, skip={PLACEHOLDER_GUILD_ID})))
     return lines
 
 

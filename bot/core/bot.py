@@ -22,8 +22,10 @@ from bot.core.dm import DmChannels
 from bot.core.guild_check import verify_guild
 from bot.core.pacing import RequestPacer
 from bot.core.paginator import PaginatorRegistry
+from bot.core.roles import Notice, RoleDirectory
 from bot.core.translator import CatalogTranslator
 from bot.core.tree import WimTree, remember_language
+from bot.errors import Term
 from bot.i18n import Catalog, language_for
 from bot.limits import MESSAGE_CONTENT, clip
 from bot.repositories import meta
@@ -76,6 +78,8 @@ class WimBot(commands.Bot):
             **options,
         )
         self.config = config
+        # Which role config.yml means, pinned by id per guild (bot.core.roles): checks never match names.
+        self.roles = RoleDirectory(config)
         self.db = db
         self.services = services
         self.clock = clock
@@ -183,7 +187,49 @@ class WimBot(commands.Bot):
                 log.warning("Config check: the bot is not in guild %s listed in guild_ids", guild_id)
                 continue
             self._verified_guilds.add(guild_id)
-            verify_guild(guild, self.config)
+            await self.refresh_roles(guild)
+            verify_guild(guild, self.config, self.roles.of(guild))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # After an outage of the guild: roles may have changed while it was away.
+        if guild.id in self._verified_guilds:
+            await self.refresh_roles(guild)
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        await self.refresh_roles(role.guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        if before.name != after.name:
+            await self.refresh_roles(after.guild)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self.refresh_roles(role.guild)
+
+    async def refresh_roles(self, guild: discord.Guild) -> None:
+        """Resolve the configured roles of ``guild`` again and tell mod-log (and the log) what changed:
+        a name two roles carry (refused), a newcomer with a trusted role's name (not trusted)..."""
+        if guild.id not in self.config.guild_ids:
+            return
+        for notice in self.roles.refresh(guild):
+            text = self._role_notice(notice)
+            log.warning("Roles in guild %s: %s", guild.id, text)
+            await self.report_once(guild.id, notice.key, text)
+
+    def _role_notice(self, notice: Notice) -> str:
+        lang = self.config.channel_language(self.config.channels.mod_log)
+        resolution = notice.resolution
+        wanted = resolution.wanted
+        return self.catalog.t(
+            lang,
+            f"roles.{notice.kind}",
+            purpose=Term(f"roles.purpose.{wanted.purpose}"),
+            name=str(wanted.value),
+            where=wanted.where,
+            roles=", ".join(f"<@&{role_id}>" for role_id in resolution.candidates),
+            count=len(resolution.candidates),
+            role=f"<@&{notice.role_id or resolution.role_id}>",
+            trusted=f"<@&{resolution.role_id}>",
+        )
 
     # -- helpers for cogs -----------------------------------------------------------------------
 
@@ -202,7 +248,7 @@ class WimBot(commands.Bot):
         return moment - (self.clock.now() - discord.utils.utcnow())
 
     def is_moderator(self, member: discord.Member | discord.User) -> bool:
-        return member_is_moderator(member, self.config)
+        return member_is_moderator(member, self.roles)
 
     async def first_time(self, key: str) -> bool:
         """True only the first time ever for ``key``: kept in the database, so a restart remembers.

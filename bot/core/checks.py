@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.core.roles import RoleDirectory
 
 
 T = TypeVar("T")
@@ -19,15 +19,15 @@ class NotModerator(app_commands.CheckFailure):
     """The member is neither in a configured moderator role nor has Manage Server."""
 
 
-def member_is_moderator(member: discord.Member | discord.User, config: Config) -> bool:
-    """Moderators: the Secretariat and Steering Committee roles (by name or id), or Manage Server."""
+def member_is_moderator(member: discord.Member | discord.User, roles: RoleDirectory) -> bool:
+    """Moderators: the configured moderator roles (Secretariat, Steering Committee), trusted by the id
+    each resolved to (bot.core.roles: never by name at the click), or Manage Server."""
     if not isinstance(member, discord.Member):
         return False
     if member.guild_permissions.manage_guild or member.guild_permissions.administrator:
         return True
-    wanted_ids = {role for role in config.moderator_roles if isinstance(role, int)}
-    wanted_names = {role.casefold() for role in config.moderator_roles if isinstance(role, str)}
-    return any(role.id in wanted_ids or role.name.casefold() in wanted_names for role in member.roles)
+    trusted = roles.moderator_ids(member.guild)
+    return any(role.id in trusted for role in member.roles)
 
 
 def moderator_only() -> Callable[[T], T]:
@@ -36,8 +36,8 @@ def moderator_only() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
-        config = interaction.client.config  # type: ignore[attr-defined]  # typed Client; runs in a WimBot
-        if not member_is_moderator(interaction.user, config):
+        roles = interaction.client.roles  # type: ignore[attr-defined]  # typed Client; runs in a WimBot
+        if not member_is_moderator(interaction.user, roles):
             raise NotModerator()
         return True
 

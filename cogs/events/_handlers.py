@@ -509,7 +509,7 @@ class EventTimerHandlers:
             guild.id,
             config.calendar,
             {channel.name: channel.id for channel in guild.text_channels},
-            {role.name: role.id for role in guild.roles},
+            self.bot.roles.audience_ids(guild),  # pinned by id, duplicates refused (bot.core.roles)
             config.language,
             organiser_id=self.bot.user.id,
         )

@@ -114,9 +114,8 @@ class DirectoryHandlers:
     # --- org.role_sync: the leaders role follows the directory --------------------------------------
 
     def _leaders_role(self, guild: discord.Guild) -> discord.Role | None:
-        """The configured leaders role, by name in any case (as the start-up config check reads it)."""
-        wanted = self.bot.config.directory.leaders_role.casefold()
-        return next((role for role in guild.roles if role.name.casefold() == wanted), None)
+        """The configured leaders role, pinned by id (bot.core.roles): a namesake is not it."""
+        return self.bot.roles.leaders_role(guild)
 
     async def on_role_sync(self, timer: Timer) -> None:
         await self.bot.wait_until_ready()
@@ -126,8 +125,10 @@ class DirectoryHandlers:
             return
         role = self._leaders_role(guild)
         if role is None:
-            text = self.bot.t(self.lang, "orgs.ui.role.missing", role=self.bot.config.directory.leaders_role)
-            await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
+            if not self.bot.roles.leaders_refused(guild):  # twins: the role directory told mod-log
+                name = self.bot.config.directory.leaders_role
+                text = self.bot.t(self.lang, "orgs.ui.role.missing", role=name)
+                await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
             return
         member = guild.get_member(user_id)
         if member is None:

@@ -156,6 +156,7 @@ class WorkingGroups(commands.Cog):
                     self.bot.config,
                     role_name=group.name.get(self.guild_lang),
                     adopt_by_name=True,
+                    moderators=self.bot.roles.moderator_roles(guild),
                 )
             except UserFacingError as error:
                 log.warning("Could not set up working group %s: %s %s", group.key, error.key, error.params)

@@ -8,6 +8,7 @@ deleted again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -56,17 +57,18 @@ def ensure_below_bot(guild: discord.Guild, role: discord.Role) -> None:
         )
 
 
-def moderator_roles(guild: discord.Guild, config: Config) -> list[discord.Role]:
-    wanted_ids = {r for r in config.moderator_roles if isinstance(r, int)}
-    wanted_names = {r.casefold() for r in config.moderator_roles if isinstance(r, str)}
-    return [role for role in guild.roles if role.id in wanted_ids or role.name.casefold() in wanted_names]
-
-
 def overwrites(
-    guild: discord.Guild, group: Group, role: discord.Role, config: Config, *, archived: bool = False
+    guild: discord.Guild,
+    group: Group,
+    role: discord.Role,
+    *,
+    moderators: Sequence[discord.Role],
+    archived: bool = False,
 ) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
     """Public: everyone sees the channel. Private: only the group's role, moderators and the bot.
-    Archived: the same visibility, read-only for everyone but the bot."""
+    Archived: the same visibility, read-only for everyone but the bot. ``moderators``: the trusted
+    moderator roles (``bot.roles.moderator_roles(guild)``: pinned by id, never a role that only shares
+    their name)."""
     result: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
         guild.me: BOT_OVERWRITE
     }
@@ -83,8 +85,10 @@ def overwrites(
     if member:
         result[role] = discord.PermissionOverwrite(**member)
     if group.private:
-        for moderators in moderator_roles(guild, config):
-            result[moderators] = discord.PermissionOverwrite(view_channel=True, send_messages=not archived)
+        for moderators_role in moderators:
+            result[moderators_role] = discord.PermissionOverwrite(
+                view_channel=True, send_messages=not archived
+            )
     return result
 
 
@@ -112,6 +116,7 @@ async def provision(
     *,
     role_name: str,
     adopt_by_name: bool,
+    moderators: Sequence[discord.Role],
 ) -> Provisioned:
     """Make sure the group has a role and a channel under the working-groups category; create only what
     is missing. ``adopt_by_name``: a role or channel already named like the group's is taken as its
@@ -145,7 +150,7 @@ async def provision(
                 channel_name(group),
                 category=category,
                 topic=limits.clip(group.stake.get(config.language), 1024),
-                overwrites=overwrites(guild, group, role, config),
+                overwrites=overwrites(guild, group, role, moderators=moderators),
                 reason=REASON,
             )
         except discord.HTTPException as error:
@@ -165,10 +170,16 @@ async def provision(
 
 
 async def apply_overwrites(
-    guild: discord.Guild, group: Group, channel: discord.TextChannel, role: discord.Role, config: Config
+    guild: discord.Guild,
+    group: Group,
+    channel: discord.TextChannel,
+    role: discord.Role,
+    *,
+    moderators: Sequence[discord.Role],
 ) -> None:
     await channel.edit(
-        overwrites=overwrites(guild, group, role, config, archived=group.archived), reason=REASON
+        overwrites=overwrites(guild, group, role, moderators=moderators, archived=group.archived),
+        reason=REASON,
     )
 
 
@@ -178,13 +189,15 @@ async def archive_channel(
     channel: discord.TextChannel,
     role: discord.Role | None,
     config: Config,
+    *,
+    moderators: Sequence[discord.Role],
 ) -> None:
     """Move the channel to the archive category, read-only. Nothing is deleted."""
     created: list[str] = []
     category = await ensure_category(guild, config.working_group_settings.archive_category, created)
     wanted: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
     if role is not None:
-        wanted = overwrites(guild, group, role, config, archived=True)
+        wanted = overwrites(guild, group, role, moderators=moderators, archived=True)
     else:
         everyone = discord.PermissionOverwrite(send_messages=False)
         if group.private:

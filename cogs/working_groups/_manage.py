@@ -81,7 +81,14 @@ class Manage:
             nudged_for=None,
             archived_at=None,
         )
-        made = await _discord.provision(guild, draft, self.bot.config, role_name=name, adopt_by_name=False)
+        made = await _discord.provision(
+            guild,
+            draft,
+            self.bot.config,
+            role_name=name,
+            adopt_by_name=False,
+            moderators=self.bot.roles.moderator_roles(guild),
+        )
         try:
             await service.create(
                 guild.id,
@@ -157,7 +164,9 @@ class Manage:
             and isinstance(channel, discord.TextChannel)
             and role
         ):
-            await _discord.apply_overwrites(guild, updated, channel, role, self.bot.config)
+            await _discord.apply_overwrites(
+                guild, updated, channel, role, moderators=self.bot.roles.moderator_roles(guild)
+            )
         role_name = limits.clip(updated.name.get(self.cog.guild_lang), 100)
         if role is not None and role.name != role_name:
             await role.edit(name=role_name, reason=_discord.REASON)
@@ -177,7 +186,12 @@ class Manage:
             _discord.ensure_permissions(guild)
             await interaction.response.defer(ephemeral=True, thinking=True)
             await _discord.archive_channel(
-                guild, found, channel, self.cog.role_of(guild, found), self.bot.config
+                guild,
+                found,
+                channel,
+                self.cog.role_of(guild, found),
+                self.bot.config,
+                moderators=self.bot.roles.moderator_roles(guild),
             )
         archived = await self.bot.services.working_groups.archive(found.id, self.cog.actor(interaction), lang)
         await self.cog.refresh_panels(guild)
@@ -197,12 +211,19 @@ class Manage:
         _discord.ensure_permissions(guild)
         await interaction.response.defer(ephemeral=True, thinking=True)
         made = await _discord.provision(
-            guild, found, self.bot.config, role_name=found.name.get(self.cog.guild_lang), adopt_by_name=False
+            guild,
+            found,
+            self.bot.config,
+            role_name=found.name.get(self.cog.guild_lang),
+            adopt_by_name=False,
+            moderators=self.bot.roles.moderator_roles(guild),
         )
         updated = await self.bot.services.working_groups.set_discord(
             found.id, role_id=made.role.id, channel_id=made.channel.id
         )
-        await _discord.apply_overwrites(guild, updated, made.channel, made.role, self.bot.config)
+        await _discord.apply_overwrites(
+            guild, updated, made.channel, made.role, moderators=self.bot.roles.moderator_roles(guild)
+        )
         # What could not be posted while the channel was gone or closed to the bot goes out now.
         await self.bot.services.working_groups.requeue_unposted(found.id)
         done = [
