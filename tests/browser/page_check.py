@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "build" / "screenshots"
 WIDTHS = (1280, 390)  # a laptop and a phone
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# What Discord markdown would leave behind if it were not rendered.
-MARKERS = re.compile(r"```|\*\*|__")
+# What Discord markdown would leave behind if it were not rendered: any backtick (a code block shown
+# as inline code leaves two on each side), bold's and underline's pairs.
+MARKERS = re.compile(r"`+|\*\*|__")
 
 
 @dataclass(frozen=True)

@@ -128,4 +128,4 @@ def test_the_page_reads_in_a_browser_on_a_laptop_and_a_phone(
     # The PNG charts show as images, loaded: the working groups' report and the directory's export.
     assert {i.alt for i in seen.images} >= {"wg-report.png", "wim-organisations-by-region.png"}
     assert all(i.complete and i.natural_width > 0 for i in seen.images), seen.images
-    assert seen.markers() == []  # no ``` ** __ left in what a reader sees
+    assert seen.markers() == []  # no backtick, ** or __ left in what a reader sees
