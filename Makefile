@@ -35,7 +35,9 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# The browser tests (tests/browser, tests/demo) drive Debian's chromium: installed if missing.
 test: lint typecheck
+	sh tests/browser/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 # The guided tour: the real bot against the local Discord double (no token, loopback only).

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from bot.config import Config, parse_config
 from bot.timeutil import utc_iso
 from tests.demo.transcript import (
     BOT_NAME,
@@ -133,6 +134,7 @@ class Tour:
     cast: Cast
     transcript: Transcript
     database: Path
+    config: Config  # the config.yml the bot runs with (the shipped one, guild id and database changed)
     shared: dict[str, Any] = field(default_factory=dict)  # what one scene leaves for a later one
 
     # -- reading the world ---------------------------------------------------------------------------
@@ -378,7 +380,8 @@ async def run_tour(directory: Path, *, reader_zone: str, scenes: Sequence[Scene]
         await bot.start()
         await double.wait_for_commands(timeout=START_TIMEOUT)
         transcript = Transcript(Reader(reader_zone))
-        tour = Tour(double, bot, cast, transcript, Path(config["database"]))
+        parsed = parse_config(config, base_dir=directory, environ={})
+        tour = Tour(double, bot, cast, transcript, Path(config["database"]), parsed)
         for scene in scenes:
             transcript.scenes.append(SceneLog(scene.key, scene.title, scene.summary))
             await scene.play(tour)

@@ -247,7 +247,8 @@ def _post_lines(post: Post, transcript: Transcript) -> list[str]:
             )
         )
     for shown in post.files:
-        body.append(f"📎 {shown.filename} ({shown.content_type or 'file'}, {len(shown.data)} bytes)")
+        kind = image_type(shown) or shown.content_type or "file"
+        body.append(f"📎 {shown.filename} ({kind}, {len(shown.data)} bytes)")
         body += [f"   {line}" for line in _file_excerpt(shown)]
     for persona, text in times_by_member(post):
         body.append(f"🕑 {persona.label}: {text}")
@@ -266,6 +267,25 @@ def _file_excerpt(shown: FileShown, limit: int = 6) -> list[str]:
     return (telling or lines)[:limit]
 
 
+_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_type(shown: FileShown) -> str | None:
+    """The image type of an attachment Discord would show inline, from its bytes (the upload's own
+    content type is often application/octet-stream); None for any other file."""
+    for signature, kind in _IMAGE_SIGNATURES:
+        if shown.data.startswith(signature):
+            return kind
+    if shown.data[:4] == b"RIFF" and shown.data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 # ---- HTML -------------------------------------------------------------------------------------------
 
 _STYLE = """
@@ -279,6 +299,11 @@ header p { margin: 4px 0; color: #b5bac1; max-width: 60em; }
 nav ol { margin: 10px 0 0; padding-left: 20px; color: #b5bac1; }
 nav a { color: #00a8fc; text-decoration: none; }
 main { max-width: 980px; padding: 8px 32px 48px; }
+@media (max-width: 600px) {
+  header { padding: 16px 14px; } main { padding: 8px 12px 40px; }
+  .msg { gap: 10px; } .avatar { flex-basis: 32px; height: 32px; }
+  .narration { margin-left: 42px; }
+}
 .cast { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
 .who { background: #1e1f22; border-radius: 6px; padding: 6px 10px; font-size: 13px; }
 section.scene { margin-top: 28px; }
@@ -298,13 +323,21 @@ section.scene h2 { font-size: 18px; color: #f2f3f5; border-bottom: 1px solid #3f
 .where { color: #949ba4; font-size: 12px; margin-bottom: 2px; }
 .caption { color: #b5bac1; font-size: 12px; font-weight: 600; text-transform: uppercase; margin-bottom: 2px; }
 .content { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* A code block keeps its columns (the report's table): it scrolls inside itself, never the page. */
+pre.codeblock { margin: 4px 0; padding: 8px; background: #2b2d31; border: 1px solid #1e1f22;
+  border-radius: 4px; white-space: pre; overflow-x: auto; max-width: 100%; font-size: 13px;
+  line-height: 1.35; }
+.embed pre.codeblock { background: #1e1f22; }
+.embed:has(pre.codeblock) { max-width: 640px; }  /* room for the report's table on a wide screen */
+.content pre.codeblock code { background: none; padding: 0; font-size: inherit; }
 .action .content { color: #b5bac1; }
 .action code, .content code { background: #2b2d31; border-radius: 3px; padding: 1px 4px; font-size: 13px; }
 .embed { border-left: 4px solid #5865f2; background: #2b2d31; border-radius: 4px; padding: 8px 14px 10px;
-  margin-top: 6px; max-width: 520px; }
+  margin-top: 6px; max-width: 520px; min-width: 0; overflow-wrap: anywhere; }
 .embed .title { font-weight: 700; color: #f2f3f5; margin-bottom: 4px; }
 .fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 6px 12px;
   margin-top: 6px; }
+.field { min-width: 0; overflow-wrap: anywhere; }
 .field .fname { font-weight: 600; color: #f2f3f5; font-size: 13px; }
 .field .fvalue { white-space: pre-wrap; font-size: 14px; }
 .field.wide { grid-column: 1 / -1; }
@@ -318,10 +351,16 @@ section.scene h2 { font-size: 18px; color: #f2f3f5; border-bottom: 1px solid #3f
 .ephemeral { background: rgba(88, 101, 242, .07); border-radius: 6px; padding: 6px 8px; }
 .only { color: #949ba4; font-size: 12px; margin-top: 4px; }
 .dm { background: #2b2d31; border: 1px solid #1e1f22; border-radius: 8px; padding: 8px; }
-.file { display: inline-block; background: #2b2d31; border: 1px solid #1e1f22; border-radius: 6px;
-  padding: 8px 12px; margin-top: 6px; }
+.file { display: inline-block; max-width: 100%; background: #2b2d31; border: 1px solid #1e1f22;
+  border-radius: 6px; padding: 8px 12px; margin-top: 6px; overflow-wrap: anywhere; }
 .file a { color: #00a8fc; }
-.file pre { margin: 6px 0 0; color: #b5bac1; font-size: 12px; }
+.file pre { margin: 6px 0 0; color: #b5bac1; font-size: 12px; white-space: pre-wrap;
+  overflow-wrap: anywhere; }
+/* Images show inline, as Discord shows them, scaled down to the column. */
+.image { display: block; margin: 6px 0 0; max-width: min(100%, 520px); }
+.image img { display: block; max-width: 100%; height: auto; border-radius: 6px; background: #fff; }
+.image figcaption { font-size: 12px; color: #949ba4; margin-top: 2px; }
+.image a { color: #00a8fc; }
 .times { margin-top: 6px; font-size: 13px; color: #b5bac1; }
 .times li { margin: 2px 0; }
 footer { color: #949ba4; font-size: 12px; margin: 40px 0 0; }
@@ -333,9 +372,11 @@ _INLINE = [
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", re.S), r"<em>\1</em>"),
     (re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])", re.S), r"<em>\1</em>"),
     (re.compile(r"~~(.+?)~~", re.S), r"<s>\1</s>"),
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
     (re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)"), r'<a href="\2">\1</a>'),
 ]
+# A fenced block (```lang, its lines, ```), with the line breaks around it: the block is a box of its own.
+_FENCE = re.compile(r"\n?```(?:[\w+-]*\n)?(.*?)\n?```\n?", re.S)
+_CODE = re.compile(r"``(.+?)``|`([^`\n]+)`")
 _BARE_URL = re.compile(r'(?<!["=>])\b(https?://[^\s<]+[^\s<.,;:!?)])')
 _MARK = re.compile("\x00(\\d+)\x01")
 
@@ -363,6 +404,16 @@ def _rich(text: str, post: Post, transcript: Transcript) -> str:
         name = _mention_name(transcript.names, match.group(1), match.group(2))
         return keep(f'<span class="mention">{html.escape(name)}</span>')
 
+    def fence(match: re.Match[str]) -> str:
+        return keep(f'<pre class="codeblock"><code>{html.escape(match.group(1), quote=False)}</code></pre>')
+
+    def code(match: re.Match[str]) -> str:
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        return keep(f"<code>{html.escape(inner, quote=False)}</code>")
+
+    # Code first: Discord shows what is inside as typed (no markdown, mentions or timestamps there).
+    text = _FENCE.sub(fence, text)
+    text = _CODE.sub(code, text)
     text = timestamps.TOKEN.sub(stamp, text)
     text = _MENTION.sub(mention, text)
     text = html.escape(text, quote=False)
@@ -484,6 +535,16 @@ def _post_html(post: Post, transcript: Transcript, rich: Callable[[str, Post], s
         out.append(f'<div class="buttons">{spans}</div>')
     for shown in post.files:
         data = base64.b64encode(shown.data).decode("ascii")
+        image = image_type(shown)
+        if image is not None:
+            name = html.escape(shown.filename)
+            source = f"data:{image};base64,{data}"
+            out.append(
+                f'<figure class="image"><img src="{source}" alt="{name}">'
+                f'<figcaption>🖼 <a download="{name}" href="{source}">{name}</a> ({len(shown.data)} bytes)'
+                "</figcaption></figure>"
+            )
+            continue
         kind = html.escape(shown.content_type or "application/octet-stream")
         excerpt = "\n".join(_file_excerpt(shown))
         name = html.escape(shown.filename)

@@ -8,13 +8,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.recurrence import occurrence_starts
 from tests.demo.tour import WAIT, Scene, Tour
+from tests.demo.transcript import Persona
 from tests.double import Message
 
 CALL = "events.call"  # tour.shared keys
 CALL_START = "events.call_start"
 CALL_ID = "events.call_id"
 RSVP = re.compile(r"^event:rsvp:(\d+):going$")
+CALL_TIMES = ("14:00", "10:00", "16:00")  # the call's Paris wall time, by preference
+APART = timedelta(minutes=30)  # how far the call's posts stay from the shipped calendar's
 
 
 def _occurrence_id(message: Message) -> int:
@@ -36,12 +40,45 @@ def _local_start(tour: Tour, zone: str, days: int, at: str) -> tuple[str, dateti
     return text, datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
 
 
+def _shipped_posts(tour: Tour, until: datetime) -> list[datetime]:
+    """When the calendar in config.yml posts on its own from now to ``until``: each occurrence's
+    reminders and its "starting now"."""
+    now, leads = tour.now(), tour.config.reminders.default_lead_times
+    horizon = until + max(leads, default=timedelta())
+    moments: list[datetime] = []
+    for entry in tour.config.calendar:
+        anchor = entry.first_start()
+        for start in occurrence_starts(
+            entry.recurrence, anchor.replace(tzinfo=None), ZoneInfo(entry.timezone), until=horizon, after=now
+        ):
+            moments += [start, *(start - lead for lead in leads)]
+    return [moment for moment in moments if now <= moment <= until]
+
+
+def _call_slot(tour: Tour) -> tuple[str, datetime]:
+    """The call's start, two days on or later: the first slot such that nothing from the shipped
+    calendar is posted between now and the call's one-day reminder (which the reminder scene jumps
+    to), and none of the call's reminders falls near one of the calendar's. The tour then shows the
+    call's own reminder, whatever day it is played."""
+    leads = tour.config.reminders.default_lead_times
+    for days in range(2, 31):
+        for at in CALL_TIMES:
+            text, start = _local_start(tour, "Europe/Paris", days, at)
+            ours = [moment for moment in (start, *(start - lead for lead in leads)) if moment >= tour.now()]
+            shipped = _shipped_posts(tour, start + APART)
+            quiet = all(moment > start - timedelta(days=1) for moment in shipped)
+            if quiet and all(abs(a - b) >= APART for a in ours for b in shipped):
+                return text, start
+    raise AssertionError("the shipped calendar leaves no slot for the demo's call in the next month")
+
+
 async def announce(tour: Tour) -> None:
     cast = tour.cast
-    start_text, start = _local_start(tour, "Europe/Paris", 2, "14:00")
+    start_text, start = _call_slot(tour)
+    paris = start.astimezone(ZoneInfo("Europe/Paris"))
     tour.note(
         "Claire, of the Steering Committee, uses Discord in French and lives in Paris. She schedules the "
-        "next Global WIM Call at 14:00 Paris time."
+        f"next Global WIM Call for {paris:%A} {paris.day} {paris:%B %Y} at {paris:%H:%M} Paris time."
     )
     mark = tour.mark()
     await tour.command(
@@ -139,17 +176,36 @@ async def restart(tour: Tour) -> None:
 
 async def calendar(tour: Tour) -> None:
     occurrence_id = tour.shared[CALL_ID]
+    margaux = tour.cast["margaux"]
     tour.note("Margaux wants the call in her own calendar application:")
-    await tour.command(
-        tour.cast["margaux"],
+    answer = await tour.command(
+        margaux,
         "event calendar",
         {"event": str(occurrence_id)},
         shown={"event": "Global WIM Call (picked from the suggestions as she types)"},
     )
-    tour.note(
-        "The file keeps the organiser's zone (Europe/Paris), so any calendar application shows the call at "
-        "the right local time, for Margaux in Toronto too."
-    )
+    tour.note(_ics_note(answer, tour.shared[CALL_START], margaux))
+
+
+def _ics_note(answer: Message, start: datetime, persona: Persona) -> str:
+    """What the attached file says about the call's time, read from the file itself."""
+    ics = next(a for a in answer.attachments if a.filename.endswith(".ics"))
+    line = next(line for line in ics.data.decode("utf-8").splitlines() if line.startswith("DTSTART"))
+    local = start.astimezone(ZoneInfo(persona.zone))
+    city = persona.zone.rsplit("/", 1)[-1].replace("_", " ")
+    shown = f"at {local:%H:%M} for {persona.name} in {city}"
+    if line.endswith("Z"):
+        return (
+            f"The file gives the start in UTC ({line}; the Z means UTC), and any calendar application "
+            f"shows it in its own zone: {shown}."
+        )
+    if ";TZID=" in line:
+        organiser = line.split(";TZID=", 1)[1].split(":", 1)[0]
+        return (
+            f"The file keeps the organiser's zone ({organiser}), and any calendar application converts "
+            f"it to its own: {shown}."
+        )
+    return f"The file gives the start as {line}."
 
 
 SCENES = (

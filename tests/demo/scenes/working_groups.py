@@ -1,7 +1,8 @@
 """Working groups: the four groups seeded from the Alliance's 2021 report, joining by the panel and by
 command, a coordinator posting progress and long meeting notes for her own group (and refused on
-another), an accent-free search, an initiative for the index approved and exported, and four quiet
-weeks later the report with its chart and the nudge. Only slash commands, modals and buttons."""
+another), an accent-free search, an initiative for the index approved and exported, and four weeks
+later, with work done in three groups, the report with its chart and the nudge for the quiet one.
+Only slash commands, modals and buttons."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.demo.transcript import Action
 from tests.double import Message
 
 PANEL = "working_groups.panel"  # tour.shared keys
+SEEDED_AT = "working_groups.seeded_at"
 GROUPS = ("wg1-stem", "wg2-workplace", "wg3-data", "wg4-mentors")
 
 
@@ -51,6 +53,7 @@ async def seeded(tour: Tour) -> None:
         what="the working groups' channels",
     )
     _group_channels(tour)
+    tour.shared[SEEDED_AT] = tour.now()  # the groups' quiet spells are counted from about here
     tour.note(
         "At its first start the bot created the four working groups of the Alliance's 2021 report: a role "
         "and a channel each, under a Working Groups category. Grace lists them:"
@@ -175,17 +178,101 @@ async def initiative(tour: Tour) -> None:
     await tour.command(cast["grace"], "wg export", {"group": "wg4-mentors"})
 
 
+async def _suggested(tour: Tour, persona_key: str, path: str, options: dict[str, str], focused: str) -> str:
+    """The first suggestion Discord offers ``persona_key`` while typing ``options[focused]``: its value."""
+    handle = await tour.double.autocomplete(
+        path, user=tour.member(tour.cast[persona_key]), options=options, focused=focused
+    )
+    choices = (await handle.response(timeout=WAIT)).choices
+    if not choices:
+        raise AssertionError(f"no suggestion for {options[focused]!r} in /{path}")
+    return str(choices[0]["value"])
+
+
+async def _done(tour: Tour, persona_key: str, group: str, what: str, typed: str, **extra: str) -> None:
+    """``persona_key`` marks a workplan item (``what`` "workplan") or a deliverable of ``group``
+    completed, picking it from the suggestions after typing ``typed``."""
+    option = "item" if what == "workplan" else "deliverable"
+    path = f"wg {what} update"
+    value = await _suggested(tour, persona_key, path, {"group": group, option: typed}, option)
+    await tour.command(
+        tour.cast[persona_key],
+        path,
+        {"group": group, option: value, "status": "completed", **extra},
+        shown={"group": group, option: f"{typed}… (picked from the suggestions)", "status": "Completed"},
+    )
+
+
 async def report(tour: Tour) -> None:
+    cast = tour.cast
+    seeded_at = tour.shared[SEEDED_AT]
+    await tour.advance_to(max(tour.now(), seeded_at + timedelta(weeks=2)), why="two weeks of work")
+    tour.note(
+        "Amara closes WG2's survey: the policies item of the workplan is done and the directory of PPE "
+        "providers is published."
+    )
+    await _done(tour, "amara", "wg2-workplace", "workplan", "Identifying policies")
+    await _done(
+        tour,
+        "amara",
+        "wg2-workplace",
+        "deliverable",
+        "Directory of female PPE",
+        link="https://www.example.org/wim-alliance/ppe-providers",
+    )
     mark = tour.mark()
-    await tour.advance_to(tour.now() + timedelta(weeks=4, hours=1), why="four quiet weeks")
+    await tour.command(
+        cast["amara"],
+        "wg update",
+        {
+            "group": "wg2-workplace",
+            "text": "Survey closed: 31 answers from 22 countries. The directory of PPE providers is online.",
+        },
+    )
+    await tour.channel_post("wg2-workplace", lambda m: bool(m.embeds), after=mark)
+    tour.note(
+        "WG4 has no coordinator yet: Grace, for the Secretariat, records that its index of successful "
+        "initiatives is out and its mapping of mentorship programmes done, and WG3 reports its progress."
+    )
+    await _done(
+        tour,
+        "grace",
+        "wg4-mentors",
+        "deliverable",
+        "Index of successful",
+        link="https://www.example.org/wim-alliance/initiatives",
+    )
+    await _done(tour, "grace", "wg4-mentors", "workplan", "Mapping mentorship")
+    await tour.command(
+        cast["grace"],
+        "wg update",
+        {
+            "group": "wg4-mentors",
+            "text": "Index of successful initiatives published, Mentoras Mineras among them; mentorship "
+            "programmes mapped in 9 countries.",
+        },
+    )
+    await tour.command(
+        cast["grace"],
+        "wg update",
+        {
+            "group": "wg3-data",
+            "text": "Inventory of data sources finished: 12 national reports and 4 standards reviewed.",
+        },
+    )
+    await _done(tour, "grace", "wg3-data", "workplan", "Mapping existing data")
+    mark = tour.mark()
+    await tour.advance_to(seeded_at + timedelta(weeks=4, hours=1), why="two more weeks; WG1 stays quiet")
     await tour.channel_post(
         "wg1-stem",
         lambda m: "Needs attention" in m.content,
         after=mark,
         caption="No update in WG1 for four weeks: flagged, and nudged once",
     )
-    tour.note("Grace looks at every group at once: a table and a chart, only for her.")
-    await tour.command(tour.cast["grace"], "wg report")
+    tour.note(
+        "Grace looks at every group at once, only for her: what is done in each, and which group went quiet."
+    )
+    await tour.command(cast["grace"], "wg report")
 
 
 SCENES = (
@@ -224,9 +311,10 @@ SCENES = (
     ),
     Scene(
         "wg-report",
-        "Four quiet weeks: the nudge and the report",
-        "A group without news is flagged Needs attention and nudged once; /wg report shows every group "
-        "with a chart.",
+        "Four weeks on: the progress report, and a nudge",
+        "Groups mark workplan items and deliverables done and post updates; the one group without news "
+        "for four weeks is flagged Needs attention and nudged once; /wg report shows every group's "
+        "progress with a chart.",
         report,
     ),
 )

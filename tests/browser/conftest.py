@@ -1,0 +1,3 @@
+from tests.browser.page_check import browser
+
+__all__ = ["browser"]
