@@ -62,7 +62,11 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
         "the names of a Choices: its prefix is a literal where Choices(...) is built, and "
         "test_translations renders the choices"
     ),
-    ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
+    (
+        "bot/services/events/validation.py",
+        "_reworded",
+        "key",
+    ): "the literal events.errors.* keys of the callers' maps",
     ("cogs/working_groups/__init__.py", "seed", "error.key"): (
         "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
     ),
