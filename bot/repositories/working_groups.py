@@ -279,7 +279,8 @@ async def get_group_by_key(conn: Queryable, guild_id: int, key: str) -> Group | 
 @dataclass(frozen=True)
 class GroupName:
     """What finding a group by name, autocomplete and search need of every group of a guild: no texts
-    but the name are parsed, no dates (a whole ``Group`` per group costs about 20 µs)."""
+    but the name are parsed, no dates (building a whole ``Group`` for every group of a guild on each
+    keystroke would be most of the cost)."""
 
     id: int
     key: str
@@ -915,10 +916,10 @@ def search_in(
         return []
     marks = ", ".join("?" for _ in group_ids)
     # Ranked among the RANK_WINDOW most recent matches: bm25 costs per match, and a word every other
-    # post contains would make a search's cost grow with the archive's age (1,200 matches: 1.6 ms;
-    # ranking the newest 300: 0.6 ms, the same first results in 6 of 8 bench queries). A rarer
-    # query, with fewer matches than the window, is ranked among all of them; so is a query whose
-    # window holds too few the member may see (private groups' posts filling it).
+    # post contains would make a search's cost grow with the archive's age, while ranking only the
+    # newest matches mostly gives the same first results. A rarer query, with fewer matches than the
+    # window, is ranked among all of them; so is a query whose window holds too few the member may
+    # see (private groups' posts filling it).
     newest = conn.execute(
         "SELECT rowid FROM wg_search WHERE wg_search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
         (match, RANK_WINDOW - 1),
