@@ -479,7 +479,7 @@ async def test_archived_group_refuses_changes_and_stops_its_stale_timer(
 async def test_search_ranks_the_most_recent_matches_and_never_hides_older_visible_ones(
     service: WorkingGroupService, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.repositories.working_groups.RANK_WINDOW", 4)
+    monkeypatch.setattr("bot.repositories.working_groups.posts.RANK_WINDOW", 4)
     wg1, wg2, *_ = await seeded(service, config)
     # The oldest update is the best match (the word three times), then six newer ones.
     await service.post_update(
