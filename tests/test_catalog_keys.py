@@ -70,7 +70,7 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
     ("cogs/working_groups/__init__.py", "seed", "error.key"): (
         "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
     ),
-    ("bot/services/organisations.py", "remove", "reason"): (
+    ("bot/services/organisations/__init__.py", "remove", "reason"): (
         "a removal guard's reason: a catalog key of the feature that registered the guard (consultations), "
         "written as a literal there, where this test checks it"
     ),
