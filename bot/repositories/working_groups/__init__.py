@@ -1,9 +1,9 @@
 """SQL for the working-groups aggregate, one module for each kind of row: :mod:`.groups` (groups,
 their texts, status history, coordinators, panels, roundtables, the outbox's leftovers), :mod:`.work`
 (workplan items, deliverables, the progress report), :mod:`.posts` (updates, summaries, documents and
-the search), :mod:`.requests` (join requests) and :mod:`.initiatives`. Everything is re-exported here,
-so callers keep ``from bot.repositories import working_groups as repo``; ``posts.RANK_WINDOW`` is
-not, so a test patching it names the module that reads it.
+the search), :mod:`.requests` (join requests) and :mod:`.initiatives`. Every row and query is re-exported
+here, so callers keep ``from bot.repositories import working_groups as repo``. ``posts.RANK_WINDOW``
+is not: a test patching it must name the module that reads it.
 """
 
 from __future__ import annotations

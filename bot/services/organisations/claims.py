@@ -34,6 +34,7 @@ from bot.services.organisations.model import (
 if TYPE_CHECKING:
     from bot.services.timers import TimerService
 
+# The feature's one logger, as before the split: log filters and tests name it.
 log = logging.getLogger("bot.services.organisations")
 
 
