@@ -62,7 +62,11 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
         "the names of a Choices: its prefix is a literal where Choices(...) is built, and "
         "test_translations renders the choices"
     ),
-    ("bot/services/events.py", "_reworded", "key"): "the literal events.errors.* keys of the callers' maps",
+    (
+        "bot/services/events/validation.py",
+        "_reworded",
+        "key",
+    ): "the literal events.errors.* keys of the callers' maps",
     ("cogs/working_groups/_cog.py", "seed", "error.key"): (
         "a UserFacingError's key (seeding could not set a group up), checked where it is raised"
     ),
@@ -70,7 +74,7 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
         "a DecisionButton's two labels: its subclass names the literal prefix, and "
         "tests/core/test_decision_button.py checks both keys of every subclass in every language"
     ),
-    ("bot/services/organisations.py", "remove", "reason"): (
+    ("bot/services/organisations/__init__.py", "remove", "reason"): (
         "a removal guard's reason: a catalog key of the feature that registered the guard (consultations), "
         "written as a literal there, where this test checks it"
     ),

@@ -15,7 +15,8 @@ import pytest
 
 from bot.errors import Choices, UserFacingError
 from bot.i18n import LANGUAGES, Catalog, placeholders, plural_form
-from bot.services import events as events_service
+from bot.services.events import RSVP_STATUSES
+from bot.services.events.validation import checked_recurrence
 from bot.timeutil import DurationError, format_lead_times, parse_lead_times
 
 CATALOG = Catalog.load()
@@ -349,7 +350,7 @@ def test_choices_show_translated_names_never_values() -> None:
 )
 def test_a_service_refusal_lists_the_choices_in_the_member_language(lang: str, expected: str) -> None:
     with pytest.raises(UserFacingError) as caught:
-        events_service._checked_recurrence("daily")
+        checked_recurrence("daily")
     assert isinstance(caught.value.params["choices"], Choices)
     text = CATALOG.t(lang, caught.value.key, **caught.value.params)
     assert text.startswith(expected)
@@ -360,7 +361,7 @@ def test_an_rsvp_refusal_names_the_answers_not_their_ids() -> None:
     error = UserFacingError(
         "events.errors.bad_rsvp_status",
         status="yes",
-        choices=Choices("cmd.event.rsvp.choices", events_service.RSVP_STATUSES),
+        choices=Choices("cmd.event.rsvp.choices", RSVP_STATUSES),
     )
     text = CATALOG.t("fr", error.key, **error.params)
     assert text == (

@@ -12,7 +12,7 @@ from bot.errors import Choices, UserFacingError
 from bot.i18n import Catalog
 from bot.services.events import EventService
 from bot.services.timers import TimerService
-from tests.services.test_events import CHANNEL, GUILD, LEADERS_ROLE, draft, make_config, row_counts
+from tests.services.events.helpers import CHANNEL, GUILD, LEADERS_ROLE, draft, make_config, row_counts
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from bot.services.events import (
 )
 from bot.services.members import MemberSettingsService
 from bot.services.timers import Timer, TimerService
-from tests.services.test_events import GUILD, MEMBER, ORGANISER, draft, make_config, pending, row_counts
+from tests.services.events.helpers import GUILD, MEMBER, ORGANISER, draft, make_config, pending, row_counts
 
 
 @pytest.fixture

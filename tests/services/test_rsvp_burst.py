@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.errors import PermissionDenied
 from bot.services.events import EVENT_REFRESH, EventService
 from bot.services.timers import TimerService
-from tests.services.test_events import LEADERS_ROLE, MEMBER, draft, make_config
+from tests.services.events.helpers import LEADERS_ROLE, MEMBER, draft, make_config
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.recurrence import occurrence_starts
+from bot.services.events.recurrence import occurrence_starts
 from tests.demo.tour import WAIT, Scene, Tour
 from tests.demo.transcript import Persona
 from tests.double import Message

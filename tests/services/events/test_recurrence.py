@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from dateutil.rrule import rrulestr
 
-from bot.services.recurrence import (
+from bot.services.events.recurrence import (
     first_start_not_before,
     occurrence_starts,
     rrule_text,

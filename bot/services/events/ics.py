@@ -5,7 +5,7 @@ rather than duplicates:
 
 * a one-off event has DTSTART/DTEND in UTC;
 * a recurring series has DTSTART/DTEND in its zone (TZID, with the VTIMEZONE added) and the RRULE
-  from :mod:`bot.services.recurrence`, so clients expand it exactly as we materialise it (13:00 Paris
+  from :mod:`bot.services.events.recurrence`, so clients expand it exactly as we materialise it (13:00 Paris
   stays 13:00 Paris across daylight-saving changes);
 * a cancelled occurrence of an active series is an EXDATE; an occurrence edited on its own is a
   second VEVENT with the same UID and RECURRENCE-ID = its rule start;
@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.repositories.events import Occurrence, Series
-from bot.services.recurrence import occurrence_starts, parse_local_start, rrule_text
+from bot.services.events.recurrence import occurrence_starts, parse_local_start, rrule_text
 from bot.timeutil import get_zone
 
 if TYPE_CHECKING:

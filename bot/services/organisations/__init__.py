@@ -31,16 +31,18 @@ guard returns a reason (a catalog key, shown translated). Guards run inside the 
 transaction, so nothing can open between the check and the archive: they must only read the database.
 
 Errors the member can fix are ``UserFacingError("orgs.errors.<key>", ...)`` or ``validation.*``.
+
+One module for each half: :mod:`.model` (timer kinds, limits, values) and :mod:`.claims` (claims,
+decisions, verification, leaving); here the directory itself (adding, editing, removing, seeding,
+reading) and the service the cog calls, composed of the two.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Final
+from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot import countries, validation
@@ -51,14 +53,36 @@ from bot.errors import NotFound, Term, UserFacingError
 from bot.i18n import LANGUAGES
 from bot.limits import excerpt
 from bot.repositories import organisations as repo
-from bot.repositories.organisations import (
+from bot.services.organisations.claims import Claims
+from bot.services.organisations.model import (
+    CLEAR,
     LEADING,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    ORG_CLAIM_OUTCOME,
+    ORG_CLAIM_POST,
+    ORG_ROLE_SYNC,
+    SEED_ACTOR,
     STANDINGS,
     Claim,
+    Decision,
+    DirectoryPage,
     HistoryEntry,
+    HistoryPage,
+    LeaveResult,
     Link,
+    MemberStanding,
     Organisation,
+    OrganisationCard,
+    OrganisationChanges,
+    OrganisationDraft,
+    RemovalGuard,
+    RemovalResult,
+    SeedResult,
     StandingCounts,
+    VerifyResult,
+    active_organisation,
+    organisation_of,
 )
 from bot.timeutil import utc_iso
 
@@ -66,10 +90,14 @@ if TYPE_CHECKING:
     from bot.services.timers import TimerService
 
 __all__ = [
+    "CLEAR",
     "LEADING",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_NAME_LENGTH",
     "ORG_CLAIM_OUTCOME",
     "ORG_CLAIM_POST",
     "ORG_ROLE_SYNC",
+    "SEED_ACTOR",
     "STANDINGS",
     "Claim",
     "Decision",
@@ -93,124 +121,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Timer kinds (the outbox); the cog registers a handler for each.
-ORG_CLAIM_POST: Final = "org.claim_post"  # {"guild_id", "claim_id"}
-ORG_CLAIM_OUTCOME: Final = "org.claim_outcome"  # {"guild_id", "claim_id"}
-ORG_ROLE_SYNC: Final = "org.role_sync"  # {"guild_id", "user_id"}
-
-MAX_NAME_LENGTH: Final = 100
-MAX_DESCRIPTION_LENGTH: Final = 500
-#: Typed in an optional text option of /org edit, it removes the value.
-CLEAR: Final = "-"
-SEED_ACTOR: Final = 0  # history actor for what config.yml did
-
-RemovalGuard = Callable[[int], Awaitable[str | None]]
-
-
-@dataclass(frozen=True)
-class OrganisationDraft:
-    """What a moderator typed in /org add. ``region`` None: the country's M49 sub-region.
-    ``description`` is in ``description_language``; ``joined`` "YYYY-MM-DD", None: today."""
-
-    name: str
-    country: str
-    website: str
-    region: str | None = None
-    linkedin: str | None = None
-    description: str | None = None
-    description_language: str = "en"
-    joined: str | None = None
-
-
-@dataclass(frozen=True)
-class OrganisationChanges:
-    """An edit; None leaves a field as it is. ``region="auto"`` goes back to the country's region;
-    ``linkedin``/``description`` equal to ``CLEAR`` ("-") remove them."""
-
-    name: str | None = None
-    country: str | None = None
-    region: str | None = None
-    website: str | None = None
-    linkedin: str | None = None
-    description: str | None = None
-    description_language: str = "en"
-    joined: str | None = None
-
-    def is_empty(self) -> bool:
-        return all(
-            getattr(self, name) is None
-            for name in self.__dataclass_fields__
-            if name != "description_language"
-        )
-
-
-@dataclass(frozen=True)
-class DirectoryPage:
-    items: tuple[Organisation, ...]
-    total: int  # matching the filters
-    region_counts: dict[str, int]  # active organisations per region, whole directory
-
-
-@dataclass(frozen=True)
-class OrganisationCard:
-    organisation: Organisation
-    leaders: tuple[Link, ...]  # representatives first, then leaders
-    counts: StandingCounts
-
-
-@dataclass(frozen=True)
-class MemberStanding:
-    link: Link | None
-    organisation: Organisation | None  # of the link
-    pending: Claim | None
-    pending_organisation: Organisation | None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome of a click on Approve/Decline. ``decided_now`` False: the claim had already been
-    closed (by another moderator, a double click, the member...); ``claim`` says how."""
-
-    claim: Claim
-    organisation: Organisation
-    decided_now: bool
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    link: Link
-    previous: Link | None
-    organisation: Organisation
-    cancelled_claim: Claim | None
-
-
-@dataclass(frozen=True)
-class LeaveResult:
-    organisation: Organisation
-    left: Link | None  # the link removed, or None when only a pending claim was withdrawn
-    withdrawn: Claim | None
-
-
-@dataclass(frozen=True)
-class RemovalResult:
-    organisation: Organisation
-    unlinked: tuple[Link, ...]
-    cancelled_claims: tuple[Claim, ...]
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    organisation: Organisation
-    items: tuple[HistoryEntry, ...]
-    total: int
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    created: tuple[str, ...]
-    existing: tuple[str, ...]
-    skipped: dict[str, str] = field(default_factory=dict)  # key -> reason ("name")
-
 
 class OrganisationService:
     """``OrganisationService(db, clock, timers, config)``; no Discord here."""
@@ -221,6 +131,7 @@ class OrganisationService:
         self._timers = timers
         self._config = config
         self._removal_guards: list[RemovalGuard] = []
+        self._claims = Claims(db, clock, timers, config)
 
     @property
     def max_representatives(self) -> int:
@@ -269,7 +180,7 @@ class OrganisationService:
             organisation_id = await _insert(tx, values, name)
             assert organisation_id is not None  # no source_key, so no conflict on it
             await repo.add_history(tx, organisation_id, actor_id, now, "created", details=_snapshot(values))
-            organisation = await _organisation(tx, organisation_id)
+            organisation = await organisation_of(tx, organisation_id)
         log.info("Organisation %d %r added in guild %d", organisation.id, name, guild_id)
         return organisation
 
@@ -282,7 +193,7 @@ class OrganisationService:
             raise UserFacingError("orgs.errors.nothing_to_change")
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            current = await _active(tx, guild_id, organisation_id)
+            current = await active_organisation(tx, guild_id, organisation_id)
             new: dict[str, Any] = {}
             if changes.name is not None:
                 name = _checked_name(changes.name)
@@ -326,7 +237,7 @@ class OrganisationService:
                 raise UserFacingError("orgs.errors.nothing_to_change")
             await repo.update(tx, organisation_id, new, now)
             await repo.add_history(tx, organisation_id, actor_id, now, "edited", details={"changes": diff})
-            return await _organisation(tx, organisation_id)
+            return await organisation_of(tx, organisation_id)
 
     async def remove(self, guild_id: int, organisation_id: int, actor_id: int) -> RemovalResult:
         """Archive an organisation (never delete it): unlink its members (their leaders role is synced
@@ -334,7 +245,7 @@ class OrganisationService:
         (``orgs.errors.removal_blocked``). Raises ``orgs.errors.unknown_organisation``."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            organisation = await _active(tx, guild_id, organisation_id)
+            organisation = await active_organisation(tx, guild_id, organisation_id)
             for guard in self._removal_guards:
                 reason = await guard(organisation_id)
                 if reason is not None:
@@ -353,7 +264,7 @@ class OrganisationService:
                     subject_id=link.user_id,
                     details={"standing": link.standing},
                 )
-                await self._sync_role(tx, guild_id, link.user_id, now)
+                await self._claims.sync_role(tx, guild_id, link.user_id, now)
             for claim in cancelled:
                 await repo.add_history(
                     tx,
@@ -364,7 +275,7 @@ class OrganisationService:
                     subject_id=claim.user_id,
                     details={"claim_id": claim.id, "reason": "archived"},
                 )
-                await self._tell_outcome(tx, claim, now)
+                await self._claims.tell_outcome(tx, claim, now)
             await repo.archive(tx, organisation_id, now)
             await repo.add_history(
                 tx,
@@ -374,7 +285,7 @@ class OrganisationService:
                 "archived",
                 details={"unlinked": len(unlinked), "cancelled_claims": len(cancelled)},
             )
-            archived = await _organisation(tx, organisation_id)
+            archived = await organisation_of(tx, organisation_id)
         log.info(
             "Organisation %d archived in guild %d (%d unlinked)", organisation_id, guild_id, len(unlinked)
         )
@@ -546,297 +457,57 @@ class OrganisationService:
         link = await repo.get_link(self._db, guild_id, user_id)
         return link is not None and link.standing in LEADING
 
-    # --- claims --------------------------------------------------------------------------------
+    # --- claims, verification, leaving (claims.py) ---------------------------------------------
 
     async def claim(
         self, guild_id: int, user_id: int, organisation_id: int, standing: str, language: str
     ) -> tuple[Claim, Organisation]:
-        """``/org join``: a pending claim, and an ``org.claim_post`` timer to put it before moderators.
-
-        Refused (``orgs.errors.claim_pending``, ``already_linked``) with the current state while the
-        member has a pending claim or a link; ``representatives_full`` when the organisation already
-        has its representatives; ``bad_standing``, ``unknown_organisation``."""
-        standing = _checked_standing(standing)
-        language = language if language in LANGUAGES else self._config.language
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            organisation = await _active(tx, guild_id, organisation_id)
-            await self._refuse_second_claim(tx, guild_id, user_id)
-            if standing == "representative":
-                await self._ensure_representative_seat(tx, organisation)
-            try:
-                claim_id = await repo.insert_claim(
-                    tx, guild_id, user_id, organisation_id, standing, language, now
-                )
-            except sqlite3.IntegrityError:  # the one-pending-claim index: a claim raced this one
-                raise UserFacingError("orgs.errors.claim_pending_unknown") from None
-            await repo.add_history(
-                tx,
-                organisation_id,
-                user_id,
-                now,
-                "claimed",
-                subject_id=user_id,
-                details={"claim_id": claim_id, "standing": standing},
-            )
-            await self._timers.schedule(
-                ORG_CLAIM_POST, now, {"guild_id": guild_id, "claim_id": claim_id}, tx=tx
-            )
-            claim = await repo.get_claim(tx, claim_id)
-        assert claim is not None
-        return claim, organisation
+        """See :meth:`Claims.claim`."""
+        return await self._claims.claim(guild_id, user_id, organisation_id, standing, language)
 
     async def decide(self, guild_id: int, claim_id: int, moderator_id: int, *, approve: bool) -> Decision:
-        """Approve or decline a pending claim: exactly one decision counts (a conditional UPDATE).
-
-        Approving links the member (their leaders role follows) and both outcomes DM the member.
-        A claim already closed returns ``decided_now=False`` with how it was closed. Approving an
-        organisation's representative beyond the limit raises ``orgs.errors.representatives_full``
-        (the claim stays pending: decline it, or unverify a representative first)."""
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            claim = await repo.get_claim(tx, claim_id)
-            if claim is None or claim.guild_id != guild_id:
-                raise NotFound("orgs.errors.unknown_claim")
-            organisation = await _organisation(tx, claim.organisation_id)
-            if claim.status == "pending" and approve and claim.standing == "representative":
-                await self._ensure_representative_seat(tx, organisation, ignoring=claim.user_id)
-            closed = await repo.close_claim(
-                tx, claim_id, "approved" if approve else "declined", moderator_id, now
-            )
-            if closed is None:
-                current = await repo.get_claim(tx, claim_id)
-                assert current is not None
-                return Decision(current, organisation, decided_now=False)
-            action = "claim_approved" if approve else "claim_declined"
-            await repo.add_history(
-                tx,
-                organisation.id,
-                moderator_id,
-                now,
-                action,
-                subject_id=closed.user_id,
-                details={"claim_id": closed.id, "standing": closed.standing},
-            )
-            if approve:
-                await repo.put_link(
-                    tx, guild_id, closed.user_id, organisation.id, closed.standing, moderator_id, now
-                )
-                await self._sync_role(tx, guild_id, closed.user_id, now)
-            await self._tell_outcome(tx, closed, now)
-        log.info("Claim %d %s by %d", claim_id, closed.status, moderator_id)
-        return Decision(closed, organisation, decided_now=True)
+        """See :meth:`Claims.decide`."""
+        return await self._claims.decide(guild_id, claim_id, moderator_id, approve=approve)
 
     async def claim_for_post(self, claim_id: int) -> tuple[Claim, Organisation] | None:
-        """What an ``org.claim_post`` timer posts; None when already posted or no longer pending."""
-        claim = await repo.get_claim(self._db, claim_id)
-        if claim is None or claim.status != "pending" or claim.modlog_message_id is not None:
-            return None
-        return claim, await _organisation(self._db, claim.organisation_id)
+        """See :meth:`Claims.claim_for_post`."""
+        return await self._claims.claim_for_post(claim_id)
 
     async def get_claim(self, guild_id: int, claim_id: int) -> tuple[Claim, Organisation]:
-        claim = await repo.get_claim(self._db, claim_id)
-        if claim is None or claim.guild_id != guild_id:
-            raise NotFound("orgs.errors.unknown_claim")
-        return claim, await _organisation(self._db, claim.organisation_id)
+        """See :meth:`Claims.get_claim`."""
+        return await self._claims.get_claim(guild_id, claim_id)
 
     async def record_claim_post(self, claim_id: int, channel_id: int, message_id: int) -> None:
-        async with self._db.transaction() as tx:
-            await repo.set_claim_post(tx, claim_id, channel_id, message_id)
+        """See :meth:`Claims.record_claim_post`."""
+        await self._claims.record_claim_post(claim_id, channel_id, message_id)
 
     async def claim_for_outcome(self, claim_id: int) -> tuple[Claim, Organisation] | None:
-        """What an ``org.claim_outcome`` timer handles: a closed claim whose outcome is not recorded
-        yet (DM the member unless they withdrew it themselves; a post closed without a click says
-        why). None when already handled or still pending."""
-        claim = await repo.get_claim(self._db, claim_id)
-        if claim is None or claim.status == "pending" or claim.outcome_dm is not None:
-            return None
-        return claim, await _organisation(self._db, claim.organisation_id)
+        """See :meth:`Claims.claim_for_outcome`."""
+        return await self._claims.claim_for_outcome(claim_id)
 
     async def record_claim_dm(self, claim_id: int, outcome: str) -> None:
-        if outcome not in ("sent", "skipped_closed", "not_needed"):
-            raise ValueError(f"not a DM outcome: {outcome!r}")
-        async with self._db.transaction() as tx:
-            await repo.set_claim_dm(tx, claim_id, outcome)
-
-    # --- moderators' verification, members leaving -----------------------------------------------
+        """See :meth:`Claims.record_claim_dm`."""
+        await self._claims.record_claim_dm(claim_id, outcome)
 
     async def verify(
         self, guild_id: int, organisation_id: int, user_id: int, standing: str, moderator_id: int
     ) -> VerifyResult:
-        """``/org verify``: link a member (or change their standing) directly; a pending claim of the
-        member is cancelled. Refused for a member linked to another organisation
-        (``orgs.errors.linked_elsewhere``: unverify first) and beyond the representatives limit."""
-        standing = _checked_standing(standing)
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            organisation = await _active(tx, guild_id, organisation_id)
-            previous = await repo.get_link(tx, guild_id, user_id)
-            if previous is not None and previous.organisation_id != organisation_id:
-                other = await _organisation(tx, previous.organisation_id)
-                raise UserFacingError(
-                    "orgs.errors.linked_elsewhere",
-                    user=f"<@{user_id}>",
-                    name=other.name,
-                    standing=Term(f"orgs.standing.{previous.standing}"),
-                )
-            if previous is not None and previous.standing == standing:
-                raise UserFacingError(
-                    "orgs.errors.already_verified",
-                    user=f"<@{user_id}>",
-                    name=organisation.name,
-                    standing=Term(f"orgs.standing.{standing}"),
-                )
-            if standing == "representative":
-                await self._ensure_representative_seat(tx, organisation, ignoring=user_id)
-            cancelled = await repo.cancel_pending_of_user(tx, guild_id, user_id, now)
-            for claim in cancelled:
-                await repo.add_history(
-                    tx,
-                    claim.organisation_id,
-                    moderator_id,
-                    now,
-                    "claim_cancelled",
-                    subject_id=user_id,
-                    details={"claim_id": claim.id, "reason": "verified"},
-                )
-            await repo.put_link(tx, guild_id, user_id, organisation_id, standing, moderator_id, now)
-            await repo.add_history(
-                tx,
-                organisation_id,
-                moderator_id,
-                now,
-                "verified",
-                subject_id=user_id,
-                details={"standing": standing, "previous": None if previous is None else previous.standing},
-            )
-            await self._sync_role(tx, guild_id, user_id, now)
-            link = await repo.get_link(tx, guild_id, user_id)
-        assert link is not None
-        return VerifyResult(link, previous, organisation, cancelled[0] if cancelled else None)
+        """See :meth:`Claims.verify`."""
+        return await self._claims.verify(guild_id, organisation_id, user_id, standing, moderator_id)
 
     async def unverify(self, guild_id: int, user_id: int, moderator_id: int) -> tuple[Link, Organisation]:
-        """``/org unverify``: remove a member's link (their leaders role follows).
-        Raises ``orgs.errors.not_linked``."""
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            link = await repo.delete_link(tx, guild_id, user_id)
-            if link is None:
-                raise UserFacingError("orgs.errors.not_linked", user=f"<@{user_id}>")
-            await repo.add_history(
-                tx,
-                link.organisation_id,
-                moderator_id,
-                now,
-                "unverified",
-                subject_id=user_id,
-                details={"standing": link.standing},
-            )
-            await self._sync_role(tx, guild_id, user_id, now)
-            organisation = await _organisation(tx, link.organisation_id)
-        return link, organisation
+        """See :meth:`Claims.unverify`."""
+        return await self._claims.unverify(guild_id, user_id, moderator_id)
 
     async def leave(self, guild_id: int, user_id: int) -> LeaveResult:
-        """``/org leave``: the member unlinks themselves, or withdraws their pending claim.
-        Raises ``orgs.errors.nothing_to_leave``."""
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            link = await repo.delete_link(tx, guild_id, user_id)
-            if link is not None:
-                await repo.add_history(
-                    tx,
-                    link.organisation_id,
-                    user_id,
-                    now,
-                    "left",
-                    subject_id=user_id,
-                    details={"standing": link.standing},
-                )
-                await self._sync_role(tx, guild_id, user_id, now)
-                return LeaveResult(await _organisation(tx, link.organisation_id), link, None)
-            pending = await repo.pending_claim_of(tx, guild_id, user_id)
-            if pending is None:
-                raise UserFacingError("orgs.errors.nothing_to_leave")
-            withdrawn = await repo.close_claim(tx, pending.id, "withdrawn", user_id, now)
-            assert withdrawn is not None  # we hold the write lock: nobody closed it in between
-            await self._tell_outcome(tx, withdrawn, now)  # no DM: the post loses its buttons
-            await repo.add_history(
-                tx,
-                pending.organisation_id,
-                user_id,
-                now,
-                "claim_withdrawn",
-                subject_id=user_id,
-                details={"claim_id": pending.id, "standing": pending.standing},
-            )
-            return LeaveResult(await _organisation(tx, pending.organisation_id), None, withdrawn)
+        """See :meth:`Claims.leave`."""
+        return await self._claims.leave(guild_id, user_id)
 
     async def forget_member(self, guild_id: int, user_id: int) -> Link | None:
-        """The member left the Discord server: unlink them and withdraw a pending claim, recorded in
-        the history with the member as actor. None when they were not linked."""
-        now = self._clock.now()
-        async with self._db.transaction() as tx:
-            link = await repo.delete_link(tx, guild_id, user_id)
-            if link is not None:
-                await repo.add_history(
-                    tx,
-                    link.organisation_id,
-                    user_id,
-                    now,
-                    "left",
-                    subject_id=user_id,
-                    details={"standing": link.standing, "reason": "left_server"},
-                )
-            for claim in await repo.cancel_pending_of_user(tx, guild_id, user_id, now):
-                await repo.add_history(
-                    tx,
-                    claim.organisation_id,
-                    user_id,
-                    now,
-                    "claim_cancelled",
-                    subject_id=user_id,
-                    details={"claim_id": claim.id, "reason": "left_server"},
-                )
-        return link
+        """See :meth:`Claims.forget_member`."""
+        return await self._claims.forget_member(guild_id, user_id)
 
     # --- internals -----------------------------------------------------------------------------
-
-    async def _refuse_second_claim(self, tx: Transaction, guild_id: int, user_id: int) -> None:
-        pending = await repo.pending_claim_of(tx, guild_id, user_id)
-        if pending is not None:
-            other = await _organisation(tx, pending.organisation_id)
-            raise UserFacingError(
-                "orgs.errors.claim_pending",
-                name=other.name,
-                standing=Term(f"orgs.standing.{pending.standing}"),
-            )
-        link = await repo.get_link(tx, guild_id, user_id)
-        if link is not None:
-            other = await _organisation(tx, link.organisation_id)
-            raise UserFacingError(
-                "orgs.errors.already_linked", name=other.name, standing=Term(f"orgs.standing.{link.standing}")
-            )
-
-    async def _ensure_representative_seat(
-        self, tx: Transaction, organisation: Organisation, *, ignoring: int | None = None
-    ) -> None:
-        representatives = [
-            link
-            for link in await repo.links_of(tx, organisation.id, ("representative",))
-            if link.user_id != ignoring
-        ]
-        if len(representatives) >= self.max_representatives:
-            raise UserFacingError(
-                "orgs.errors.representatives_full", name=organisation.name, limit=self.max_representatives
-            )
-
-    async def _sync_role(self, tx: Transaction, guild_id: int, user_id: int, now: datetime) -> None:
-        await self._timers.schedule(ORG_ROLE_SYNC, now, {"guild_id": guild_id, "user_id": user_id}, tx=tx)
-
-    async def _tell_outcome(self, tx: Transaction, claim: Claim, now: datetime) -> None:
-        await self._timers.schedule(
-            ORG_CLAIM_OUTCOME, now, {"guild_id": claim.guild_id, "claim_id": claim.id}, tx=tx
-        )
 
     def _checked_joined(self, value: str | None) -> date:
         today = self._clock.now().date()
@@ -849,23 +520,6 @@ class OrganisationService:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-async def _organisation(conn: Any, organisation_id: int) -> Organisation:
-    organisation = await repo.get(conn, organisation_id)
-    if organisation is None:
-        raise NotFound("orgs.errors.unknown_organisation", name=organisation_id)
-    return organisation
-
-
-async def _active(conn: Any, guild_id: int, organisation_id: int) -> Organisation:
-    organisation = await repo.get(conn, organisation_id)
-    if organisation is None or organisation.guild_id != guild_id or not organisation.active:
-        raise NotFound(
-            "orgs.errors.unknown_organisation",
-            name=organisation_id if organisation is None else organisation.name,
-        )
-    return organisation
 
 
 async def _ensure_name_free(tx: Transaction, guild_id: int, name: str) -> None:
@@ -919,14 +573,6 @@ def _checked_language(value: str) -> str:
     if value not in LANGUAGES:
         raise UserFacingError(
             "orgs.errors.bad_language", language=excerpt(value), choices=", ".join(LANGUAGES)
-        )
-    return value
-
-
-def _checked_standing(value: str) -> str:
-    if value not in STANDINGS:
-        raise UserFacingError(
-            "orgs.errors.bad_standing", standing=excerpt(value), choices=", ".join(STANDINGS)
         )
     return value
 

@@ -1,0 +1,214 @@
+"""An occurrence's timers: which are written for it, and what each must do when it fires.
+
+``event.reminder`` (``guild_id``, ``occurrence_id``, ``lead_seconds``, ``starts_at``) for each lead
+time still in the future, ``event.start`` (``guild_id``, ``occurrence_id``, ``starts_at``) and
+``event.end`` (``guild_id``, ``occurrence_id``, ``ends_at``) are written in the transaction that
+creates the occurrence. Editing the time or lead times replaces them; cancelling cancels them.
+
+The timer handlers (registered by the cog, which owns Discord) ask what to do:
+:meth:`TimerPlans.reminder_delivery`, :meth:`TimerPlans.start_plan`, :meth:`TimerPlans.end_plan`.
+Because each payload carries the planned time, a timer that escaped cancellation is recognised as
+stale here and does nothing. After posting the handler records it
+(:meth:`TimerPlans.record_reminder_posted`, :meth:`TimerPlans.record_dm`), so a retried timer never
+posts twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.db import Database, Transaction
+from bot.repositories import events as repo
+from bot.services.events.model import (
+    EVENT_ANNOUNCE,
+    EVENT_END,
+    EVENT_MIRROR,
+    EVENT_REMINDER,
+    EVENT_START,
+    OCCURRENCE_TIMER_KINDS,
+    OUTBOX_GRACE,
+    REMINDER_LATE_AFTER,
+    START_ANNOUNCE_GRACE,
+    TIMED_KINDS,
+    DmStatus,
+    EndPlan,
+    Occurrence,
+    ReminderPlan,
+    StartPlan,
+)
+from bot.timeutil import from_iso, utc_iso
+
+if TYPE_CHECKING:
+    from bot.services.timers import TimerService
+
+log = logging.getLogger(__name__)
+
+
+class TimerPlans:
+    """The timers of occurrences, written and decided. ``TimerPlans(db, clock, timers)``."""
+
+    def __init__(self, db: Database, clock: Clock, timers: TimerService) -> None:
+        self._db = db
+        self._clock = clock
+        self._timers = timers
+
+    # --- writing (inside the caller's transaction) --------------------------------------------------
+
+    async def schedule(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        occurrence_id: int,
+        starts_at: datetime,
+        ends_at: datetime,
+        leads: tuple[timedelta, ...],
+        now: datetime,
+    ) -> None:
+        start_iso = utc_iso(starts_at)
+        for lead in leads:
+            due = starts_at - lead
+            if due > now:  # a reminder whose moment has passed would only be noise
+                payload = {
+                    "guild_id": guild_id,
+                    "occurrence_id": occurrence_id,
+                    "lead_seconds": int(lead.total_seconds()),
+                    "starts_at": start_iso,
+                }
+                await self._timers.schedule(EVENT_REMINDER, due, payload, tx=tx)
+        if starts_at > now:
+            start_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "starts_at": start_iso}
+            await self._timers.schedule(EVENT_START, starts_at, start_payload, tx=tx)
+        if ends_at > now:
+            end_payload = {"guild_id": guild_id, "occurrence_id": occurrence_id, "ends_at": utc_iso(ends_at)}
+            await self._timers.schedule(EVENT_END, ends_at, end_payload, tx=tx)
+
+    async def cancel(
+        self, tx: Transaction, occurrence_id: int, kinds: tuple[str, ...] = OCCURRENCE_TIMER_KINDS
+    ) -> None:
+        for kind in kinds:
+            await self._timers.cancel_matching(kind, tx=tx, occurrence_id=occurrence_id)
+
+    async def reschedule(self, tx: Transaction, occurrence_id: int, now: datetime) -> None:
+        """Replace an occurrence's pending timed timers with ones for its current times and lead times
+        (its outbox and refresh timers stay: they do not depend on the time)."""
+        await self.cancel(tx, occurrence_id, TIMED_KINDS)
+        occurrence = await repo.get_occurrence(tx, occurrence_id)
+        assert occurrence is not None
+        await self.schedule(
+            tx,
+            occurrence.guild_id,
+            occurrence_id,
+            occurrence.starts_at,
+            occurrence.ends_at,
+            occurrence.lead_times,
+            now,
+        )
+
+    async def schedule_announcement(
+        self, tx: Transaction, guild_id: int, occurrence_id: int, now: datetime
+    ) -> None:
+        """The outbox of a new event: its announcement card and its Discord Events-tab mirror."""
+        outbox = {"guild_id": guild_id, "occurrence_id": occurrence_id}
+        await self._timers.schedule(EVENT_ANNOUNCE, now + OUTBOX_GRACE, outbox, tx=tx)
+        await self._timers.schedule(EVENT_MIRROR, now + OUTBOX_GRACE, outbox, tx=tx)
+
+    # --- deciding (when a timer fires) ----------------------------------------------------------------
+
+    async def reminder_delivery(self, payload: Mapping[str, Any], now: datetime) -> ReminderPlan | None:
+        """Decide what an ``event.reminder`` timer sends, or None when it must send nothing:
+        the occurrence is gone or cancelled, it moved (payload start or lead no longer match), it has
+        already started, or everything was already delivered."""
+        try:
+            occurrence_id, lead_seconds = int(payload["occurrence_id"]), int(payload["lead_seconds"])
+            planned_start = from_iso(str(payload["starts_at"]))
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event reminder with a malformed payload: %r", dict(payload))
+            return None
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None or occurrence.status != "scheduled" or occurrence.starts_at != planned_start:
+            return None
+        lead = timedelta(seconds=lead_seconds)
+        if lead not in occurrence.lead_times or now >= occurrence.starts_at:
+            return None
+        posted, message_id = await repo.reminder_post(self._db, occurrence_id, lead_seconds)
+        recipients = await repo.pending_dm_recipients(
+            self._db, occurrence_id, occurrence.guild_id, lead_seconds
+        )
+        if posted and not recipients:
+            return None
+        return ReminderPlan(
+            occurrence=occurrence,
+            lead=lead,
+            late=now - (occurrence.starts_at - lead) > REMINDER_LATE_AFTER,
+            post_to_channel=not posted,
+            channel_message_id=message_id,
+            dm_user_ids=tuple(recipients),
+        )
+
+    async def record_reminder_posted(
+        self, occurrence_id: int, lead_seconds: int, channel_message_id: int | None
+    ) -> None:
+        """Log that the channel reminder went out (idempotent: the first record wins)."""
+        async with self._db.transaction() as tx:
+            await repo.record_reminder_post(
+                tx, occurrence_id, lead_seconds, channel_message_id, self._clock.now()
+            )
+
+    async def record_dm(self, occurrence_id: int, lead_seconds: int, user_id: int, status: DmStatus) -> None:
+        """Log one reminder DM: "sent", or "skipped_closed" when the member's DMs are closed
+        (never retried). Idempotent."""
+        if status not in ("sent", "skipped_closed"):
+            raise ValueError(f"unknown DM status {status!r}")
+        async with self._db.transaction() as tx:
+            await repo.record_dm(tx, occurrence_id, lead_seconds, user_id, status, self._clock.now())
+
+    async def start_plan(self, payload: Mapping[str, Any], now: datetime) -> StartPlan | None:
+        """Decide what an ``event.start`` timer does; None when gone, cancelled, moved, or more than
+        ``START_ANNOUNCE_GRACE`` late (a "starting now" hours later helps nobody)."""
+        occurrence = await self._timer_occurrence(payload, "starts_at")
+        if occurrence is None or now > occurrence.starts_at + START_ANNOUNCE_GRACE:
+            return None
+        going = await repo.user_ids_answering(self._db, [occurrence.id], ("going",))
+        return StartPlan(occurrence=occurrence, going_user_ids=tuple(going))
+
+    async def end_plan(self, payload: Mapping[str, Any]) -> EndPlan | None:
+        """Decide what an ``event.end`` timer does; None when the occurrence is gone, cancelled or moved."""
+        occurrence = await self._timer_occurrence(payload, "ends_at")
+        if occurrence is None:
+            return None
+        return EndPlan(occurrence=occurrence, checked_in=await repo.count_check_ins(self._db, occurrence.id))
+
+    async def outbox_occurrence(self, payload: Mapping[str, Any]) -> Occurrence | None:
+        """The occurrence an ``event.announce`` / ``event.mirror`` / ``event.refresh`` timer is about;
+        None when it is gone or the payload is malformed (nothing to do). Cancelled ones are returned:
+        a refresh must still show "cancelled"; the announce and mirror handlers skip them."""
+        try:
+            occurrence_id = int(payload["occurrence_id"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event timer with a malformed payload: %r", dict(payload))
+            return None
+        return await repo.get_occurrence(self._db, occurrence_id)
+
+    async def request_mirror(self, occurrence: Occurrence) -> None:
+        """Queue showing ``occurrence`` in Discord's Events tab (an ``event.mirror`` outbox timer)."""
+        await self._timers.ensure_pending(
+            EVENT_MIRROR,
+            self._clock.now(),
+            {"guild_id": occurrence.guild_id, "occurrence_id": occurrence.id},
+        )
+
+    async def _timer_occurrence(self, payload: Mapping[str, Any], time_field: str) -> Occurrence | None:
+        try:
+            occurrence_id, planned = int(payload["occurrence_id"]), from_iso(str(payload[time_field]))
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event timer with a malformed payload: %r", dict(payload))
+            return None
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None or occurrence.status != "scheduled":
+            return None
+        actual = occurrence.starts_at if time_field == "starts_at" else occurrence.ends_at
+        return occurrence if actual == planned else None

@@ -1,0 +1,597 @@
+"""Working groups: the logic behind ``/wg``. No Discord here.
+
+A group's Discord role is the truth for membership, so nothing here stores who is in a group; the
+cog reads the role from the member cache and passes what the service needs (an ``Actor`` with the
+member's role ids). What the service stores: the group and its texts, coordinators, status and its
+history, workplan items, deliverables, progress updates and meeting summaries, documents and join
+requests for private groups.
+
+Permissions are decided here: moderators manage every group; a coordinator manages only the groups
+they coordinate; members may read, join, leave, search and ask to join.
+
+Discord side effects go through timers (an outbox): a progress update or summary row and the timer
+that posts it commit together; the timer posts, records the message id, and a retry never posts
+twice. The same for a private group's join request (posted for its coordinators) and the outcome DM.
+A group with no update or summary for ``stale_after_weeks`` is flagged "Needs attention" and its
+coordinators nudged once, by a timer armed at its last activity (never a polling loop).
+
+One module for each kind of thing: :mod:`.model` (kinds, limits, values), :mod:`.access` (who may
+act), :mod:`.work` (status, workplan, deliverables), :mod:`.posts` (updates, summaries, documents),
+:mod:`.requests` (joining private groups), :mod:`.initiatives` (the index of initiatives),
+:mod:`.stale` (quiet groups and the report), :mod:`.reads` (one-trip reads), :mod:`.groups` (seeding,
+creating, editing, archiving, coordinators); here reading, panels, search and roundtables, and the
+service the cog calls, composed of the pieces above.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Final
+
+from bot import validation
+from bot.clock import Clock
+from bot.config import Config, WorkingGroupConfig
+from bot.db import Database
+from bot.errors import NotFound, UserFacingError
+from bot.limits import excerpt
+from bot.repositories import working_groups as repo
+from bot.services.events import EventDraft, EventService, Occurrence
+from bot.services.timers import TimerService
+from bot.services.working_groups import reads
+from bot.services.working_groups.access import GroupAccess
+from bot.services.working_groups.groups import GroupAdmin
+from bot.services.working_groups.initiatives import InitiativeIndex
+from bot.services.working_groups.model import (
+    CARD_DOCUMENTS,
+    COUNTRY_LIMIT,
+    DELIVERABLE_KINDS,
+    DELIVERABLE_TITLE_LIMIT,
+    DOC_TITLE_LIMIT,
+    INITIATIVE_DESCRIPTION_LIMIT,
+    INITIATIVE_KINDS,
+    INITIATIVE_TITLE_LIMIT,
+    ITEM_LIMIT,
+    NAME_LIMIT,
+    NOTE_LIMIT,
+    ORGANISATION_LIMIT,
+    PAST_ROUNDTABLES,
+    RECENT_UPDATES,
+    SEARCH_QUERY_LIMIT,
+    SEARCH_RESULTS,
+    STATUSES,
+    SUMMARY_LIMIT,
+    SUMMARY_TITLE_LIMIT,
+    TEXT_LIMIT,
+    UPCOMING_ROUNDTABLES,
+    UPDATE_LIMIT,
+    WG_INITIATIVE_OUTCOME,
+    WG_INITIATIVE_REVIEW,
+    WG_JOIN_OUTCOME,
+    WG_JOIN_REQUEST,
+    WG_POST,
+    WG_STALE,
+    Actor,
+    Deliverable,
+    Document,
+    Group,
+    GroupCard,
+    GroupName,
+    Initiative,
+    JoinRequest,
+    Panel,
+    Post,
+    ReportLine,
+    ReportRow,
+    Roundtable,
+    SearchHit,
+    StaleCheck,
+    StatusChange,
+    Texts,
+    WorkplanItem,
+    fold,
+    fts_query,
+)
+from bot.services.working_groups.posts import GroupPosts
+from bot.services.working_groups.requests import JoinRequests
+from bot.services.working_groups.stale import Staleness
+from bot.services.working_groups.work import GroupWork
+
+# Field names shown in validation errors (working_groups.yml, working_groups.fields.*).
+F_QUERY: Final = "working_groups.fields.query"
+
+__all__ = [
+    "CARD_DOCUMENTS",
+    "COUNTRY_LIMIT",
+    "DELIVERABLE_KINDS",
+    "DELIVERABLE_TITLE_LIMIT",
+    "DOC_TITLE_LIMIT",
+    "INITIATIVE_DESCRIPTION_LIMIT",
+    "INITIATIVE_KINDS",
+    "INITIATIVE_TITLE_LIMIT",
+    "ITEM_LIMIT",
+    "NAME_LIMIT",
+    "NOTE_LIMIT",
+    "ORGANISATION_LIMIT",
+    "PAST_ROUNDTABLES",
+    "RECENT_UPDATES",
+    "SEARCH_QUERY_LIMIT",
+    "SEARCH_RESULTS",
+    "STATUSES",
+    "SUMMARY_LIMIT",
+    "SUMMARY_TITLE_LIMIT",
+    "TEXT_LIMIT",
+    "UPCOMING_ROUNDTABLES",
+    "UPDATE_LIMIT",
+    "WG_INITIATIVE_OUTCOME",
+    "WG_INITIATIVE_REVIEW",
+    "WG_JOIN_OUTCOME",
+    "WG_JOIN_REQUEST",
+    "WG_POST",
+    "WG_STALE",
+    "Actor",
+    "Deliverable",
+    "Document",
+    "Group",
+    "GroupCard",
+    "GroupName",
+    "Initiative",
+    "JoinRequest",
+    "Panel",
+    "Post",
+    "ReportLine",
+    "ReportRow",
+    "Roundtable",
+    "SearchHit",
+    "StaleCheck",
+    "StatusChange",
+    "Texts",
+    "WorkingGroupService",
+    "WorkplanItem",
+    "fold",
+    "fts_query",
+]
+
+log = logging.getLogger(__name__)
+
+
+class WorkingGroupService:
+    """``WorkingGroupService(db, clock, timers, config, events)``; ``events`` (the EventService) is
+    needed only for events hosted by a group."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        timers: TimerService,
+        config: Config,
+        events: EventService | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._timers = timers
+        self._config = config
+        self._events = events
+        self._access = GroupAccess(db)
+        self._stale = Staleness(db, clock, timers, config)
+        self._work = GroupWork(db, clock, timers, config, self._access)
+        self._posts = GroupPosts(db, clock, timers, self._access, self._stale)
+        self._requests = JoinRequests(db, clock, timers, self._access)
+        self._initiatives = InitiativeIndex(db, clock, timers, self._access)
+        self._admin = GroupAdmin(db, clock, timers, self._access, self._stale)
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    async def groups(self, guild_id: int, *, include_archived: bool = False) -> list[Group]:
+        return await repo.list_groups(self._db, guild_id, include_archived=include_archived)
+
+    async def find(self, guild_id: int, text: str, *, include_archived: bool = False) -> Group:
+        """The group a ``group`` option names: its key (what autocomplete sends), or its name in any
+        language, case and accents ignored. Raises ``working_groups.errors.unknown_group``."""
+        cleaned = (text or "").strip()
+        found = (
+            await self._db.quick_read(reads.find, guild_id, cleaned, include_archived) if cleaned else None
+        )
+        if found is None:
+            raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        return found
+
+    async def autocomplete(
+        self, guild_id: int, typed: str, lang: str, *, limit: int = 25
+    ) -> list[repo.GroupName]:
+        """Active groups whose key or name (in any language, case and accents ignored) holds ``typed``."""
+        wanted = fold(typed or "")
+        found = []
+        for group in await repo.group_names(self._db, guild_id):
+            if group.archived:
+                continue
+            haystack = " ".join([group.key, *(fold(name) for name in group.name.all())])
+            if wanted in haystack:
+                found.append(group)
+        return found[:limit]
+
+    async def coordinators(self, group_id: int) -> list[int]:
+        return await repo.coordinators(self._db, group_id)
+
+    async def coordinators_by_group(self, guild_id: int) -> dict[int, list[int]]:
+        return await repo.coordinators_by_group(self._db, guild_id)
+
+    async def card(self, group_id: int, actor: Actor | None = None) -> GroupCard:
+        """The group's card. A private group's archive (updates, notes, documents) is left out for a
+        member without its role (``actor``; None reads everything, for internal use)."""
+        card = await self._db.read(reads.card, group_id, actor, self._clock.now())
+        if card is None:
+            raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
+        return card
+
+    async def find_card(
+        self, guild_id: int, text: str, actor: Actor | None, *, include_archived: bool = False
+    ) -> GroupCard:
+        """``find`` then ``card`` in one trip to the database (what /wg info shows)."""
+        cleaned = (text or "").strip()
+        card = (
+            await self._db.quick_read(
+                reads.find_card, guild_id, cleaned, include_archived, actor, self._clock.now()
+            )
+            if cleaned
+            else None
+        )
+        if card is None:
+            raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
+        return card
+
+    async def get_post(self, post_id: int) -> Post | None:
+        return await repo.get_post(self._db, post_id)
+
+    # --- groups (groups.py) ----------------------------------------------------------------------
+
+    async def seed(self, guild_id: int, groups: Sequence[WorkingGroupConfig]) -> list[Group]:
+        """See :meth:`GroupAdmin.seed`."""
+        return await self._admin.seed(guild_id, groups)
+
+    async def check_new(
+        self, guild_id: int, key: str, name: str, *, stake: str | None = None, mandate: str | None = None
+    ) -> tuple[str, str]:
+        """See :meth:`GroupAdmin.check_new`."""
+        return await self._admin.check_new(guild_id, key, name, stake=stake, mandate=mandate)
+
+    async def create(
+        self,
+        guild_id: int,
+        *,
+        key: str,
+        name: str,
+        lang: str,
+        stake: str | None,
+        mandate: str | None,
+        private: bool,
+        role_id: int,
+        channel_id: int,
+        actor: Actor,
+    ) -> Group:
+        """See :meth:`GroupAdmin.create`."""
+        return await self._admin.create(
+            guild_id,
+            key=key,
+            name=name,
+            lang=lang,
+            stake=stake,
+            mandate=mandate,
+            private=private,
+            role_id=role_id,
+            channel_id=channel_id,
+            actor=actor,
+        )
+
+    async def set_discord(self, group_id: int, *, role_id: int | None, channel_id: int | None) -> Group:
+        """See :meth:`GroupAdmin.set_discord`."""
+        return await self._admin.set_discord(group_id, role_id=role_id, channel_id=channel_id)
+
+    async def requeue_unposted(self, group_id: int) -> int:
+        """See :meth:`GroupAdmin.requeue_unposted`."""
+        return await self._admin.requeue_unposted(group_id)
+
+    async def edit(
+        self,
+        group_id: int,
+        actor: Actor,
+        lang: str,
+        *,
+        name: str | None = None,
+        stake: str | None = None,
+        mandate: str | None = None,
+        description: str | None = None,
+        private: bool | None = None,
+    ) -> Group:
+        """See :meth:`GroupAdmin.edit`."""
+        return await self._admin.edit(
+            group_id,
+            actor,
+            lang,
+            name=name,
+            stake=stake,
+            mandate=mandate,
+            description=description,
+            private=private,
+        )
+
+    async def archive(self, group_id: int, actor: Actor, lang: str) -> Group:
+        """See :meth:`GroupAdmin.archive`."""
+        return await self._admin.archive(group_id, actor, lang)
+
+    async def add_coordinator(self, group_id: int, user_id: int, actor: Actor, lang: str) -> Group:
+        """See :meth:`GroupAdmin.add_coordinator`."""
+        return await self._admin.add_coordinator(group_id, user_id, actor, lang)
+
+    async def remove_coordinator(self, group_id: int, user_id: int, actor: Actor, lang: str) -> Group:
+        """See :meth:`GroupAdmin.remove_coordinator`."""
+        return await self._admin.remove_coordinator(group_id, user_id, actor, lang)
+
+    # --- panels ------------------------------------------------------------------------------------
+
+    async def add_panel(self, guild_id: int, channel_id: int, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await repo.insert_panel(tx, guild_id, channel_id, message_id, self._clock.now())
+
+    async def panels(self, guild_id: int) -> list[repo.Panel]:
+        return await repo.panels(self._db, guild_id)
+
+    async def remove_panel(self, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await repo.delete_panel(tx, message_id)
+
+    # --- search ------------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        guild_id: int,
+        query: str,
+        actor: Actor,
+        *,
+        group_id: int | None = None,
+        limit: int = SEARCH_RESULTS,
+    ) -> list[SearchHit]:
+        """Updates, summaries, documents and approved initiatives matching every word of ``query``,
+        accents and case ignored, best first; only what the member may see (a private group's archive
+        needs its role). Raises ``working_groups.errors.no_words`` for a query with no word."""
+        cleaned = validation.text(query, field=F_QUERY, max_length=SEARCH_QUERY_LIMIT)
+        match = fts_query(cleaned)
+        if match is None:
+            raise UserFacingError("working_groups.errors.no_words")
+        return await self._db.quick_read(reads.search, guild_id, match, actor, group_id, limit)
+
+    # --- roundtables (events hosted by a group) ----------------------------------------------------
+
+    async def create_group_event(self, group_id: int, draft: EventDraft, lang: str) -> Occurrence:
+        """``EventService.create_and_announce`` for an event the group hosts, linked to the group in the
+        same transaction (its announcement timer and the link commit together, or neither)."""
+        if self._events is None:
+            raise RuntimeError("WorkingGroupService was built without the EventService")
+        group = await self.get(group_id)
+        self._access.ensure_active(group, lang)
+        if group.guild_id != draft.guild_id:
+            raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
+        async with self._db.transaction() as tx:
+            occurrence = await self._events.create_and_announce(draft)  # joins this transaction
+            await repo.link_event(tx, group.id, occurrence.series_id)
+        return occurrence
+
+    async def roundtables(self, group_id: int) -> tuple[list[Roundtable], list[Roundtable]]:
+        """(the next three, the last five) occurrences of the group's events, with attendance."""
+        now = self._clock.now()
+        return (
+            await repo.roundtables(self._db, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
+            await repo.roundtables(self._db, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
+        )
+
+    # --- access (access.py) --------------------------------------------------------------------
+
+    async def get(self, group_id: int) -> Group:
+        """See :meth:`GroupAccess.get`."""
+        return await self._access.get(group_id)
+
+    async def can_manage(self, group: Group, actor: Actor) -> bool:
+        """See :meth:`GroupAccess.can_manage`."""
+        return await self._access.can_manage(group, actor)
+
+    async def ensure_can_manage(self, group: Group, actor: Actor, lang: str = "en") -> None:
+        """See :meth:`GroupAccess.ensure_can_manage`."""
+        await self._access.ensure_can_manage(group, actor, lang)
+
+    # --- work (work.py) ------------------------------------------------------------------------
+
+    async def set_status(
+        self, group_id: int, status: str, note: str | None, actor: Actor, lang: str
+    ) -> Group:
+        """See :meth:`GroupWork.set_status`."""
+        return await self._work.set_status(group_id, status, note, actor, lang)
+
+    async def workplan_add(
+        self, group_id: int, title: str, status: str, actor: Actor, lang: str
+    ) -> WorkplanItem:
+        """See :meth:`GroupWork.workplan_add`."""
+        return await self._work.workplan_add(group_id, title, status, actor, lang)
+
+    async def workplan_update(
+        self, group_id: int, item_id: int, actor: Actor, lang: str, *, title: str | None, status: str | None
+    ) -> WorkplanItem:
+        """See :meth:`GroupWork.workplan_update`."""
+        return await self._work.workplan_update(group_id, item_id, actor, lang, title=title, status=status)
+
+    async def workplan_remove(self, group_id: int, item_id: int, actor: Actor, lang: str) -> WorkplanItem:
+        """See :meth:`GroupWork.workplan_remove`."""
+        return await self._work.workplan_remove(group_id, item_id, actor, lang)
+
+    async def workplan(self, group_id: int) -> list[WorkplanItem]:
+        """See :meth:`GroupWork.workplan`."""
+        return await self._work.workplan(group_id)
+
+    async def deliverables(self, group_id: int) -> list[Deliverable]:
+        """See :meth:`GroupWork.deliverables`."""
+        return await self._work.deliverables(group_id)
+
+    async def deliverable_add(
+        self,
+        group_id: int,
+        actor: Actor,
+        lang: str,
+        *,
+        title: str,
+        kind: str,
+        due: str | None = None,
+        status: str = "not_started",
+        link: str | None = None,
+    ) -> Deliverable:
+        """See :meth:`GroupWork.deliverable_add`."""
+        return await self._work.deliverable_add(
+            group_id, actor, lang, title=title, kind=kind, due=due, status=status, link=link
+        )
+
+    async def deliverable_update(
+        self,
+        group_id: int,
+        deliverable_id: int,
+        actor: Actor,
+        lang: str,
+        *,
+        title: str | None = None,
+        kind: str | None = None,
+        due: str | None = None,
+        status: str | None = None,
+        link: str | None = None,
+    ) -> Deliverable:
+        """See :meth:`GroupWork.deliverable_update`."""
+        return await self._work.deliverable_update(
+            group_id, deliverable_id, actor, lang, title=title, kind=kind, due=due, status=status, link=link
+        )
+
+    async def deliverable_remove(
+        self, group_id: int, deliverable_id: int, actor: Actor, lang: str
+    ) -> Deliverable:
+        """See :meth:`GroupWork.deliverable_remove`."""
+        return await self._work.deliverable_remove(group_id, deliverable_id, actor, lang)
+
+    # --- posts (posts.py) ----------------------------------------------------------------------
+
+    async def post_update(self, group_id: int, text: str, actor: Actor, lang: str) -> Post:
+        """See :meth:`GroupPosts.post_update`."""
+        return await self._posts.post_update(group_id, text, actor, lang)
+
+    async def post_summary(
+        self,
+        group_id: int,
+        title: str,
+        body: str,
+        actor: Actor,
+        lang: str,
+        *,
+        occurrence_id: int | None = None,
+    ) -> Post:
+        """See :meth:`GroupPosts.post_summary`."""
+        return await self._posts.post_summary(group_id, title, body, actor, lang, occurrence_id=occurrence_id)
+
+    async def record_post_message(self, post_id: int, channel_id: int, message_id: int) -> None:
+        """See :meth:`GroupPosts.record_post_message`."""
+        await self._posts.record_post_message(post_id, channel_id, message_id)
+
+    async def add_document(self, group_id: int, title: str, url: str, actor: Actor, lang: str) -> Document:
+        """See :meth:`GroupPosts.add_document`."""
+        return await self._posts.add_document(group_id, title, url, actor, lang)
+
+    async def remove_document(self, group_id: int, document_id: int, actor: Actor, lang: str) -> Document:
+        """See :meth:`GroupPosts.remove_document`."""
+        return await self._posts.remove_document(group_id, document_id, actor, lang)
+
+    async def documents(self, group_id: int) -> list[Document]:
+        """See :meth:`GroupPosts.documents`."""
+        return await self._posts.documents(group_id)
+
+    # --- requests (requests.py) ----------------------------------------------------------------
+
+    async def get_join_request(self, request_id: int) -> JoinRequest:
+        """See :meth:`JoinRequests.get_join_request`."""
+        return await self._requests.get_join_request(request_id)
+
+    async def request_join(self, group_id: int, actor: Actor, lang: str) -> JoinRequest:
+        """See :meth:`JoinRequests.request_join`."""
+        return await self._requests.request_join(group_id, actor, lang)
+
+    async def record_join_request_message(self, request_id: int, channel_id: int, message_id: int) -> None:
+        """See :meth:`JoinRequests.record_join_request_message`."""
+        await self._requests.record_join_request_message(request_id, channel_id, message_id)
+
+    async def check_decider(self, request_id: int, actor: Actor, lang: str) -> tuple[JoinRequest, Group]:
+        """See :meth:`JoinRequests.check_decider`."""
+        return await self._requests.check_decider(request_id, actor, lang)
+
+    async def decide_join(self, request_id: int, approve: bool, actor: Actor, lang: str) -> JoinRequest:
+        """See :meth:`JoinRequests.decide_join`."""
+        return await self._requests.decide_join(request_id, approve, actor, lang)
+
+    # --- initiatives (initiatives.py) ----------------------------------------------------------
+
+    async def submit_initiative(
+        self,
+        group_id: int,
+        actor: Actor,
+        lang: str,
+        *,
+        title: str,
+        organisation: str,
+        country: str,
+        link: str | None,
+        description: str,
+        kind: str,
+    ) -> Initiative:
+        """See :meth:`InitiativeIndex.submit_initiative`."""
+        return await self._initiatives.submit_initiative(
+            group_id,
+            actor,
+            lang,
+            title=title,
+            organisation=organisation,
+            country=country,
+            link=link,
+            description=description,
+            kind=kind,
+        )
+
+    async def get_initiative(self, initiative_id: int) -> Initiative:
+        """See :meth:`InitiativeIndex.get_initiative`."""
+        return await self._initiatives.get_initiative(initiative_id)
+
+    async def record_initiative_message(self, initiative_id: int, channel_id: int, message_id: int) -> None:
+        """See :meth:`InitiativeIndex.record_initiative_message`."""
+        await self._initiatives.record_initiative_message(initiative_id, channel_id, message_id)
+
+    async def decide_initiative(
+        self, initiative_id: int, approve: bool, actor: Actor, lang: str
+    ) -> Initiative:
+        """See :meth:`InitiativeIndex.decide_initiative`."""
+        return await self._initiatives.decide_initiative(initiative_id, approve, actor, lang)
+
+    async def initiatives(
+        self, group_id: int, actor: Actor, lang: str, *, country: str | None = None, kind: str | None = None
+    ) -> list[Initiative]:
+        """See :meth:`InitiativeIndex.initiatives`."""
+        return await self._initiatives.initiatives(group_id, actor, lang, country=country, kind=kind)
+
+    async def export_initiatives(
+        self, group_id: int, actor: Actor, lang: str
+    ) -> tuple[Group, list[Initiative]]:
+        """See :meth:`InitiativeIndex.export_initiatives`."""
+        return await self._initiatives.export_initiatives(group_id, actor, lang)
+
+    # --- stale (stale.py) ----------------------------------------------------------------------
+
+    async def report(self, guild_id: int) -> list[ReportLine]:
+        """See :meth:`Staleness.report`."""
+        return await self._stale.report(guild_id)
+
+    async def check_stale(self, group_id: int) -> StaleCheck:
+        """See :meth:`Staleness.check_stale`."""
+        return await self._stale.check_stale(group_id)
+
+    async def mark_nudged(self, group: Group) -> bool:
+        """See :meth:`Staleness.mark_nudged`."""
+        return await self._stale.mark_nudged(group)
