@@ -46,14 +46,22 @@ def _localized(payload: dict[str, Any], field: str, locales: tuple[str, ...]) ->
     return str(payload.get(field, ""))  # untranslated: Discord shows the default too
 
 
-def _is_moderator_only(command: Any) -> bool:
-    """A moderator_only() check anywhere from the command up to its root group."""
+def _checked_who(command: Any) -> str | None:
+    """Who the checks from the command up to its root group let through (bot.core.checks marks each
+    predicate), the narrowest found: moderators, then coordinators and moderators; None for none."""
+    from bot.core.checks import COORDINATORS, MODERATORS, WHO
+
+    found: set[str] = set()
     while command is not None:
         for check in getattr(command, "checks", ()):
-            if "moderator_only" in getattr(check, "__qualname__", ""):
-                return True
+            who = getattr(check, WHO, None)
+            if isinstance(who, str):
+                found.add(who)
         command = getattr(command, "parent", None)
-    return False
+    for who in (MODERATORS, COORDINATORS):
+        if who in found:
+            return who
+    return None
 
 
 def _permission_names(value: int) -> str:
@@ -70,26 +78,29 @@ def _who(root_payload: dict[str, Any], command: Any) -> str:
         if permissions is not None
         else ""
     )
-    if _is_moderator_only(command) or permissions is not None:
-        return "moderators" + (f" ({hint})" if hint else "")
-    return "everyone"
+    # default_permissions hides the command from all but those holding them: moderators' rights.
+    checked = "moderators" if permissions is not None else _checked_who(command)
+    if checked is None:
+        return "everyone"
+    return checked + (f" ({hint})" if hint else "")
 
 
 def _visible_moderator_commands(
     leaves: list[tuple[tuple[str, ...], dict[str, Any], dict[str, Any], Any]],
 ) -> list[str]:
-    """The sentence naming moderator commands Discord shows every member (their group also holds
-    member commands, and Discord hides per top-level command only), or nothing when there are none."""
+    """The sentence naming the moderator and coordinator commands Discord shows every member (their
+    group also holds member commands, and Discord hides per top-level command only), or nothing when
+    there are none."""
     visible = [
         f"`/{names[0]}`"
         for names, _, root_payload, command in leaves
-        if _is_moderator_only(command) and root_payload.get("default_member_permissions") is None
+        if _checked_who(command) is not None and root_payload.get("default_member_permissions") is None
     ]
     if not visible:
         return []
     return [
-        "These moderator commands are therefore **visible to every member** in Discord's command list",
-        f"(members who try them are refused): {', '.join(visible)}.",
+        "These moderator and coordinator commands are therefore **visible to every member** in Discord's",
+        f"command list (members who may not use them are refused): {', '.join(visible)}.",
     ]
 
 
@@ -179,11 +190,13 @@ async def render_command_reference(tree: app_commands.CommandTree[Any]) -> str:
         "phones or English keyboards; descriptions and choice names keep their accents. The words",
         "follow [the glossary](GLOSSARY.md).",
         "",
-        "*Who*: **everyone**, or **moderators** — the roles listed in `moderator_roles` (the Secretariat",
-        "and the Steering Committee) and anyone with Manage Server. The bot checks the role every time a",
-        "moderator command is used and refuses anyone else with a private message. Discord can hide",
-        "commands from members only per top-level command (`default_permissions`); only a command",
-        "marked *hidden by default* below is hidden by Discord.",
+        "*Who*: **everyone**; **moderators** — the roles listed in `moderator_roles` (the Secretariat",
+        "and the Steering Committee) and anyone with Manage Server; or **coordinators and moderators** —",
+        "the coordinators of a working group, each for the groups they coordinate, and the moderators",
+        "for every group. The bot checks the role (and, for a coordinator, the group) every time such a",
+        "command is used and refuses anyone else with a private message. Discord can hide commands from",
+        "members only per top-level command (`default_permissions`); only a command marked *hidden by",
+        "default* below is hidden by Discord.",
         *_visible_moderator_commands(leaves),
         "",
         "## Summary",

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.cli import generate_command_reference, main, render_command_reference
 from bot.config import load_config
-from bot.core.checks import moderator_only
+from bot.core.checks import coordinator_or_moderator, moderator_only
 from bot.core.translator import CatalogTranslator
 from bot.i18n import Catalog
 
@@ -148,6 +148,38 @@ async def test_moderator_check_without_default_permissions_still_counts() -> Non
     await client.close()
     assert "| `/purge` | moderators | Moderators only |" in text
     assert "*Who*: moderators\n" in text + "\n"
+
+
+async def test_coordinator_check_reads_coordinators_and_moderators_and_is_named_visible() -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    wg = app_commands.Group(name="wg", description="Working groups")
+
+    @wg.command(name="status", description="Set a group's status")
+    @coordinator_or_moderator()
+    async def status(interaction: discord.Interaction) -> None:
+        raise AssertionError("never invoked")
+
+    @wg.command(name="report", description="Every group")
+    @coordinator_or_moderator()
+    @moderator_only()
+    async def report(interaction: discord.Interaction) -> None:
+        raise AssertionError("never invoked")
+
+    @wg.command(name="list", description="Every group")
+    async def list_(interaction: discord.Interaction) -> None:
+        raise AssertionError("never invoked")
+
+    tree.add_command(wg)
+    text = await render_command_reference(tree)
+    await client.close()
+    assert "| `/wg status` | coordinators and moderators | Set a group's status |" in text
+    assert "| `/wg report` | moderators | Every group |" in text  # the narrower check wins
+    assert "| `/wg list` | everyone | Every group |" in text
+    assert "*Who*: coordinators and moderators\n" in text
+    intro = text.split("## Summary")[0]
+    assert "`/wg status`, `/wg report`." in intro
+    assert "`/wg list`" not in intro
 
 
 async def test_docs_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

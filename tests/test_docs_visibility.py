@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import generate_command_reference
 from bot.config import load_config
+from bot.docs import generate_command_reference
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,3 +22,6 @@ async def test_the_reference_names_the_moderator_commands_every_member_sees() ->
     for command in ("/event create", "/event edit", "/event cancel", "/event attendees"):
         assert f"`{command}`" in intro, command
     assert "`/event list`" not in intro  # a member command is not listed as a moderator one
+    for command in ("/wg status", "/wg workplan add", "/wg export"):  # coordinators' and moderators'
+        assert f"`{command}`" in intro, command
+    assert "`/wg initiatives`" not in intro

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot import limits
+from bot.core.checks import coordinator_or_moderator
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import UserFacingError
@@ -84,6 +85,7 @@ class Initiatives:
     @subcommand(EXPORT)
     @EXPORT.options("group")
     @app_commands.autocomplete(group=group_autocomplete)
+    @coordinator_or_moderator()
     async def export(self, interaction: discord.Interaction, group: str) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group, include_archived=True)

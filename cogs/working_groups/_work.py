@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 
 from bot import limits
-from bot.core.checks import moderator_only
+from bot.core.checks import coordinator_or_moderator, moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import NotFound
@@ -61,6 +61,7 @@ class Work:
     @STATUS.options("group", "status", "note")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
+    @coordinator_or_moderator()
     async def status(
         self, interaction: discord.Interaction, group: str, status: str, note: str | None = None
     ) -> None:
@@ -82,6 +83,7 @@ class Work:
     @subcommand(UPDATE)
     @UPDATE.options("group", "text")
     @app_commands.autocomplete(group=group_autocomplete)
+    @coordinator_or_moderator()
     async def update(self, interaction: discord.Interaction, group: str, text: str) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group)
@@ -99,6 +101,7 @@ class Work:
     @subcommand(SUMMARY)
     @SUMMARY.options("group", "event")
     @app_commands.autocomplete(group=group_autocomplete, event=event_autocomplete)
+    @coordinator_or_moderator()
     async def summary(self, interaction: discord.Interaction, group: str, event: str | None = None) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group)
@@ -176,6 +179,7 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
     @WORKPLAN_ADD.options("group", "title", "status")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
+    @coordinator_or_moderator()
     async def add(
         self, interaction: discord.Interaction, group: str, title: str, status: str = "not_started"
     ) -> None:
@@ -199,6 +203,7 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
     @WORKPLAN_UPDATE.options("group", "item", "status", "title")
     @app_commands.autocomplete(group=group_autocomplete, item=item_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
+    @coordinator_or_moderator()
     async def update(
         self,
         interaction: discord.Interaction,
@@ -228,6 +233,7 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
     @WORKPLAN_REMOVE.command()
     @WORKPLAN_REMOVE.options("group", "item")
     @app_commands.autocomplete(group=group_autocomplete, item=item_autocomplete)
+    @coordinator_or_moderator()
     async def remove(self, interaction: discord.Interaction, group: str, item: str) -> None:
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
@@ -252,6 +258,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
     @DELIVERABLE_ADD.options("group", "title", "kind", "due", "link")
     @app_commands.autocomplete(group=group_autocomplete)
     @app_commands.choices(kind=KIND_CHOICES)
+    @coordinator_or_moderator()
     async def add(
         self,
         interaction: discord.Interaction,
@@ -287,6 +294,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
     @DELIVERABLE_UPDATE.options("group", "deliverable", "status", "title", "kind", "due", "link")
     @app_commands.autocomplete(group=group_autocomplete, deliverable=deliverable_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES, kind=KIND_CHOICES)
+    @coordinator_or_moderator()
     async def update(
         self,
         interaction: discord.Interaction,
@@ -326,6 +334,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
     @DELIVERABLE_REMOVE.command()
     @DELIVERABLE_REMOVE.options("group", "deliverable")
     @app_commands.autocomplete(group=group_autocomplete, deliverable=deliverable_autocomplete)
+    @coordinator_or_moderator()
     async def remove(self, interaction: discord.Interaction, group: str, deliverable: str) -> None:
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
@@ -352,6 +361,7 @@ class Documents(app_commands.Group, name=DOC.name, description=DOC.description):
     @DOC_ADD.command()
     @DOC_ADD.options("group", "title", "url")
     @app_commands.autocomplete(group=group_autocomplete)
+    @coordinator_or_moderator()
     async def add(self, interaction: discord.Interaction, group: str, title: str, url: str) -> None:
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
@@ -372,6 +382,7 @@ class Documents(app_commands.Group, name=DOC.name, description=DOC.description):
     @DOC_REMOVE.command()
     @DOC_REMOVE.options("group", "document")
     @app_commands.autocomplete(group=group_autocomplete, document=document_autocomplete)
+    @coordinator_or_moderator()
     async def remove(self, interaction: discord.Interaction, group: str, document: str) -> None:
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)

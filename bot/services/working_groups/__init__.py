@@ -216,6 +216,13 @@ class WorkingGroupService:
     async def coordinators_by_group(self, guild_id: int) -> dict[int, list[int]]:
         return await repo.coordinators_by_group(self._db, guild_id)
 
+    async def coordinates_any(self, guild_id: int, user_id: int) -> bool:
+        """Whether ``user_id`` coordinates some group of the guild, archived ones included (their
+        coordinators may still export them). What the commands' coordinator check asks; the
+        per-group check (``GroupAccess.ensure_can_manage``) still decides for the group named."""
+        by_group = await repo.coordinators_by_group(self._db, guild_id)
+        return any(user_id in users for users in by_group.values())
+
     async def card(self, group_id: int, actor: Actor | None = None) -> GroupCard:
         """The group's card. A private group's archive (updates, notes, documents) is left out for a
         member without its role (``actor``; None reads everything, for internal use)."""

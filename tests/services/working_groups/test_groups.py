@@ -162,3 +162,19 @@ async def test_archived_group_refuses_changes_and_stops_its_stale_timer(
     with pytest.raises(NotFound):
         await service.find(GUILD, "wg1-stem")
     assert (await service.find(GUILD, "wg1-stem", include_archived=True)).id == wg1.id
+
+
+async def test_coordinates_any_is_true_for_a_coordinator_of_some_group_of_this_guild_only(
+    service: WorkingGroupService, config: Config
+) -> None:
+    wg1, *_ = await seeded(service, config)
+    assert not await service.coordinates_any(GUILD, COORDINATOR.user_id)
+    await service.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    assert await service.coordinates_any(GUILD, COORDINATOR.user_id)
+    assert not await service.coordinates_any(GUILD, MEMBER.user_id)
+    assert not await service.coordinates_any(GUILD + 1, COORDINATOR.user_id)
+    # An archived group's coordinators may still export its index: they still pass.
+    await service.archive(wg1.id, MODERATOR, "en")
+    assert await service.coordinates_any(GUILD, COORDINATOR.user_id)
+    await service.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    assert not await service.coordinates_any(GUILD, COORDINATOR.user_id)
