@@ -9,7 +9,10 @@ sending every command once as a moderator and once as a member), bounded to stay
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +20,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as fixed_seed
 from hypothesis import strategies as st
 
+from bot.config import load_config
+from bot.docs import generate_command_reference
 from bot.i18n import Catalog
 from tests.double import InvocationError, Member, Upload
 from tests.double.interactions import InteractionHandle
 from tests.e2e.conftest import DiscordEnv
 from tests.e2e.test_events import bot_db, create_event, far_start
 from tests.e2e.test_faults import error_lines
-from tests.e2e.test_platform import PER_COMMAND, _leaf_commands
+from tests.e2e.test_platform import PER_COMMAND, _leaf_commands, _required
 
 pytestmark = pytest.mark.e2e
 
@@ -368,3 +373,97 @@ def test_a_member_without_the_role_is_refused_every_privileged_command_and_nothi
     assert discord_side(env) == guild_before
     assert list(double.messages(seed.announcements, after=mark)) == []
     assert_nobody_pinged(env, after=mark)
+
+
+# --- the reference says who may use each command, as the bot enforces it ---------------------------
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
+MODERATORS, COORDINATORS = "moderators", "coordinators and moderators"
+
+
+def refusal_kinds(group_names: list[str]) -> dict[str, str]:
+    """Every refusal text, in every language, and who it says may do it: the moderator check's and
+    the service's, the coordinator check's and the service's (naming a group)."""
+    kinds: dict[str, str] = {}
+    for lang in ("en", "fr", "es"):
+        kinds[CATALOG.t(lang, "errors.not_moderator")] = MODERATORS
+        kinds[CATALOG.t(lang, "errors.not_coordinator")] = COORDINATORS
+        for name in group_names:
+            kinds[CATALOG.t(lang, "working_groups.errors.not_coordinator", group=name)] = COORDINATORS
+    return kinds
+
+
+def reference_who() -> dict[str, str]:
+    """The Who column of the command reference's summary, by English command path."""
+    text = asyncio.run(generate_command_reference(load_config(SHIPPED_CONFIG, environ={})))
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    return {
+        found.group(1): found.group(2)
+        for found in re.finditer(r"^\| `/([^`]+)` \| ([^|]+?) \|", summary, flags=re.MULTILINE)
+    }
+
+
+def test_every_command_refuses_a_member_exactly_when_the_reference_says_it_is_not_everyones(
+    isolated_env: DiscordEnv,
+) -> None:
+    """Every slash command, as a member who is no moderator and coordinates nothing, with valid
+    options: refused (by the exact refusal texts) if and only if docs/commands.md lists it as the
+    moderators' or the coordinators', and refused by the check it names. Other answers (an unknown id,
+    a form, a success) are not refusals."""
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    _, _, occurrence_id = asyncio.run(create_event(env, title="Reference probe"))
+    valid: dict[str, Any] = {
+        "title": "Probe",
+        "start": far_start(45),
+        "event": str(occurrence_id),
+        "group": "wg1-stem",
+        "key": "wg9-probe",
+        "name": "Probe group",
+        "member": seed.member_en,
+        "text": "Probe",
+        "url": "https://example.org/probe",
+        "website": "https://example.org/probe",
+        "country": "PE",
+        "org": "Probe organisation",
+        "standing": "leader",
+        "item": "1",
+        "deliverable": "1",
+        "document": "1",
+        "zone": "Europe/Paris",
+        "query": "probe",
+    }
+    listed = reference_who()
+    leaves = dict(_leaf_commands(double.registered_commands()))
+    assert leaves, "no command registered"
+    assert [p for p in leaves if p not in listed] == [], "commands missing from the reference"
+
+    async def try_all() -> dict[str, str]:
+        answers: dict[str, str] = {}
+        for path, options in leaves.items():
+            # A choice option takes its first choice unless the command needs another.
+            first_choices = {o["name"]: o["choices"][0]["value"] for o in options if o.get("choices")}
+            values = {**valid, **first_choices, **PER_COMMAND.get(path, {})}
+            missing = [o["name"] for o in options if o.get("required") and o["name"] not in values]
+            assert missing == [], f"{path}: give the test a valid value for {missing}"
+            given = _required(options, values)
+            handle = await double.invoke(
+                path, user=seed.member_en, options=given, ignore_default_permissions=True
+            )
+            response = await handle.response(timeout=ANSWER_WITHIN + 5)
+            if response.type == 9:  # a form opened: the member may use it
+                continue
+            answers[path] = (await handle.message(timeout=15)).content
+        return answers
+
+    answers = asyncio.run(try_all())
+    with bot_db(env) as conn:  # the service's refusal names the group, in any of its languages
+        names = [
+            name for (row,) in conn.execute("SELECT name FROM wg_groups") for name in json.loads(row).values()
+        ]
+    kinds = refusal_kinds(names)
+    refused = {path: kinds[answer] for path, answer in answers.items() if answer in kinds}
+    wrongly_refused = {p: who for p, who in refused.items() if listed[p] == "everyone"}
+    assert wrongly_refused == {}, "refused a member, yet listed as everyone's"
+    expected = {p: who.split(" (")[0] for p, who in listed.items() if p in leaves and who != "everyone"}
+    assert refused == expected, "the reference's Who column and the refusals disagree"
+    assert {"wg status", "wg export", "event create", "wg report"} <= set(refused)
