@@ -10,6 +10,7 @@ text) and records that one instead.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # How far back a retry looks for a post an earlier attempt made but could not record: the timer's own
 # creation bounds the search too, so this only caps a very busy channel.
 ADOPT_SEARCH_LIMIT = 50
+
+log = logging.getLogger(__name__)
 
 Matcher = Callable[[discord.Message], bool]
 
@@ -83,6 +86,14 @@ async def find_posted(
     """The oldest message the bot posted in ``channel`` since ``since`` (the bot's clock: a timer's
     ``created_at``) that ``matches``, leaving out the ids in ``skip`` (already recorded for another
     post); None when an earlier attempt posted nothing."""
+    if (
+        isinstance(channel, discord.abc.GuildChannel)
+        and not channel.permissions_for(channel.guild.me).read_message_history
+    ):
+        # Posting is allowed without it: the post goes out (as before there was a search) rather than
+        # failing for ever on a permission only adopting needs.
+        log.warning("Cannot read the history of #%s to find an earlier attempt's post", channel)
+        return None
     bot_id = bot.user.id if bot.user is not None else None
     async for message in channel.history(limit=limit, after=bot.discord_time(since), oldest_first=True):
         if message.author.id == bot_id and message.id not in skip and matches(message):

@@ -72,20 +72,25 @@ async def test_an_update_refused_lost_or_rate_limited_by_discord_is_posted_once(
     await seeded(env)
     row = await new_group(env, "wg20-posts", "WG20 – Outbox posts")
     channel = str(row["channel_id"])
-    for when, status, text in (
+    cases: tuple[tuple[faults.When, int, str], ...] = (
         ("before", 503, "Refused news"),
         ("after", 503, "Lost answer news"),
         ("before", 429, "Rate-limited news"),
-    ):
+    )
+    for when, status, text in cases:
         mark = double.mark()
-        faults.fail_next(double, POST_MESSAGE, status=status, when=when, path_contains=channel)  # type: ignore[arg-type]
+        faults.fail_next(double, POST_MESSAGE, status=status, when=when, path_contains=channel)
         await answer(env, "wg update", seed.moderator, group="wg20-posts", text=text)
         if status == 503:
             await asyncio.sleep(1)  # the first attempt fails
             assert count(env, "wg_posts", "body = ? AND message_id IS NULL", (text,)) == 1
             await double.advance(PAST_BACKOFF)
+
+        def recorded(_: FakeDiscord, body: str = text) -> bool:
+            return count(env, "wg_posts", "body = ? AND message_id IS NOT NULL", (body,)) == 1
+
         await double.wait_until(
-            lambda d, body=text: count(env, "wg_posts", "body = ? AND message_id IS NOT NULL", (body,)) == 1,
+            recorded,
             timeout=TIMEOUT,
             what=f"the update {text!r} recorded",
         )
@@ -189,17 +194,22 @@ async def test_a_panel_discord_posted_without_answering_is_adopted_not_posted_ag
     env, double, seed = discord_env, discord_env.double, discord_env.seed
     await seeded(env)
     general = seed.channels["general"]
-    for when in ("after", "before"):
+    whens: tuple[faults.When, ...] = ("after", "before")
+    for when in whens:
         mark = double.mark()
-        faults.fail_next(double, POST_MESSAGE, status=503, when=when, path_contains=str(general.id))  # type: ignore[arg-type]
+        faults.fail_next(double, POST_MESSAGE, status=503, when=when, path_contains=str(general.id))
         handle = await double.invoke("wg panel", user=seed.moderator, channel=general)
         final = await handle.message(timeout=TIMEOUT)
         assert final.ephemeral and final.text == t("en", "working_groups.panel.pending")
         await double.advance(PAST_BACKOFF)
+
+        def panel_recorded(d: FakeDiscord, since: int = mark) -> bool:
+            return any(
+                count(env, "wg_panels", "message_id = ?", (p.id,)) for p in d.messages(general, after=since)
+            )
+
         await double.wait_until(
-            lambda d, m=mark: any(
-                count(env, "wg_panels", "message_id = ?", (p.id,)) for p in d.messages(general, after=m)
-            ),
+            panel_recorded,
             timeout=TIMEOUT,
             what=f"the panel recorded ({when})",
         )
@@ -280,7 +290,8 @@ async def test_join_requests_post_once_and_a_decision_is_recorded_before_the_rol
 async def test_a_mod_log_report_discord_refuses_or_loses_is_posted_once(discord_env: DiscordEnv) -> None:
     env, double, seed = discord_env, discord_env.double, discord_env.seed
     await seeded(env)
-    for when, key in (("before", "wg24-refused"), ("after", "wg25-lost")):
+    cases: tuple[tuple[faults.When, str], ...] = (("before", "wg24-refused"), ("after", "wg25-lost"))
+    for when, key in cases:
         row = await new_group(env, key, f"{key} report")
         channel = double.guild.channels[row["channel_id"]]
         # The bot may no longer post in the group's channel: moderators are told once in mod-log.
@@ -289,7 +300,7 @@ async def test_a_mod_log_report_discord_refuses_or_loses_is_posted_once(discord_
         )
         await asyncio.sleep(0.3)
         mark = double.mark()
-        faults.fail_next(double, POST_MESSAGE, status=503, when=when, path_contains=str(seed.mod_log.id))  # type: ignore[arg-type]
+        faults.fail_next(double, POST_MESSAGE, status=503, when=when, path_contains=str(seed.mod_log.id))
         await answer(env, "wg update", seed.moderator, group=key, text="Held back")
         await asyncio.sleep(1)
         told = [m for m in double.messages(seed.mod_log, after=mark) if str(channel.id) in m.content]
