@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,6 +21,7 @@ from bot.core.channels import configured_channel
 from bot.core.checks import member_is_moderator
 from bot.core.dm import DmChannels
 from bot.core.guild_check import verify_guild
+from bot.core.outbox import find_posted, same_text
 from bot.core.pacing import RequestPacer
 from bot.core.paginator import PaginatorRegistry
 from bot.core.roles import Notice, RoleDirectory
@@ -40,6 +42,10 @@ if TYPE_CHECKING:
     from bot.services.timers import Timer
 
 log = logging.getLogger(__name__)
+
+# {guild_id, key, content}: tell moderators about a problem once (``WimBot.report_once``).
+MODLOG_REPORT = "modlog.report"
+REPORT_GRACE = timedelta(seconds=10)
 
 
 def bot_intents() -> discord.Intents:
@@ -108,6 +114,7 @@ class WimBot(commands.Bot):
         self.add_listener(remember_language, "on_interaction")
         await self.load_all_extensions()
         self.services.timers.on_final_failure(self._report_failed_timer)
+        self.services.timers.register(MODLOG_REPORT, self._post_report)
         if self._start_timers:
             await self.services.timers.start()
         for guild_id in self.config.guild_ids:
@@ -263,10 +270,33 @@ class WimBot(commands.Bot):
 
         ``key`` names the problem ("event:12:channel"); it is kept in the database per guild. Returns
         whether this call posted. For what retrying cannot fix: a deleted channel or role, a permission.
+
+        Through the outbox: "reported" and a ``modlog.report`` timer are written together, then the
+        timer runs at once. A mod-log post Discord refuses is retried by the dispatcher, never lost,
+        and a retry adopts a post Discord made but did not confirm (the same text, since the timer).
         """
-        if not await self.first_time(f"report:{guild_id}:{key}"):
-            return False
-        return await self.post_mod_log(guild_id, content)
+        now = self.clock.now()
+        payload = {"guild_id": guild_id, "key": key, "content": clip(content, MESSAGE_CONTENT)}
+        async with self.db.transaction() as tx:
+            if not await meta.put_if_absent(tx, f"once:report:{guild_id}:{key}", utc_iso(now)):
+                return False
+            # Due a little later: the dispatcher takes it only if this first attempt fails.
+            await self.services.timers.ensure_pending(MODLOG_REPORT, now + REPORT_GRACE, payload, tx=tx)
+        return await self.services.timers.run_now(MODLOG_REPORT, guild_id=guild_id, key=key)
+
+    async def _post_report(self, timer: Timer) -> None:
+        """The ``modlog.report`` timer: post the report unless an earlier attempt already did; a
+        Discord failure raises, so the timer is retried."""
+        await self.wait_until_ready()
+        guild_id, content = int(timer.payload["guild_id"]), str(timer.payload["content"])
+        channel = self.mod_log_channel(guild_id)
+        if channel is None:
+            # Told at start by the config check; waiting would not create the channel.
+            log.warning("No #%s channel in guild %s for: %s", self.config.channels.mod_log, guild_id, content)
+            return
+        if await find_posted(self, channel, same_text(content), since=timer.created_at) is not None:
+            return
+        await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
 
     def mod_log_channel(self, guild_id: int) -> discord.TextChannel | None:
         guild = self.get_guild(guild_id)

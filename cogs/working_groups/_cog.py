@@ -17,6 +17,7 @@ Posts in group channels speak the guild's language (``config.language``); replie
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 import discord
@@ -24,7 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits
-from bot.core.channels import ensure_can_post, permission_list
+from bot.core.channels import ensure_can_post, jump_url, permission_list
 from bot.core.checks import moderator_only
 from bot.core.dm import send_dm
 from bot.core.paginator import Paginator
@@ -34,11 +35,16 @@ from bot.core.tree import translated_params
 from bot.errors import NotFound, UserFacingError
 from bot.services.timers import Handler
 from bot.services.working_groups import (
+    OUTBOX_BACKOFF,
+    WG_ARCHIVE_CHANNEL,
     WG_INITIATIVE_OUTCOME,
     WG_INITIATIVE_REVIEW,
     WG_JOIN_OUTCOME,
     WG_JOIN_REQUEST,
+    WG_OVERWRITES,
+    WG_PANEL,
     WG_POST,
+    WG_ROLE_NAME,
     WG_STALE,
     Actor,
     Group,
@@ -99,19 +105,25 @@ class WorkingGroups(commands.Cog):
 
     # --- life cycle ------------------------------------------------------------------------------
 
-    def _timer_handlers(self) -> dict[str, Handler]:
+    def _timer_handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+        """Each kind's handler, and its first retry delay (None: the service's): the outbox's posts
+        and changes a member is waiting for retry within seconds."""
         return {
-            WG_POST: self.timers.on_post,
-            WG_JOIN_REQUEST: self.timers.on_join_request,
-            WG_JOIN_OUTCOME: self.timers.on_join_outcome,
-            WG_STALE: self.timers.on_stale,
-            WG_INITIATIVE_REVIEW: self.timers.on_initiative_review,
-            WG_INITIATIVE_OUTCOME: self.timers.on_initiative_outcome,
+            WG_POST: (self.timers.on_post, OUTBOX_BACKOFF),
+            WG_JOIN_REQUEST: (self.timers.on_join_request, OUTBOX_BACKOFF),
+            WG_JOIN_OUTCOME: (self.timers.on_join_outcome, OUTBOX_BACKOFF),
+            WG_STALE: (self.timers.on_stale, None),
+            WG_INITIATIVE_REVIEW: (self.timers.on_initiative_review, OUTBOX_BACKOFF),
+            WG_INITIATIVE_OUTCOME: (self.timers.on_initiative_outcome, OUTBOX_BACKOFF),
+            WG_OVERWRITES: (self.timers.on_overwrites, OUTBOX_BACKOFF),
+            WG_ROLE_NAME: (self.timers.on_role_name, OUTBOX_BACKOFF),
+            WG_ARCHIVE_CHANNEL: (self.timers.on_archive_channel, OUTBOX_BACKOFF),
+            WG_PANEL: (self.timers.on_panel, OUTBOX_BACKOFF),
         }
 
     async def cog_load(self) -> None:
-        for kind, handler in self._timer_handlers().items():
-            self.bot.services.timers.register(kind, handler)
+        for kind, (handler, backoff) in self._timer_handlers().items():
+            self.bot.services.timers.register(kind, handler, base_backoff=backoff)
 
     async def cog_unload(self) -> None:
         # The timers stay pending in the table; a reloaded cog handles them again.
@@ -365,11 +377,19 @@ class WorkingGroups(commands.Cog):
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError("working_groups.errors.text_channel_only")
         ensure_can_post(channel)
-        groups = await self.bot.services.working_groups.groups(guild.id)
-        embed, view = self.panel_message(groups)
-        message = await channel.send(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
-        await self.bot.services.working_groups.add_panel(guild.id, channel.id, message.id)
-        await reply(interaction, self.bot.t(interaction, "working_groups.panel.posted", url=message.jump_url))
+        service = self.bot.services.working_groups
+        # The outbox: the panel's timer is written first, then run at once; it posts and records the
+        # message, and if Discord fails it is retried (adopting a panel Discord posted but never
+        # confirmed) instead of being lost or posted twice.
+        await service.queue_panel(guild.id, channel.id, interaction.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if await self.bot.services.timers.run_now(WG_PANEL, request=interaction.id):
+            posted = [p for p in await service.panels(guild.id) if p.channel_id == channel.id]
+            if posted:
+                url = jump_url(guild.id, channel.id, posted[-1].message_id)
+                await reply(interaction, self.bot.t(interaction, "working_groups.panel.posted", url=url))
+                return
+        await reply(interaction, self.bot.t(interaction, "working_groups.panel.pending"))
 
     async def refresh_panels(self, guild: discord.Guild) -> None:
         """Re-render every panel after a group was added or archived. Best effort: a deleted panel is
@@ -398,16 +418,15 @@ class WorkingGroups(commands.Cog):
         actor = self.actor(interaction)
         request, group = await service.check_decider(request_id, actor, lang)
         if approve:
+            # Checked before the decision is written: what the member can fix is told, nothing stored.
             role = self.role_of(guild, group)
             if role is None:
                 raise UserFacingError("working_groups.errors.role_missing", group=group.name.get(lang))
-            member = guild.get_member(request.user_id)
-            if member is None:
+            if guild.get_member(request.user_id) is None:
                 raise UserFacingError("working_groups.errors.member_left")
             _discord.ensure_permissions(guild)
             _discord.ensure_below_bot(guild, role)
-            if role not in member.roles:
-                await member.add_roles(role, reason=_discord.REASON)
+        # The decision first (one of two concurrent clicks wins), then its timer gives the role and DMs.
         decided = await service.decide_join(request_id, approve, actor, lang)
         outcome = self.bot.t(
             self.guild_lang,
@@ -420,6 +439,7 @@ class WorkingGroups(commands.Cog):
             view=decision_view(self.bot.catalog, self.guild_lang, request_id, disabled=True),
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        await self.bot.services.timers.run_now(WG_JOIN_OUTCOME, request_id=decided.id)
 
     # --- initiative decisions --------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
 """Timer handlers of the working-groups feature: the outbox that posts to Discord.
 
 Each handler is idempotent: it looks at what was already recorded (a message id, a decision, a
-nudge) before posting, and records what it posted, so a retry never posts twice. A channel that no
-longer exists is told to moderators once (mod-log) and the timer ends: retrying would not bring it
-back (``/wg repair`` does).
+nudge) before posting, and records what it posted. Between the post and the record Discord may fail
+to answer, or the bot may be killed: so before posting, a handler looks in the channel for the post an
+earlier attempt made (``bot.core.outbox.find_posted``: by its buttons' custom_ids, its attachment or
+its text) and records that one, and a retry never posts twice. The handlers that change the group's
+channel or role (overwrites, role name, archiving, the role of an approved request) re-apply the
+group's current state, which is idempotent in itself. A channel that no longer exists is told to
+moderators once (mod-log) and the timer ends: retrying would not bring it back (``/wg repair`` does).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import discord
 
 from bot import limits
 from bot.core.channels import POST, POST_EMBEDS, Report, permission_list, postable_channel, text_channel
+from bot.core.outbox import find_posted, has_attachment, has_custom_id, has_custom_id_prefix, same_text
 from bot.services.timers import Timer
-from cogs.working_groups import _render
+from bot.services.working_groups import Group
+from cogs.working_groups import _discord, _render
 from cogs.working_groups._views import decision_view, initiative_view
 
 if TYPE_CHECKING:
@@ -68,23 +74,38 @@ class WorkingGroupTimers:
         if channel is None:
             return
         lang = self.lang
+        file = None
+        embed = None
         if post.kind == "update":
-            message = await channel.send(
-                embed=_render.update_embed(self.bot.catalog, lang, group, post),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            content = None
+            embed = _render.update_embed(self.bot.catalog, lang, group, post)
+            marker = same_text(None, embed)
         else:
             event = await self.cog.event_title(post.occurrence_id)
             content, attach = _render.summary_message(self.bot.catalog, lang, group, post, event)
-            file = None
+            marker = same_text(content)
             if attach:
                 markdown = _render.summary_markdown(self.bot.catalog, lang, group, post, event)
-                file = discord.File(io.BytesIO(markdown.encode("utf-8")), filename=f"summary-{post.id}.md")
-            message = (
-                await channel.send(content, file=file, allowed_mentions=discord.AllowedMentions.none())
-                if file is not None
-                else await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
-            )
+                filename = f"summary-{post.id}.md"
+                file = discord.File(io.BytesIO(markdown.encode("utf-8")), filename=filename)
+                marker = has_attachment(filename)
+        # Searched on every attempt, the first included: a bot killed after Discord posted and before
+        # the record leaves the timer pending with no failed attempt to tell.
+        message = await find_posted(
+            self.bot,
+            channel,
+            marker,
+            since=timer.created_at,
+            skip=await service.posted_message_ids(group.id),
+        )
+        if message is None:
+            none = discord.AllowedMentions.none()
+            if embed is not None:
+                message = await channel.send(embed=embed, allowed_mentions=none)
+            elif file is not None:
+                message = await channel.send(content, file=file, allowed_mentions=none)
+            else:
+                message = await channel.send(content, allowed_mentions=none)
         await service.record_post_message(post.id, channel.id, message.id)
 
     async def on_join_request(self, timer: Timer) -> None:
@@ -105,7 +126,9 @@ class WorkingGroupTimers:
             group=group.name.get(lang),
             coordinators=_render.mentions(coordinators) or self.bot.t(lang, "working_groups.join.moderators"),
         )
-        message = await channel.send(
+        message = await find_posted(
+            self.bot, channel, has_custom_id(f"wg:join:{request.id}:approve"), since=timer.created_at
+        ) or await channel.send(
             limits.clip(text, limits.MESSAGE_CONTENT),
             view=decision_view(self.bot.catalog, lang, request.id),
             # The coordinators are meant to be pinged; the member asking is not.
@@ -121,6 +144,8 @@ class WorkingGroupTimers:
         if request.status not in ("approved", "declined"):
             return
         group = await service.get(request.group_id)
+        if request.status == "approved" and not await self._give_role(group, request.user_id):
+            return
         key = (
             "working_groups.join.dm_approved"
             if request.status == "approved"
@@ -128,6 +153,94 @@ class WorkingGroupTimers:
         )
         text = self.bot.t(request.language, key, group=group.name.get(request.language))
         await self.cog.send_dm(request.user_id, text)
+
+    async def _give_role(self, group: Group, user_id: int) -> bool:
+        """Give an approved member the group's role (a no-op when they have it); False when there is
+        nothing to tell them: they left, or the role is gone (moderators are told once; /wg repair
+        makes a new one). A Discord failure raises, so the timer retries before the DM goes out."""
+        await self.bot.wait_until_ready()
+        guild = self.bot.get_guild(group.guild_id)
+        if guild is None:
+            return False
+        member = guild.get_member(user_id)
+        if member is None:
+            log.info("Member %s left before joining group %s", user_id, group.key)
+            return False
+        role = self.cog.role_of(guild, group)
+        if role is None:
+            text = self.bot.t(
+                self.lang, "working_groups.errors.role_gone_log", group=group.name.get(self.lang)
+            )
+            await self.bot.report_once(group.guild_id, f"wg-missing-role:{group.id}", text)
+            return False
+        if role not in member.roles:
+            await member.add_roles(role, reason=_discord.REASON)
+        return True
+
+    async def on_overwrites(self, timer: Timer) -> None:
+        """The channel's overwrites follow the group's visibility (and archiving), as stored now."""
+        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        await self.bot.wait_until_ready()
+        guild = self.bot.get_guild(group.guild_id)
+        channel = text_channel(guild, group.channel_id) if guild is not None else None
+        role = self.cog.role_of(guild, group) if guild is not None else None
+        if guild is None or channel is None or role is None:
+            log.info("Group %s has no channel or role to apply its overwrites to", group.key)
+            return  # /wg repair recreates them, with the overwrites
+        await _discord.apply_overwrites(
+            guild, group, channel, role, moderators=self.bot.roles.moderator_roles(guild)
+        )
+
+    async def on_role_name(self, timer: Timer) -> None:
+        """The role's name follows the group's name in the server's language."""
+        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        await self.bot.wait_until_ready()
+        guild = self.bot.get_guild(group.guild_id)
+        role = self.cog.role_of(guild, group) if guild is not None else None
+        if role is None:
+            return
+        wanted = limits.clip(group.name.get(self.lang), 100)
+        if role.name != wanted:
+            await role.edit(name=wanted, reason=_discord.REASON)
+
+    async def on_archive_channel(self, timer: Timer) -> None:
+        """Move an archived group's channel to the archive category, read-only."""
+        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        if not group.archived:
+            return
+        await self.bot.wait_until_ready()
+        guild = self.bot.get_guild(group.guild_id)
+        channel = text_channel(guild, group.channel_id) if guild is not None else None
+        if guild is None or channel is None:
+            return
+        await _discord.archive_channel(
+            guild,
+            group,
+            channel,
+            self.cog.role_of(guild, group),
+            self.bot.config,
+            moderators=self.bot.roles.moderator_roles(guild),
+        )
+
+    async def on_panel(self, timer: Timer) -> None:
+        """Post a Join/Leave panel and record it. A retry first adopts a panel an earlier attempt posted
+        (a bot message with toggle buttons, since the timer was written, not recorded yet). A panel
+        with no button (no active group) cannot be told apart, and is posted again."""
+        service = self.bot.services.working_groups
+        guild_id, channel_id = int(timer.payload["guild_id"]), int(timer.payload["channel_id"])
+        channel = await self._channel(guild_id, channel_id, f"panel-{channel_id}")
+        if channel is None:
+            return
+        recorded = {panel.message_id for panel in await service.panels(guild_id)}
+        message = await find_posted(
+            self.bot, channel, has_custom_id_prefix("wg:toggle:"), since=timer.created_at, skip=recorded
+        )
+        if message is None:
+            embed, view = self.cog.panel_message(await service.groups(guild_id))
+            message = await channel.send(
+                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+            )
+        await service.add_panel(guild_id, channel.id, message.id)
 
     async def on_stale(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
@@ -174,7 +287,9 @@ class WorkingGroupTimers:
             member=f"<@{initiative.submitted_by}>",
             group=group.name.get(lang),
         )
-        message = await channel.send(
+        message = await find_posted(
+            self.bot, channel, has_custom_id(f"wg:initiative:{initiative.id}:approve"), since=timer.created_at
+        ) or await channel.send(
             limits.clip(content, limits.MESSAGE_CONTENT),
             embed=_render.initiative_embed(self.bot.catalog, lang, initiative),
             view=initiative_view(self.bot.catalog, lang, initiative.id),

@@ -2,7 +2,10 @@
 groups themselves (``moderator_only()``; the service checks again before writing).
 
 Each Discord change is checked (the bot's permissions, the role below the bot's) before anything is
-stored, and ``create`` undoes its role and channel when the group could not be stored.
+stored, and ``create`` undoes its role and channel when the group could not be stored. ``edit`` and
+``archive`` go through the outbox: the change and a timer for each Discord side effect (overwrites,
+the role's name, moving the channel) commit together, the command runs the timers at once, and a
+Discord failure leaves them to be retried rather than the database and the channel disagreeing.
 """
 
 from __future__ import annotations
@@ -13,12 +16,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import limits
 from bot.core.checks import moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import UserFacingError
-from bot.services.working_groups import Group
+from bot.services.working_groups import WG_ARCHIVE_CHANNEL, WG_OVERWRITES, WG_ROLE_NAME, Group
 from cogs.working_groups import _discord
 from cogs.working_groups._autocomplete import group_autocomplete
 from cogs.working_groups._options import subcommand, texts
@@ -156,22 +158,13 @@ class Manage:
             description=description,
             private=private,
         )
-        channel = guild.get_channel(updated.channel_id) if updated.channel_id else None
-        role = self.cog.role_of(guild, updated)
-        if (
-            private is not None
-            and private != found.private
-            and isinstance(channel, discord.TextChannel)
-            and role
-        ):
-            await _discord.apply_overwrites(
-                guild, updated, channel, role, moderators=self.bot.roles.moderator_roles(guild)
-            )
-        role_name = limits.clip(updated.name.get(self.cog.guild_lang), 100)
-        if role is not None and role.name != role_name:
-            await role.edit(name=role_name, reason=_discord.REASON)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        timers = self.bot.services.timers
+        done = await timers.run_now(WG_OVERWRITES, group_id=updated.id)
+        done = await timers.run_now(WG_ROLE_NAME, group_id=updated.id) and done
         await self.cog.refresh_panels(guild)
-        await reply(interaction, self.bot.t(lang, "working_groups.edit.done", group=updated.name.get(lang)))
+        key = "working_groups.edit.done" if done else "working_groups.edit.pending"
+        await reply(interaction, self.bot.t(lang, key, group=updated.name.get(lang)))
 
     @subcommand(ARCHIVE)
     @ARCHIVE.options("group")
@@ -183,21 +176,14 @@ class Manage:
         found = await self.cog.find_group(interaction, group)
         channel = guild.get_channel(found.channel_id) if found.channel_id else None
         if isinstance(channel, discord.TextChannel):
-            _discord.ensure_permissions(guild)
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await _discord.archive_channel(
-                guild,
-                found,
-                channel,
-                self.cog.role_of(guild, found),
-                self.bot.config,
-                moderators=self.bot.roles.moderator_roles(guild),
-            )
+            _discord.ensure_permissions(guild)  # checked before anything is written
+        # Archived first, with the timer that moves the channel; then that timer runs at once.
         archived = await self.bot.services.working_groups.archive(found.id, self.cog.actor(interaction), lang)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        done = await self.bot.services.timers.run_now(WG_ARCHIVE_CHANNEL, group_id=archived.id)
         await self.cog.refresh_panels(guild)
-        await reply(
-            interaction, self.bot.t(lang, "working_groups.archive.done", group=archived.name.get(lang))
-        )
+        key = "working_groups.archive.done" if done else "working_groups.archive.pending"
+        await reply(interaction, self.bot.t(lang, key, group=archived.name.get(lang)))
 
     @subcommand(REPAIR)
     @REPAIR.options("group")

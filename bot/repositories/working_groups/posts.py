@@ -112,6 +112,14 @@ async def set_post_message(tx: Transaction, post_id: int, channel_id: int, messa
     )
 
 
+async def posted_message_ids(conn: Queryable, group_id: int) -> set[int]:
+    """The messages already recorded for the group's posts: a retry never adopts one of them."""
+    rows = await conn.fetchall(
+        "SELECT message_id FROM wg_posts WHERE group_id = ? AND message_id IS NOT NULL", (group_id,)
+    )
+    return {int(r["message_id"]) for r in rows}
+
+
 # --- documents -----------------------------------------------------------------------------------
 
 

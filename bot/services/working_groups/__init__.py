@@ -55,6 +55,8 @@ from bot.services.working_groups.model import (
     NAME_LIMIT,
     NOTE_LIMIT,
     ORGANISATION_LIMIT,
+    OUTBOX_BACKOFF,
+    OUTBOX_GRACE,
     PAST_ROUNDTABLES,
     RECENT_UPDATES,
     SEARCH_QUERY_LIMIT,
@@ -65,11 +67,15 @@ from bot.services.working_groups.model import (
     TEXT_LIMIT,
     UPCOMING_ROUNDTABLES,
     UPDATE_LIMIT,
+    WG_ARCHIVE_CHANNEL,
     WG_INITIATIVE_OUTCOME,
     WG_INITIATIVE_REVIEW,
     WG_JOIN_OUTCOME,
     WG_JOIN_REQUEST,
+    WG_OVERWRITES,
+    WG_PANEL,
     WG_POST,
+    WG_ROLE_NAME,
     WG_STALE,
     Actor,
     Deliverable,
@@ -113,6 +119,8 @@ __all__ = [
     "NAME_LIMIT",
     "NOTE_LIMIT",
     "ORGANISATION_LIMIT",
+    "OUTBOX_BACKOFF",
+    "OUTBOX_GRACE",
     "PAST_ROUNDTABLES",
     "RECENT_UPDATES",
     "SEARCH_QUERY_LIMIT",
@@ -123,11 +131,15 @@ __all__ = [
     "TEXT_LIMIT",
     "UPCOMING_ROUNDTABLES",
     "UPDATE_LIMIT",
+    "WG_ARCHIVE_CHANNEL",
     "WG_INITIATIVE_OUTCOME",
     "WG_INITIATIVE_REVIEW",
     "WG_JOIN_OUTCOME",
     "WG_JOIN_REQUEST",
+    "WG_OVERWRITES",
+    "WG_PANEL",
     "WG_POST",
+    "WG_ROLE_NAME",
     "WG_STALE",
     "Actor",
     "Deliverable",
@@ -250,6 +262,10 @@ class WorkingGroupService:
     async def get_post(self, post_id: int) -> Post | None:
         return await repo.get_post(self._db, post_id)
 
+    async def posted_message_ids(self, group_id: int) -> set[int]:
+        """The message ids recorded for the group's posts (an outbox retry adopts none of them)."""
+        return await repo.posted_message_ids(self._db, group_id)
+
     # --- groups (groups.py) ----------------------------------------------------------------------
 
     async def seed(self, guild_id: int, groups: Sequence[WorkingGroupConfig]) -> list[Group]:
@@ -335,6 +351,13 @@ class WorkingGroupService:
         return await self._admin.remove_coordinator(group_id, user_id, actor, lang)
 
     # --- panels ------------------------------------------------------------------------------------
+
+    async def queue_panel(self, guild_id: int, channel_id: int, request: int) -> None:
+        """Write the ``wg.panel`` timer that posts a Join/Leave panel in ``channel_id`` and records it
+        (the outbox: the cog runs it at once; a retry adopts a panel an earlier attempt posted).
+        ``request`` (the interaction's id) tells this panel's timer from another's."""
+        payload = {"guild_id": guild_id, "channel_id": channel_id, "request": request}
+        await self._timers.schedule(WG_PANEL, self._clock.now() + OUTBOX_GRACE, payload)
 
     async def add_panel(self, guild_id: int, channel_id: int, message_id: int) -> None:
         async with self._db.transaction() as tx:

@@ -18,10 +18,14 @@ from bot.services.timers import TimerService
 from bot.services.working_groups.access import GroupAccess
 from bot.services.working_groups.model import (
     NAME_LIMIT,
+    OUTBOX_GRACE,
     TEXT_LIMIT,
+    WG_ARCHIVE_CHANNEL,
     WG_INITIATIVE_REVIEW,
     WG_JOIN_REQUEST,
+    WG_OVERWRITES,
     WG_POST,
+    WG_ROLE_NAME,
     WG_STALE,
     Actor,
     Group,
@@ -218,7 +222,11 @@ class GroupAdmin:
         private: bool | None = None,
     ) -> Group:
         """Moderators change a group's texts in their own language (the other languages stay), or
-        its visibility. Raises ``working_groups.errors.nothing_to_change`` when given nothing."""
+        its visibility. Raises ``working_groups.errors.nothing_to_change`` when given nothing.
+
+        What Discord must follow is written with the edit (the outbox): a ``wg.overwrites`` timer when
+        the visibility changed, a ``wg.role_name`` timer when the name did. Both re-apply the group's
+        current state, so they are idempotent; the cog runs them at once (``TimerService.run_now``)."""
         self._access.ensure_moderator(actor)
         group = await self._access.get(group_id)
         self._access.ensure_active(group, lang)
@@ -245,17 +253,32 @@ class GroupAdmin:
                 await repo.set_texts(tx, group.id, field_name, changed)
             if private is not None:
                 await repo.set_visibility(tx, group.id, "private" if private else "public")
+            payload = {"group_id": group.id, "guild_id": group.guild_id}
+            due = self._clock.now() + OUTBOX_GRACE
+            if private is not None and private != group.private:
+                await self._timers.ensure_pending(WG_OVERWRITES, due, payload, tx=tx)
+            if "name" in changes:
+                await self._timers.ensure_pending(WG_ROLE_NAME, due, payload, tx=tx)
             updated = await repo.get_group(tx, group.id)
         assert updated is not None
         return updated
 
     async def archive(self, group_id: int, actor: Actor, lang: str) -> Group:
+        """Archive the group, with the ``wg.archive_channel`` timer that moves its channel to the archive
+        category, read-only (the cog runs it at once; retried until done)."""
         self._access.ensure_moderator(actor)
         group = await self._access.get(group_id)
         self._access.ensure_active(group, lang)
+        now = self._clock.now()
         async with self._db.transaction() as tx:
-            await repo.archive(tx, group.id, self._clock.now())
+            await repo.archive(tx, group.id, now)
             await self._timers.cancel_matching(WG_STALE, tx=tx, group_id=group.id)
+            await self._timers.ensure_pending(
+                WG_ARCHIVE_CHANNEL,
+                now + OUTBOX_GRACE,
+                {"group_id": group.id, "guild_id": group.guild_id},
+                tx=tx,
+            )
             updated = await repo.get_group(tx, group.id)
         assert updated is not None
         return updated

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 from bot.clock import Clock
@@ -58,6 +58,15 @@ WG_JOIN_OUTCOME: Final = "wg.join_outcome"  # {request_id, guild_id}: DM the mem
 WG_STALE: Final = "wg.stale"  # {group_id, guild_id}: flag and nudge a group that went quiet
 WG_INITIATIVE_REVIEW: Final = "wg.initiative_review"  # {initiative_id, guild_id}: show it to coordinators
 WG_INITIATIVE_OUTCOME: Final = "wg.initiative_outcome"  # {initiative_id, guild_id}: DM the submitter
+WG_OVERWRITES: Final = "wg.overwrites"  # {group_id, guild_id}: the channel's overwrites follow the group
+WG_ROLE_NAME: Final = "wg.role_name"  # {group_id, guild_id}: the role's name follows the group's
+WG_ARCHIVE_CHANNEL: Final = "wg.archive_channel"  # {group_id, guild_id}: move the channel, read-only
+WG_PANEL: Final = "wg.panel"  # {guild_id, channel_id, request}: post a Join/Leave panel and record it
+# The timers a command runs at once itself (TimerService.run_now) are due this much later, so the
+# dispatcher picks one up only when that first attempt failed or the bot stopped during it.
+OUTBOX_GRACE: Final = timedelta(seconds=10)
+# A failed outbox timer is retried after 5 s, then 10, 20...: the member who acted is waiting for it.
+OUTBOX_BACKOFF: Final = timedelta(seconds=5)
 
 INITIATIVE_KINDS: Final = ("programme", "campaign", "policy", "provider", "resource", "other")
 INITIATIVE_TITLE_LIMIT: Final = 100

@@ -11,6 +11,7 @@ from bot.repositories import working_groups as repo
 from bot.services.timers import TimerService
 from bot.services.working_groups.access import GroupAccess
 from bot.services.working_groups.model import (
+    OUTBOX_GRACE,
     WG_JOIN_OUTCOME,
     WG_JOIN_REQUEST,
     Actor,
@@ -66,8 +67,11 @@ class JoinRequests:
         return request, group
 
     async def decide_join(self, request_id: int, approve: bool, actor: Actor, lang: str) -> JoinRequest:
-        """Close the request (after the cog gave the role, for an approval) and schedule the DM that
-        tells the member. Raises ``working_groups.errors.request_decided`` if someone was faster."""
+        """Close the request and write the ``wg.join_outcome`` timer that carries the decision out: for
+        an approval it gives the role (idempotent), then the DM tells the member. The decision is
+        recorded first, by a conditional update: of two concurrent clicks only one closes the request
+        (the other gets ``working_groups.errors.request_decided``), so a declined request never ends
+        with the role given. The cog runs the timer at once (``TimerService.run_now``)."""
         request, group = await self.check_decider(request_id, actor, lang)
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -77,7 +81,10 @@ class JoinRequests:
             if not closed:
                 raise UserFacingError("working_groups.errors.request_decided")
             await self._timers.schedule(
-                WG_JOIN_OUTCOME, now, {"request_id": request.id, "guild_id": group.guild_id}, tx=tx
+                WG_JOIN_OUTCOME,
+                now + OUTBOX_GRACE,
+                {"request_id": request.id, "guild_id": group.guild_id},
+                tx=tx,
             )
             decided = await repo.get_join_request(tx, request.id)
         assert decided is not None
