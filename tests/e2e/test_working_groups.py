@@ -586,7 +586,9 @@ async def test_report_flags_a_stale_group_and_nudges_its_coordinators_once(isola
     report = await double.invoke("wg report", user=seed.moderator)
     final = await report.message(timeout=TIMEOUT * 2)
     assert final.ephemeral
-    assert "wg3-data" in final.text and "Needs attention:" in final.text
+    flagged_line = next(text for text in final.text.split("\n") if text.startswith("Needs attention: "))
+    assert "WG3 – Global Data Deficit about Women in Mining" in flagged_line and "wg3-data" not in final.text
+    assert "⚠ WG3 – Global Data Deficit about Women in Mining" in final.text and "```" not in final.text
     png = [a for a in final.attachments if a.filename == "wg-report.png"]
     assert png and png[0].data.startswith(b"\x89PNG")
 
