@@ -17,6 +17,7 @@ from discord.utils import format_dt
 
 from bot import limits
 from bot.core.mentions import mention_list
+from bot.countries import fold
 from bot.i18n import Catalog
 from bot.limits import clip
 from bot.services.working_groups import (
@@ -28,6 +29,7 @@ from bot.services.working_groups import (
     Roundtable,
     SearchHit,
 )
+from bot.services.working_groups.initiatives import country_label
 
 COLOUR: Final = discord.Colour.from_rgb(0x1F, 0x7A, 0x8C)
 STATUS_EMOJI: Final = {
@@ -413,7 +415,8 @@ def initiative_embed(catalog: Catalog, lang: str, initiative: Initiative) -> dis
         value=clip(initiative.organisation, 256),
     )
     embed.add_field(
-        name=t(lang, "working_groups.initiative.labels.country"), value=clip(initiative.country, 256)
+        name=t(lang, "working_groups.initiative.labels.country"),
+        value=clip(country_label(initiative, lang), 256),
     )
     embed.add_field(
         name=t(lang, "working_groups.initiative.kind_label"),
@@ -440,8 +443,9 @@ def initiatives_embed(
         title = clip(initiative.title, 100)
         head = f"[{title}]({initiative.link})" if initiative.link else f"**{title}**"
         kind = t(lang, f"working_groups.initiative.kind.{initiative.kind}")
+        country = clip(country_label(initiative, lang), 40)
         blocks.append(
-            f"{head} · {clip(initiative.organisation, 60)} · {clip(initiative.country, 40)} · {kind}\n"
+            f"{head} · {clip(initiative.organisation, 60)} · {country} · {kind}\n"
             f"{limits.excerpt(initiative.description, 160)}"
         )
     embed.description = _lines_field(blocks, limits.EMBED_DESCRIPTION - 200)
@@ -449,10 +453,22 @@ def initiatives_embed(
     return embed
 
 
-CSV_COLUMNS: Final = ("id", "title", "organisation", "country", "kind", "link", "description", "submitted_at")
+# country_code: ISO 3166-1 alpha-2, empty for an old entry whose typed country matched no name;
+# country: its name in the exporter's language, or that old entry's text as typed.
+CSV_COLUMNS: Final = (
+    "id",
+    "title",
+    "organisation",
+    "country_code",
+    "country",
+    "kind",
+    "link",
+    "description",
+    "submitted_at",
+)
 
 
-def initiatives_csv(initiatives: Sequence[Initiative]) -> str:
+def initiatives_csv(lang: str, initiatives: Sequence[Initiative]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -462,7 +478,8 @@ def initiatives_csv(initiatives: Sequence[Initiative]) -> str:
                 i.id,
                 i.title,
                 i.organisation,
-                i.country,
+                i.country or "",
+                country_label(i, lang),
                 i.kind,
                 i.link or "",
                 i.description,
@@ -483,8 +500,8 @@ def initiatives_markdown(catalog: Catalog, lang: str, group: Group, initiatives:
     lines = [f"# {t(lang, 'working_groups.initiative.list_title', group=group.name.get(lang))}", ""]
     by_country: dict[str, list[Initiative]] = {}
     for initiative in initiatives:
-        by_country.setdefault(initiative.country.strip(), []).append(initiative)
-    for country in sorted(by_country, key=str.casefold):
+        by_country.setdefault(country_label(initiative, lang).strip(), []).append(initiative)
+    for country in sorted(by_country, key=fold):
         lines += [f"## {_markdown_line(country)}", ""]
         for i in by_country[country]:
             title = _markdown_line(i.title)
