@@ -171,12 +171,9 @@ def test_the_glossary_has_the_terms_the_issue_names() -> None:
 
 # Values that rightly use a short form instead of the glossary term: (language, key) -> why.
 _ONE_WORD = "a subcommand name is one typed word (/gt plan); its description says it in full"
-_NARROW = "header of a 9-character monospace column; the legend below the table says it in full"
 SHORT_FORMS: dict[tuple[str, str], str] = {
     ("fr", "cmd.wg.workplan.name"): _ONE_WORD,
     ("es", "cmd.wg.workplan.name"): _ONE_WORD,
-    ("fr", "working_groups.report.workplan"): _NARROW,
-    ("es", "working_groups.report.workplan"): _NARROW,
 }
 
 

@@ -358,19 +358,23 @@ async def links_of(conn: Queryable, organisation_id: int, standings: Sequence[st
 
 
 async def standing_counts(conn: Queryable, organisation_id: int) -> StandingCounts:
-    rows = await conn.fetchall(
-        "SELECT standing, count(*) AS n FROM organisation_members WHERE organisation_id = ? "
-        "GROUP BY standing",
-        (organisation_id,),
-    )
-    return StandingCounts(**{row["standing"]: int(row["n"]) for row in rows})
+    """The verified links of one organisation by standing: the card's counts."""
+    found = await _standing_counts(conn, "m.organisation_id = ?", organisation_id)
+    return found.get(organisation_id, StandingCounts())
 
 
 async def standing_counts_of_guild(conn: Queryable, guild_id: int) -> dict[int, StandingCounts]:
+    """:func:`standing_counts` of every organisation of the guild (the export's), by organisation id."""
+    return await _standing_counts(conn, "o.guild_id = ?", guild_id)
+
+
+async def _standing_counts(conn: Queryable, where: str, value: int) -> dict[int, StandingCounts]:
+    # One query behind the card and the export, so the two counts cannot drift apart.
     rows = await conn.fetchall(
-        "SELECT organisation_id, standing, count(*) AS n FROM organisation_members WHERE guild_id = ? "
-        "GROUP BY organisation_id, standing",
-        (guild_id,),
+        "SELECT m.organisation_id, m.standing, count(*) AS n FROM organisation_members AS m "  # noqa: S608
+        f"JOIN organisations AS o ON o.id = m.organisation_id WHERE {where} "
+        "GROUP BY m.organisation_id, m.standing",
+        (value,),
     )
     found: dict[int, dict[str, int]] = {}
     for row in rows:

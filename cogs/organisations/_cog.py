@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot import countries, validation
 from bot.core.checks import moderator_only
+from bot.core.countries import country_choices
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText, cmd_str
@@ -181,8 +182,7 @@ class Organisations(commands.Cog):
     async def country_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        found = countries.search_countries(current, self._lang(interaction), limit=AUTOCOMPLETE_CHOICES)
-        return [app_commands.Choice(name=clip(c.name, CHOICE_NAME), value=c.code) for c in found]
+        return country_choices(current, self._lang(interaction))
 
     # --- moderators: the directory itself --------------------------------------------------------------
 

@@ -46,9 +46,13 @@ CSV_COLUMNS: Final = (
     "description_en",
     "description_fr",
     "description_es",
-    "members",
-    "leaders",
-    "representatives",
+    # The card's "Total" and its split by standing: members linked to the organisation by a moderator
+    # (an approved claim or /org verify). A pending or declined claim is not counted, nor a member who
+    # left (the link is gone), nor anyone at an archived organisation (unlinked when archived).
+    "verified_total",
+    "verified_as_member",
+    "verified_as_leader",
+    "verified_as_representative",
 )
 
 
@@ -158,6 +162,7 @@ def card_embed(catalog: Catalog, lang: str, card: OrganisationCard) -> discord.E
             lang,
             "orgs.ui.card.members_value",
             total=card.counts.total,
+            members=card.counts.member,
             leaders=card.counts.leader,
             representatives=card.counts.representative,
         ),
@@ -270,7 +275,8 @@ def field_list(catalog: Catalog, lang: str, changes: dict[str, object]) -> str:
 def export_csv(
     catalog: Catalog, lang: str, organisations: Sequence[Organisation], counts: dict[int, StandingCounts]
 ) -> str:
-    """Every organisation, one row each (archived ones with status "archived"). UTF-8, RFC 4180."""
+    """Every organisation, one row each (archived ones with status "archived"). UTF-8, RFC 4180. The
+    counts are the card's: ``verified_total`` is its "Total", the sum of the three ``verified_as_*``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -291,6 +297,7 @@ def export_csv(
                 _csv_safe(texts.get("en", "")),
                 _csv_safe(texts.get("fr", "")),
                 _csv_safe(texts.get("es", "")),
+                standing.total,
                 standing.member,
                 standing.leader,
                 standing.representative,

@@ -1,5 +1,5 @@
-"""Suggestions as a member types a /wg option: the group, an event, and one of the group's
-workplan items, deliverables or documents.
+"""Suggestions as a member types a /wg option: the group, an event, a country, and one of the
+group's workplan items, deliverables or documents.
 
 Free functions of ``(interaction, current)``, so every command module and sub-group uses them
 whatever its command is bound to; the bot is ``interaction.client``.
@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot import limits
+from bot.core.countries import country_choices
 from bot.core.groups import group_choices
 from bot.errors import UserFacingError
 from bot.services.working_groups import Group
@@ -36,6 +37,12 @@ async def group_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     return await group_choices(_bot(interaction), interaction, current)
+
+
+async def country_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return country_choices(current, _bot(interaction).lang_for(interaction))
 
 
 async def event_autocomplete(

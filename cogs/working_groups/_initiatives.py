@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import limits
+from bot import countries, limits
 from bot.core.checks import coordinator_or_moderator
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import UserFacingError
 from cogs.working_groups import _render
-from cogs.working_groups._autocomplete import group_autocomplete
+from cogs.working_groups._autocomplete import country_autocomplete, group_autocomplete
 from cogs.working_groups._options import INITIATIVE_CHOICES, blank, subcommand
 from cogs.working_groups._views import InitiativeModal, initiative_view
 
@@ -56,7 +56,7 @@ class Initiatives:
 
     @subcommand(INITIATIVES)
     @INITIATIVES.options("group", "country", "kind")
-    @app_commands.autocomplete(group=group_autocomplete)
+    @app_commands.autocomplete(group=group_autocomplete, country=country_autocomplete)
     @app_commands.choices(kind=INITIATIVE_CHOICES)
     async def initiatives(
         self,
@@ -70,10 +70,11 @@ class Initiatives:
         entries = await self.bot.services.working_groups.initiatives(
             found.id, self.cog.actor(interaction), lang, country=blank(country), kind=kind
         )
+        entries_country = countries.country_code(country) if blank(country) else None
         filters = " · ".join(
             part
             for part in (
-                limits.excerpt(country, 40) if blank(country) else "",
+                countries.country_name(entries_country, lang) if entries_country else "",
                 self.bot.t(lang, f"working_groups.initiative.kind.{kind}") if kind else "",
             )
             if part
@@ -92,7 +93,7 @@ class Initiatives:
         group_row, entries = await self.bot.services.working_groups.export_initiatives(
             found.id, self.cog.actor(interaction), lang
         )
-        csv_text = _render.initiatives_csv(entries)
+        csv_text = _render.initiatives_csv(lang, entries)
         markdown = _render.initiatives_markdown(self.bot.catalog, lang, group_row, entries)
         files = [
             discord.File(
@@ -116,13 +117,16 @@ class InitiativeGroup(app_commands.Group, name=INITIATIVE.name, description=INIT
     cog: WorkingGroups  # given by the cog's __init__ (this group is a class attribute of the cog)
 
     @INITIATIVE_ADD.command()
-    @INITIATIVE_ADD.options("group", "kind")
-    @app_commands.autocomplete(group=group_autocomplete)
+    @INITIATIVE_ADD.options("group", "kind", "country")
+    @app_commands.autocomplete(group=group_autocomplete, country=country_autocomplete)
     @app_commands.choices(kind=INITIATIVE_CHOICES)
-    async def add(self, interaction: discord.Interaction, group: str, kind: str) -> None:
+    async def add(self, interaction: discord.Interaction, group: str, kind: str, country: str) -> None:
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
+        # Checked before the form opens, so an unknown country is said before the member writes the
+        # description; the service checks it again.
+        country_code = countries.country_code(country)
         service = bot.services.working_groups
         actor = cog.actor(interaction)
         member = found.role_id is not None and found.role_id in actor.role_ids
@@ -136,7 +140,7 @@ class InitiativeGroup(app_commands.Group, name=INITIATIVE.name, description=INIT
                 lang,
                 title=values["title"],
                 organisation=values["organisation"],
-                country=values["country"],
+                country=country_code,
                 link=blank(values["link"]),
                 description=values["description"],
                 kind=kind,
@@ -146,6 +150,5 @@ class InitiativeGroup(app_commands.Group, name=INITIATIVE.name, description=INIT
                 bot.t(lang, "working_groups.initiative.submitted", group=found.name.get(lang)),
             )
 
-        await interaction.response.send_modal(
-            InitiativeModal(bot.catalog, lang, found.name.get(lang), submitted)
-        )
+        modal = InitiativeModal(bot.catalog, lang, found.name.get(lang), submitted)
+        await interaction.response.send_modal(modal)

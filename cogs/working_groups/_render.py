@@ -17,6 +17,7 @@ from discord.utils import format_dt
 
 from bot import limits
 from bot.core.mentions import mention_list
+from bot.countries import fold
 from bot.i18n import Catalog
 from bot.limits import clip
 from bot.services.working_groups import (
@@ -28,6 +29,7 @@ from bot.services.working_groups import (
     Roundtable,
     SearchHit,
 )
+from bot.services.working_groups.initiatives import country_label
 
 COLOUR: Final = discord.Colour.from_rgb(0x1F, 0x7A, 0x8C)
 STATUS_EMOJI: Final = {
@@ -287,47 +289,87 @@ def summary_message(
     return clip(f"{header}\n\n{excerpt}\n\n{note}", limits.MESSAGE_CONTENT), True
 
 
+REPORT_NAME_WIDTH: Final = 40  # a group's name in the attached table, clipped beyond
+
+
 def report_table(catalog: Catalog, lang: str, lines: Sequence[ReportLine]) -> str:
-    """A monospace table: one row per group."""
+    """A monospace table, one row per group under its name: the attachment when the embed cannot hold
+    every group. Each column is as wide as its longest cell, so no heading needs abbreviating."""
     t = catalog.t
-    header = (
-        f"{t(lang, 'working_groups.report.group'):<16} {t(lang, 'working_groups.report.status'):<18} "
-        f"{t(lang, 'working_groups.report.workplan'):>9} {t(lang, 'working_groups.report.deliverables'):>9} "
-        f"{t(lang, 'working_groups.report.overdue'):>7} {t(lang, 'working_groups.report.days'):>6}"
-    )
-    rows = [header, "-" * len(header)]
-    for line in lines:
-        row = line.row
-        flag = " ⚠" if line.stale else ""
-        rows.append(
-            f"{clip(row.key, 16):<16} {clip(t(lang, f'working_groups.status.{row.status}'), 18):<18} "
-            f"{f'{row.workplan_done}/{row.workplan_total}':>9} "
-            f"{f'{row.deliverables_done}/{row.deliverables_total}':>9} "
-            f"{row.deliverables_overdue:>7} {line.days_since_update:>6}{flag}"
-        )
-    return "\n".join(rows)
+    header = [
+        t(lang, f"working_groups.report.{column}")
+        for column in ("group", "status", "workplan", "deliverables", "overdue", "days")
+    ]
+    body = [
+        [
+            clip(line.row.name.get(lang) or line.row.key, REPORT_NAME_WIDTH),
+            t(lang, f"working_groups.status.{line.row.status}"),
+            f"{line.row.workplan_done}/{line.row.workplan_total}",
+            f"{line.row.deliverables_done}/{line.row.deliverables_total}",
+            str(line.row.deliverables_overdue),
+            str(line.days_since_update) + (" ⚠" if line.stale else ""),
+        ]
+        for line in lines
+    ]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+
+    def render(row: list[str]) -> str:
+        # Names and statuses read left to right; the figures line up on the right.
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "-" * len(render(header))
+    return "\n".join([render(header), rule, *(render(row) for row in body)])
+
+
+def report_field(catalog: Catalog, lang: str, line: ReportLine) -> tuple[str, str]:
+    """One group of the report as an embed field (name, value): a few short lines that a phone shows
+    without wrapping, where a table row would not fit."""
+    row = line.row
+    name = row.name.get(lang) or row.key
+    title = catalog.t(lang, "working_groups.report.stale_name", group=name) if line.stale else name
+    parts = [
+        f"**{status_label(catalog, lang, row.status)}**",
+        catalog.t(
+            lang,
+            "working_groups.report.progress",
+            workplan=f"{row.workplan_done}/{row.workplan_total}",
+            deliverables=f"{row.deliverables_done}/{row.deliverables_total}",
+        ),
+    ]
+    if row.deliverables_overdue:
+        parts.append(catalog.t(lang, "working_groups.report.late", count=row.deliverables_overdue))
+    parts.append(catalog.t(lang, "working_groups.report.quiet", count=line.days_since_update))
+    value = "\n".join(parts)
+    return clip(title, limits.EMBED_FIELD_NAME), clip(value, limits.EMBED_FIELD_VALUE)
 
 
 def report_embed(
     catalog: Catalog, lang: str, lines: Sequence[ReportLine], weeks: int
 ) -> tuple[discord.Embed, bool]:
-    """(embed, the table did not fit and is attached whole)."""
-    table = report_table(catalog, lang, lines)
+    """(embed, the groups did not fit and the table is attached whole). One field per group, in the
+    reader's language."""
     legend = catalog.t(lang, "working_groups.report.legend", weeks=weeks)
-    stale = [line.row.key for line in lines if line.stale]
+    stale = [line.row.name.get(lang) or line.row.key for line in lines if line.stale]
     summary = (
         catalog.t(lang, "working_groups.report.stale", groups=", ".join(stale))
         if stale
         else catalog.t(lang, "working_groups.report.none_stale")
     )
-    body = f"```\n{table}\n```\n{summary}\n{legend}"
-    attached = len(body) > limits.EMBED_DESCRIPTION
+    title = catalog.t(lang, "working_groups.report.title")
+    embed = discord.Embed(title=title, description=clip(f"{summary}\n{legend}", 3000), colour=COLOUR)
+    for line in lines:
+        name, value = report_field(catalog, lang, line)
+        embed.add_field(name=name, value=value, inline=False)
+    attached = len(lines) > limits.EMBED_FIELDS or len(embed) > limits.EMBED_TOTAL
     if attached:
         attached_note = catalog.t(lang, "working_groups.report.attached", groups=len(lines))
-        body = f"{attached_note}\n{clip(summary, 1500)}\n{legend}"
-    embed = discord.Embed(
-        title=catalog.t(lang, "working_groups.report.title"), description=body, colour=COLOUR
-    )
+        embed = discord.Embed(
+            title=title, description=f"{attached_note}\n{clip(summary, 1500)}\n{legend}", colour=COLOUR
+        )
     return embed, attached
 
 
@@ -373,7 +415,8 @@ def initiative_embed(catalog: Catalog, lang: str, initiative: Initiative) -> dis
         value=clip(initiative.organisation, 256),
     )
     embed.add_field(
-        name=t(lang, "working_groups.initiative.labels.country"), value=clip(initiative.country, 256)
+        name=t(lang, "working_groups.initiative.labels.country"),
+        value=clip(country_label(initiative, lang), 256),
     )
     embed.add_field(
         name=t(lang, "working_groups.initiative.kind_label"),
@@ -400,8 +443,9 @@ def initiatives_embed(
         title = clip(initiative.title, 100)
         head = f"[{title}]({initiative.link})" if initiative.link else f"**{title}**"
         kind = t(lang, f"working_groups.initiative.kind.{initiative.kind}")
+        country = clip(country_label(initiative, lang), 40)
         blocks.append(
-            f"{head} · {clip(initiative.organisation, 60)} · {clip(initiative.country, 40)} · {kind}\n"
+            f"{head} · {clip(initiative.organisation, 60)} · {country} · {kind}\n"
             f"{limits.excerpt(initiative.description, 160)}"
         )
     embed.description = _lines_field(blocks, limits.EMBED_DESCRIPTION - 200)
@@ -409,10 +453,22 @@ def initiatives_embed(
     return embed
 
 
-CSV_COLUMNS: Final = ("id", "title", "organisation", "country", "kind", "link", "description", "submitted_at")
+# country_code: ISO 3166-1 alpha-2, empty for an old entry whose typed country matched no name;
+# country: its name in the exporter's language, or that old entry's text as typed.
+CSV_COLUMNS: Final = (
+    "id",
+    "title",
+    "organisation",
+    "country_code",
+    "country",
+    "kind",
+    "link",
+    "description",
+    "submitted_at",
+)
 
 
-def initiatives_csv(initiatives: Sequence[Initiative]) -> str:
+def initiatives_csv(lang: str, initiatives: Sequence[Initiative]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -422,7 +478,8 @@ def initiatives_csv(initiatives: Sequence[Initiative]) -> str:
                 i.id,
                 i.title,
                 i.organisation,
-                i.country,
+                i.country or "",
+                country_label(i, lang),
                 i.kind,
                 i.link or "",
                 i.description,
@@ -443,8 +500,8 @@ def initiatives_markdown(catalog: Catalog, lang: str, group: Group, initiatives:
     lines = [f"# {t(lang, 'working_groups.initiative.list_title', group=group.name.get(lang))}", ""]
     by_country: dict[str, list[Initiative]] = {}
     for initiative in initiatives:
-        by_country.setdefault(initiative.country.strip(), []).append(initiative)
-    for country in sorted(by_country, key=str.casefold):
+        by_country.setdefault(country_label(initiative, lang).strip(), []).append(initiative)
+    for country in sorted(by_country, key=fold):
         lines += [f"## {_markdown_line(country)}", ""]
         for i in by_country[country]:
             title = _markdown_line(i.title)

@@ -20,7 +20,6 @@ from bot.core.tree import handle_interaction_error, reporting_errors
 from bot.core.views import DecisionButton, loaded_cog
 from bot.i18n import Catalog
 from bot.services.working_groups import (
-    COUNTRY_LIMIT,
     INITIATIVE_DESCRIPTION_LIMIT,
     INITIATIVE_TITLE_LIMIT,
     ORGANISATION_LIMIT,
@@ -150,12 +149,12 @@ InitiativeHandler = Callable[[discord.Interaction, dict[str, str]], Awaitable[No
 
 
 class InitiativeModal(discord.ui.Modal):
-    """An entry for a group's index: title, organisation, country, link (optional), description."""
+    """An entry for a group's index: title, organisation, link (optional), description. The country is
+    the command's option, where autocomplete offers the directory's countries (a modal has none)."""
 
     FIELDS: Final = (
         ("title", INITIATIVE_TITLE_LIMIT, False, True),
         ("organisation", ORGANISATION_LIMIT, False, True),
-        ("country", COUNTRY_LIMIT, False, True),
         ("link", limits.MODAL_TEXT_INPUT // 8, False, False),
         ("description", INITIATIVE_DESCRIPTION_LIMIT, True, True),
     )

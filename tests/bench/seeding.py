@@ -21,7 +21,7 @@ from bot.db import Database
 from bot.m49 import SUBREGION_OF
 from bot.repositories import working_groups as repo
 from bot.services.organisations import OrganisationDraft, OrganisationService
-from bot.services.working_groups import Actor, WorkingGroupService
+from bot.services.working_groups import Actor, WorkingGroupService, initiatives
 from bot.timeutil import utc_iso
 
 MODERATOR_ID = 9  # who added the organisations and verified the members
@@ -208,7 +208,7 @@ async def seed_working_groups(
                     author_ids[n % len(author_ids)],
                     sentence(rng, 5),
                     f"WIM organisation {n % 70}",
-                    rng.choice(("Peru", "Canada", "Ghana", "France", "Chile", "Australia")),
+                    rng.choice(("PE", "CA", "GH", "FR", "CL", "AU")),
                     f"https://example.org/initiative/{n}",
                     sentence(rng, 40),
                     rng.choice(("programme", "campaign", "policy", "provider", "resource")),
@@ -216,8 +216,12 @@ async def seed_working_groups(
                     utc_iso(now),
                 ),
             )
-            # Approval is what puts an initiative in the search index (the migration's trigger).
-            await tx.execute("UPDATE wg_initiatives SET status = 'approved' WHERE id = ?", (initiative_id,))
+            # Approval is what puts an initiative in the search index, with its country's names.
+            initiative = await repo.get_initiative(tx, initiative_id)
+            assert initiative is not None
+            await repo.decide_initiative(
+                tx, initiative_id, "approved", MODERATOR_ID, now, initiatives.search_body(initiative)
+            )
         for group_id in groups:
             for _ in range(WORKPLAN_ITEMS):
                 await repo.insert_workplan_item(

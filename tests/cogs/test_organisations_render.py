@@ -6,12 +6,16 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
 from bot import countries
+from bot.clock import FakeClock
+from bot.config import parse_config
+from bot.db import Database
 from bot.i18n import LANGUAGES, Catalog
 from bot.limits import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TOTAL
 from bot.repositories.organisations import HistoryEntry
@@ -23,8 +27,11 @@ from bot.services.organisations import (
     Link,
     Organisation,
     OrganisationCard,
+    OrganisationDraft,
+    OrganisationService,
     StandingCounts,
 )
+from bot.services.timers import TimerService
 from cogs.organisations import _render
 
 CATALOG = Catalog.load()
@@ -119,7 +126,8 @@ def test_csv_round_trips_and_defuses_formulas() -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["name"].startswith("'=") and rows[0]["country"] == "Perú"
     assert rows[0]["region"] == "América Latina y el Caribe"
-    assert (rows[0]["members"], rows[0]["leaders"], rows[0]["representatives"]) == ("3", "1", "0")
+    assert [rows[0][c] for c in _render.CSV_COLUMNS[-4:]] == ["4", "3", "1", "0"]
+    assert [rows[1][c] for c in _render.CSV_COLUMNS[-4:]] == ["0", "0", "0", "0"]
     assert rows[1]["name"] == 'WIM, "quoted"\nname' and rows[1]["status"] == "archived"
     assert list(rows[0]) == list(_render.CSV_COLUMNS)
 
@@ -189,3 +197,57 @@ def test_counts_agree_in_number(lang: str, count: int, expected: str) -> None:
         CATALOG, lang, DirectoryPage(items, count, {"202": count} if count else {}), page=0
     )
     assert (embed.footer.text or "").endswith(expected)
+
+
+async def test_the_csv_counts_are_the_cards_total_on_seeded_data(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Every standing, a verified and an unverified claim, a member who left, an archived organisation:
+    each CSV row's ``verified_total`` is the number the card shows as "Total", in every language."""
+    guild, mod = 1000, 2001
+    config = parse_config({"guild_ids": [guild], "directory": {}}, base_dir=tmp_path)
+    service = OrganisationService(db, clock, TimerService(db, clock), config)
+
+    def org(name: str, country: str) -> OrganisationDraft:
+        return OrganisationDraft(name=name, country=country, website="https://wim.example.org")
+
+    peru = await service.add(guild, mod, org("WIM Peru", "PE"))
+    chile = await service.add(guild, mod, org("WIM Chile", "CL"))
+    ghana = await service.add(guild, mod, org("WIM Ghana", "GH"))
+    await service.verify(guild, peru.id, 1, "representative", mod)
+    await service.verify(guild, peru.id, 2, "leader", mod)
+    await service.verify(guild, peru.id, 3, "member", mod)
+    await service.verify(guild, peru.id, 4, "member", mod)
+    verified, _ = await service.claim(guild, 5, peru.id, "leader", "es")
+    await service.decide(guild, verified.id, mod, approve=True)
+    await service.claim(guild, 6, peru.id, "member", "es")  # pending: not verified
+    declined, _ = await service.claim(guild, 7, peru.id, "member", "fr")
+    await service.decide(guild, declined.id, mod, approve=False)
+    await service.leave(guild, 4)  # /org leave
+    await service.verify(guild, chile.id, 8, "member", mod)
+    await service.forget_member(guild, 8)  # left the server
+    await service.verify(guild, chile.id, 9, "leader", mod)
+    await service.verify(guild, ghana.id, 10, "member", mod)
+    await service.remove(guild, ghana.id, mod)
+
+    organisations, counts = await service.export(guild)
+    for lang in LANGUAGES:
+        rows = {
+            r["name"]: r
+            for r in csv.DictReader(io.StringIO(_render.export_csv(CATALOG, lang, organisations, counts)))
+        }
+        for organisation in (peru, chile):
+            card = await service.card(guild, organisation.id)
+            shown = _render.card_embed(CATALOG, lang, card).fields[-1].value
+            row = rows[organisation.name]
+            assert shown == CATALOG.t(
+                lang,
+                "orgs.ui.card.members_value",
+                total=int(row["verified_total"]),
+                members=int(row["verified_as_member"]),
+                leaders=int(row["verified_as_leader"]),
+                representatives=int(row["verified_as_representative"]),
+            )
+        assert rows["WIM Ghana"]["status"] == "archived" and rows["WIM Ghana"]["verified_total"] == "0"
+    assert [rows["WIM Peru"][c] for c in _render.CSV_COLUMNS[-4:]] == ["4", "1", "2", "1"]
+    assert [rows["WIM Chile"][c] for c in _render.CSV_COLUMNS[-4:]] == ["1", "0", "1", "0"]

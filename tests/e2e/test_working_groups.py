@@ -587,7 +587,9 @@ async def test_report_flags_a_stale_group_and_nudges_its_coordinators_once(isola
     report = await double.invoke("wg report", user=seed.moderator)
     final = await report.message(timeout=TIMEOUT * 2)
     assert final.ephemeral
-    assert "wg3-data" in final.text and "Needs attention:" in final.text
+    flagged_line = next(text for text in final.text.split("\n") if text.startswith("Needs attention: "))
+    assert "WG3 – Global Data Deficit about Women in Mining" in flagged_line and "wg3-data" not in final.text
+    assert "⚠ WG3 – Global Data Deficit about Women in Mining" in final.text and "```" not in final.text
     png = [a for a in final.attachments if a.filename == "wg-report.png"]
     assert png and png[0].data.startswith(b"\x89PNG")
 
@@ -663,22 +665,38 @@ async def test_an_initiative_is_submitted_approved_found_and_exported(discord_en
     channel = double.guild.channels[wg4["channel_id"]]
     role = double.guild.roles[wg4["role_id"]]
 
-    outsider = await double.invoke(
-        "wg initiative add", user=seed.member_fr, options={"group": "wg4-mentors", "kind": "programme"}
+    suggested = await double.autocomplete(
+        "wg initiative add",
+        user=seed.member_fr,
+        options={"group": "wg4-mentors", "kind": "programme", "country": "ivoi"},
+        focused="country",
     )
+    assert (await suggested.response()).choices[0] == {"name": "Côte d'Ivoire", "value": "CI"}
+    peru = await double.autocomplete(
+        "wg initiative add", user=seed.member_es, options={"country": "peru"}, focused="country"
+    )
+    assert (await peru.response()).choices[0] == {"name": "Perú", "value": "PE"}  # in the member's language
+    options = {"group": "wg4-mentors", "kind": "programme", "country": "CI"}
+    outsider = await double.invoke("wg initiative add", user=seed.member_fr, options=options)
     assert "rejoignez-le" in (await outsider.response()).text
 
     double.add_member_role(seed.member_fr, role)
     await asyncio.sleep(0.3)
-    mark = double.mark()
-    handle = await double.invoke(
-        "wg initiative add", user=seed.member_fr, options={"group": "wg4-mentors", "kind": "programme"}
+    unknown = await double.invoke(
+        "wg initiative add", user=seed.member_fr, options={**options, "country": "Atlantide"}
     )
-    assert (await handle.response()).type == 9
+    assert (await unknown.response()).text == t("fr", "orgs.errors.unknown_country", country="Atlantide"), (
+        "an unknown country is refused before the form opens"
+    )
+    mark = double.mark()
+    handle = await double.invoke("wg initiative add", user=seed.member_fr, options=options)
+    opened = await handle.response()
+    assert opened.type == 9
+    inputs = [item["custom_id"] for row in opened.modal["components"] for item in row["components"]]
+    assert inputs == ["title", "organisation", "link", "description"], "the country is the command's option"
     values = {
         "title": "Réseau de mentorat « Femmes & Mines »",
         "organisation": "WIM Côte d'Ivoire",
-        "country": "Côte d'Ivoire",
         "link": "https://example.org/femmes-mines",
         "description": "Binômes mentore-mentorée pendant un an, avec un suivi trimestriel, "
         "dans cinq sociétés minières.",
@@ -716,9 +734,12 @@ async def test_an_initiative_is_submitted_approved_found_and_exported(discord_en
     rows = list(csv.DictReader(io.StringIO(files["wg4-mentors-initiatives.csv"])))
     mine = [row for row in rows if row["title"] == values["title"]]
     assert len(mine) == 1
-    assert {k: mine[0][k] for k in ("organisation", "country", "link", "description", "kind")} == {
+    assert {
+        k: mine[0][k] for k in ("organisation", "country_code", "country", "link", "description", "kind")
+    } == {
         "organisation": values["organisation"],
-        "country": values["country"],
+        "country_code": "CI",
+        "country": "Côte d'Ivoire",
         "link": values["link"],
         "description": values["description"],
         "kind": "programme",

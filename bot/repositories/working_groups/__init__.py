@@ -56,7 +56,9 @@ from bot.repositories.working_groups.initiatives import (
     decide_initiative,
     get_initiative,
     insert_initiative,
+    set_initiative_country,
     set_initiative_message,
+    written_countries,
 )
 from bot.repositories.working_groups.posts import (
     Document,
@@ -167,6 +169,7 @@ __all__ = [
     "roundtables_in",
     "search_in",
     "set_discord",
+    "set_initiative_country",
     "set_initiative_message",
     "set_join_request_message",
     "set_nudged_for",
@@ -182,4 +185,5 @@ __all__ = [
     "update_workplan_item",
     "workplan",
     "workplan_in",
+    "written_countries",
 ]

@@ -19,7 +19,8 @@ class Initiative:
     submitted_by: int
     title: str
     organisation: str
-    country: str
+    country: str | None  # ISO 3166-1 alpha-2; None only for an old row no country name matched
+    country_text: str | None  # that old row's country as it was typed, shown as written
     link: str | None
     description: str
     kind: str
@@ -32,8 +33,8 @@ class Initiative:
 
 
 _INITIATIVE_COLUMNS = (
-    "id, group_id, submitted_by, title, organisation, country, link, description, kind, language, status, "
-    "submitted_at, decided_by, channel_id, message_id"
+    "id, group_id, submitted_by, title, organisation, country, country_text, link, description, kind, "
+    "language, status, submitted_at, decided_by, channel_id, message_id"
 )
 
 
@@ -45,6 +46,7 @@ def _initiative(row: sqlite3.Row) -> Initiative:
         title=row["title"],
         organisation=row["organisation"],
         country=row["country"],
+        country_text=row["country_text"],
         link=row["link"],
         description=row["description"],
         kind=row["kind"],
@@ -97,32 +99,70 @@ async def get_initiative(conn: Queryable, initiative_id: int) -> Initiative | No
     return None if row is None else _initiative(row)
 
 
-async def approved_initiatives(conn: Queryable, group_id: int, kind: str | None = None) -> list[Initiative]:
-    """Approved entries of a group, by country then title (the country filter folds accents in the
-    service)."""
+async def approved_initiatives(
+    conn: Queryable, group_id: int, kind: str | None = None, country: str | None = None
+) -> list[Initiative]:
+    """Approved entries of a group, optionally of one kind and one country (a code), by id (the service
+    orders them by country name in the reader's language)."""
     where = ""
     params: list[object] = [group_id]
     if kind is not None:
-        where = " AND kind = ?"
+        where += " AND kind = ?"
         params.append(kind)
+    if country is not None:
+        where += " AND country = ?"
+        params.append(country)
     rows = await conn.fetchall(
         f"SELECT {_INITIATIVE_COLUMNS} FROM wg_initiatives "  # noqa: S608
-        f"WHERE group_id = ? AND status = 'approved'{where} "
-        "ORDER BY country COLLATE NOCASE, title COLLATE NOCASE",
+        f"WHERE group_id = ? AND status = 'approved'{where} ORDER BY id",
         params,
     )
     return [_initiative(r) for r in rows]
 
 
 async def decide_initiative(
-    tx: Transaction, initiative_id: int, status: str, decided_by: int, now: datetime
+    tx: Transaction, initiative_id: int, status: str, decided_by: int, now: datetime, search_body: str
 ) -> bool:
+    """Close a pending entry; an approved one enters the search index with ``search_body`` (its
+    organisation, description and country names, which SQL cannot work out), in the same transaction."""
     cursor = await tx.execute(
         "UPDATE wg_initiatives SET status = ?, decided_by = ?, decided_at = ? "
         "WHERE id = ? AND status = 'pending'",
         (status, decided_by, utc_iso(now), initiative_id),
     )
-    return bool(cursor.rowcount)
+    if not cursor.rowcount:
+        return False
+    if status == "approved":
+        await _index(tx, initiative_id, search_body)
+    return True
+
+
+async def _index(tx: Transaction, initiative_id: int, body: str) -> None:
+    await tx.execute("DELETE FROM wg_search WHERE source = 'initiative' AND source_id = ?", (initiative_id,))
+    await tx.execute(
+        "INSERT INTO wg_search (title, body, source, source_id, group_id) "
+        "SELECT title, ?, 'initiative', id, group_id FROM wg_initiatives WHERE id = ?",
+        (body, initiative_id),
+    )
+
+
+async def written_countries(conn: Queryable) -> list[Initiative]:
+    """Entries whose country is still the text typed before countries were codes."""
+    rows = await conn.fetchall(
+        f"SELECT {_INITIATIVE_COLUMNS} FROM wg_initiatives WHERE country IS NULL ORDER BY id"  # noqa: S608
+    )
+    return [_initiative(r) for r in rows]
+
+
+async def set_initiative_country(
+    tx: Transaction, initiative: Initiative, code: str, search_body: str
+) -> None:
+    """Give an old entry its country code (the text typed goes); an approved one is re-indexed."""
+    await tx.execute(
+        "UPDATE wg_initiatives SET country = ?, country_text = NULL WHERE id = ?", (code, initiative.id)
+    )
+    if initiative.status == "approved":
+        await _index(tx, initiative.id, search_body)
 
 
 async def set_initiative_message(

@@ -269,7 +269,9 @@ class WorkingGroupService:
     # --- groups (groups.py) ----------------------------------------------------------------------
 
     async def seed(self, guild_id: int, groups: Sequence[WorkingGroupConfig]) -> list[Group]:
-        """See :meth:`GroupAdmin.seed`."""
+        """See :meth:`GroupAdmin.seed`. The start is also when initiatives typed before countries were
+        codes get theirs (:meth:`InitiativeIndex.adopt_written_countries`, idempotent)."""
+        await self._initiatives.adopt_written_countries()
         return await self._admin.seed(guild_id, groups)
 
     async def check_new(

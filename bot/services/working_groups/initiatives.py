@@ -5,17 +5,18 @@ exported and searchable.
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
-from bot import validation
+from bot import countries, validation
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotFound, PermissionDenied, UserFacingError
+from bot.i18n import LANGUAGES
 from bot.repositories import working_groups as repo
 from bot.services.timers import TimerService
 from bot.services.working_groups.access import GroupAccess
 from bot.services.working_groups.model import (
-    COUNTRY_LIMIT,
     INITIATIVE_DESCRIPTION_LIMIT,
     INITIATIVE_KINDS,
     INITIATIVE_TITLE_LIMIT,
@@ -25,13 +26,13 @@ from bot.services.working_groups.model import (
     Actor,
     Group,
     Initiative,
-    fold,
 )
+
+log = logging.getLogger(__name__)
 
 # Field names shown in validation errors (working_groups.yml, working_groups.fields.*).
 F_INITIATIVE_TITLE: Final = "working_groups.fields.initiative_title"
 F_ORGANISATION: Final = "working_groups.fields.organisation"
-F_COUNTRY: Final = "working_groups.fields.country"
 F_INITIATIVE_LINK: Final = "working_groups.fields.initiative_link"
 F_INITIATIVE_DESCRIPTION: Final = "working_groups.fields.initiative_description"
 
@@ -67,7 +68,9 @@ class InitiativeIndex:
         kind: str,
     ) -> Initiative:
         """A member of the group proposes an entry for its index; its coordinators approve or decline it
-        (a timer shows it to them). Raises ``working_groups.errors.not_member_to_submit``."""
+        (a timer shows it to them). ``country`` is a code or a name in en/fr/es (see
+        :func:`bot.countries.country_code`). Raises ``working_groups.errors.not_member_to_submit``,
+        ``orgs.errors.unknown_country``."""
         group = await self._access.get(group_id)
         self._access.ensure_active(group, lang)
         member = group.role_id is not None and group.role_id in actor.role_ids
@@ -80,7 +83,7 @@ class InitiativeIndex:
             "organisation": validation.text(
                 organisation, field=F_ORGANISATION, max_length=ORGANISATION_LIMIT
             ),
-            "country": validation.text(country, field=F_COUNTRY, max_length=COUNTRY_LIMIT),
+            "country": countries.country_code(country),
             "link": validation.optional_web_url(link, field=F_INITIATIVE_LINK),
             "description": validation.text(
                 description,
@@ -132,7 +135,12 @@ class InitiativeIndex:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             if not await repo.decide_initiative(
-                tx, initiative.id, "approved" if approve else "declined", actor.user_id, now
+                tx,
+                initiative.id,
+                "approved" if approve else "declined",
+                actor.user_id,
+                now,
+                search_body(initiative),
             ):
                 raise UserFacingError("working_groups.errors.initiative_decided")
             await self._timers.schedule(
@@ -148,22 +156,62 @@ class InitiativeIndex:
     async def initiatives(
         self, group_id: int, actor: Actor, lang: str, *, country: str | None = None, kind: str | None = None
     ) -> list[Initiative]:
-        """Approved entries, optionally of one country (case and accents ignored) and kind."""
+        """Approved entries by country name in ``lang``, then title; optionally of one country (a code
+        or a name, ``orgs.errors.unknown_country``) and one kind."""
         group = await self._access.get(group_id)
         if not await self.may_see(group, actor):
             raise PermissionDenied("working_groups.errors.private_group", group=group.name.get(lang))
         if kind is not None and kind not in INITIATIVE_KINDS:
             raise UserFacingError("working_groups.errors.bad_kind")
-        found = await repo.approved_initiatives(self._db, group.id, kind)
-        if country is not None and country.strip():
-            wanted = fold(validation.text(country, field=F_COUNTRY, max_length=COUNTRY_LIMIT))
-            found = [initiative for initiative in found if fold(initiative.country) == wanted]
-        return found
+        code = countries.country_code(country) if country is not None and country.strip() else None
+        return by_country(await repo.approved_initiatives(self._db, group.id, kind, code), lang)
 
     async def export_initiatives(
         self, group_id: int, actor: Actor, lang: str
     ) -> tuple[Group, list[Initiative]]:
-        """Every approved entry, for the coordinators' CSV and Markdown export."""
+        """Every approved entry, for the coordinators' CSV and Markdown export, ordered as the index."""
         group = await self._access.get(group_id)
         await self._access.ensure_can_manage(group, actor, lang)
-        return group, await repo.approved_initiatives(self._db, group.id)
+        return group, by_country(await repo.approved_initiatives(self._db, group.id), lang)
+
+    async def adopt_written_countries(self) -> int:
+        """Give the entries typed before countries were codes the code of the country their text names
+        ("Perú", "peru", "PER" are PE); idempotent, run at start. Those no name matches keep their text
+        and are shown as written. Returns how many were mapped."""
+        mapped = 0
+        async with self._db.transaction() as tx:
+            for initiative in await repo.written_countries(tx):
+                try:
+                    code = countries.country_code(initiative.country_text)
+                except UserFacingError:
+                    continue
+                await repo.set_initiative_country(tx, initiative, code, search_body(initiative, country=code))
+                mapped += 1
+        if mapped:
+            log.info("Initiatives: %d countries typed as text now have their ISO code", mapped)
+        return mapped
+
+
+def country_label(initiative: Initiative, lang: str) -> str:
+    """The entry's country in ``lang``, or (an old entry no name matched) as it was typed."""
+    if initiative.country is not None:
+        return countries.country_name(initiative.country, lang)
+    return initiative.country_text or ""
+
+
+def by_country(initiatives: list[Initiative], lang: str) -> list[Initiative]:
+    return sorted(
+        initiatives,
+        key=lambda i: (countries.fold(country_label(i, lang)), countries.fold(i.title), i.id),
+    )
+
+
+def search_body(initiative: Initiative, *, country: str | None = None) -> str:
+    """What /wg search matches besides the title: the organisation, the description and the country's
+    names in every language, so "Pérou", "Peru" and "Perú" all find it."""
+    code = country or initiative.country
+    if code is None:
+        names = [initiative.country_text or ""]
+    else:
+        names = list(dict.fromkeys(countries.country_name(code, lang) for lang in LANGUAGES))
+    return " ".join([initiative.organisation, initiative.description, *names])

@@ -157,11 +157,10 @@ async def initiative(tour: Tour) -> None:
         tour,
         "valentina",
         "wg initiative add",
-        {"group": "wg4-mentors", "kind": "programme"},
+        {"group": "wg4-mentors", "kind": "programme", "country": "PE"},
         {
             "title": "Mentoras Mineras",
             "organisation": "WIM Perú",
-            "country": "Perú",
             "link": "https://example.org/mentoras-mineras",
             "description": "Un año de mentoría para ingenieras jóvenes, con encuentros mensuales "
             "y una red de referentes en cinco empresas mineras.",

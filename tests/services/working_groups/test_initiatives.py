@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
+from bot.clock import FakeClock
 from bot.config import Config
-from bot.db import Database
+from bot.db import Database, load_migrations
 from bot.errors import PermissionDenied, UserFacingError
+from bot.services.timers import TimerService
 from bot.services.working_groups import (
     Actor,
     WorkingGroupService,
 )
+from bot.services.working_groups.initiatives import country_label
 from tests.services.working_groups.helpers import (
     COORDINATOR,
     GUILD,
@@ -20,6 +26,8 @@ from tests.services.working_groups.helpers import (
     pending,
     seeded,
 )
+
+MIGRATION = 10  # 0010_initiative_countries.sql
 
 
 async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and_searchable(
@@ -40,7 +48,8 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
     assert denied.value.key == "working_groups.errors.not_member_to_submit"
     for changes, error in [
         ({"link": "ftp://example.org"}, "validation.bad_url"),
-        ({"country": ""}, "validation.required"),
+        ({"country": ""}, "orgs.errors.country_required"),
+        ({"country": "Atlantis"}, "orgs.errors.unknown_country"),
         ({"description": "x" * 2001}, "validation.too_long"),
         ({"kind": "party"}, "working_groups.errors.bad_kind"),
     ]:
@@ -51,6 +60,7 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
 
     initiative = await service.submit_initiative(wg1.id, member, "es", **entry)
     assert initiative.status == "pending"
+    assert (initiative.country, initiative.country_text) == ("PE", None), "a code, whatever was typed"
     assert [t["initiative_id"] for t in await pending(db, "wg.initiative_review")] == [initiative.id]
     assert await service.search(GUILD, "mentoras", MODERATOR) == [], "pending entries are not searchable"
     await service.add_coordinator(wg2.id, COORDINATOR.user_id, MODERATOR, "en")
@@ -61,10 +71,17 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
     with pytest.raises(UserFacingError) as caught:
         await service.decide_initiative(initiative.id, False, MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.initiative_decided"
-    hits = await service.search(GUILD, "arequipa peru", MEMBER)
-    assert [(h.source, h.url) for h in hits] == [("initiative", "https://example.org/mentoras")]
-    assert [i.id for i in await service.initiatives(wg1.id, MEMBER, "en", country="peru")] == [initiative.id]
+    for typed in ("arequipa peru", "pérou", "Perú"):  # the country's name in any language finds it
+        hits = await service.search(GUILD, typed, MEMBER)
+        assert [(h.source, h.url) for h in hits] == [("initiative", "https://example.org/mentoras")]
+    for typed in ("peru", "PE", "Pérou", "per"):  # a name in any language, alpha-2 or alpha-3
+        assert [i.id for i in await service.initiatives(wg1.id, MEMBER, "en", country=typed)] == [
+            initiative.id
+        ]
     assert await service.initiatives(wg1.id, MEMBER, "en", country="Chile") == []
+    with pytest.raises(UserFacingError) as caught:
+        await service.initiatives(wg1.id, MEMBER, "en", country="Atlantis")
+    assert caught.value.key == "orgs.errors.unknown_country"
     assert await service.initiatives(wg1.id, MEMBER, "en", kind="policy") == []
     with pytest.raises(PermissionDenied):
         await service.export_initiatives(wg1.id, member, "en")
@@ -77,3 +94,72 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
         await service.initiatives(wg1.id, MEMBER, "en")
     assert caught.value.key == "working_groups.errors.private_group"
     assert len(await service.initiatives(wg1.id, member, "en")) == 1
+
+
+async def test_countries_typed_before_codes_are_mapped_at_start_and_the_rest_kept_as_written(
+    tmp_path: Path, clock: FakeClock, config: Config
+) -> None:
+    """A database of the previous schema, with initiatives whose country was free text: the migration
+    keeps the text, the start maps what names a country and leaves the rest as typed."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for version, _, sql in load_migrations():
+        if version < MIGRATION:
+            old.executescript(sql)
+    old.execute(f"PRAGMA user_version = {MIGRATION - 1}")
+    old.execute(
+        "INSERT INTO wg_groups (id, guild_id, key, name, source, created_at, last_activity_at) "
+        "VALUES (1, ?, 'wg1-old', '{\"en\": \"Old group\"}', 'command', ?, ?)",
+        (GUILD, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+    )
+    typed = ["Perú", "peru ", "PER", "Côte d’Ivoire", "Pérou", "Atlantis", "Canada", "Chili"]
+    for n, country in enumerate(typed, start=1):
+        old.execute(
+            "INSERT INTO wg_initiatives (id, group_id, submitted_by, title, organisation, country, "
+            "description, kind, language, status, submitted_at) "
+            "VALUES (?, 1, 5, ?, 'WIM', ?, 'Mentoring', 'programme', 'es', 'pending', ?)",
+            (n, f"Entry {n}", country, "2026-02-01T00:00:00Z"),
+        )
+        if n != 7:  # approval put it in the search index (the old schema's trigger)
+            old.execute("UPDATE wg_initiatives SET status = 'approved' WHERE id = ?", (n,))
+    old.commit()
+    old.close()
+
+    db = await Database.open(path)
+    try:
+        service = WorkingGroupService(db, clock, TimerService(db, clock), config)
+        written = await db.fetchall("SELECT country, country_text FROM wg_initiatives ORDER BY id")
+        assert [(r["country"], r["country_text"]) for r in written] == [(None, c) for c in typed]
+        await service.seed(GUILD, config.working_groups)  # what the start does
+        await service.seed(GUILD, config.working_groups)  # and again: nothing more to map
+        rows = await db.fetchall("SELECT country, country_text FROM wg_initiatives ORDER BY id")
+        assert [(r["country"], r["country_text"]) for r in rows] == [
+            ("PE", None),
+            ("PE", None),
+            ("PE", None),
+            (None, "Côte d’Ivoire"),  # a typographic apostrophe: no name matches, shown as written
+            ("PE", None),
+            (None, "Atlantis"),
+            ("CA", None),
+            ("CL", None),
+        ]
+        group = await service.get(1)
+        actor = Actor(MODERATOR.user_id, moderator=True)
+        listed = await service.initiatives(group.id, actor, "fr")
+        assert [country_label(i, "fr") for i in listed] == [
+            "Atlantis",
+            "Chili",
+            "Côte d’Ivoire",
+            *["Pérou"] * 4,
+        ]  # the pending Canadian one is not listed
+        assert [i.id for i in await service.initiatives(group.id, actor, "en", country="Peru")] == [
+            1,
+            2,
+            3,
+            5,
+        ]
+        hits = await service.search(GUILD, "pérou", actor)
+        assert sorted(h.source_id for h in hits) == [1, 2, 3, 5], "re-indexed with the country's names"
+        assert [h.source_id for h in await service.search(GUILD, "atlantis", actor)] == [6]
+    finally:
+        await db.close()
