@@ -1,4 +1,5 @@
-"""SQL for the events aggregate: series, occurrences, RSVPs, check-ins and reminder delivery logs.
+"""SQL for the events aggregate: series, occurrences, RSVPs, check-ins, reminder delivery logs and the
+notices of edits and cancellations.
 
 Occurrences are always read joined with their series, merging per-occurrence overrides over the
 series' values, and with their RSVP counts in the same statement (no N+1: one row of
@@ -129,9 +130,10 @@ _SERIES_EDITABLE = frozenset(
         "duration_minutes",
         "lead_times",
         "channel_id",
+        "language",
     }
 )
-_OCCURRENCE_OVERRIDES = frozenset({"title", "description", "link", "lead_times", "channel_id"})
+_OCCURRENCE_OVERRIDES = frozenset({"title", "description", "link", "lead_times", "channel_id", "language"})
 
 
 async def insert_series(tx: Transaction, values: dict[str, Any]) -> int | None:
@@ -255,7 +257,8 @@ SELECT o.id, o.series_id, o.guild_id, o.original_start, o.starts_at, o.ends_at, 
         OR round((julianday(o.ends_at) - julianday(o.starts_at)) * 1440) != s.duration_minutes)
          AS has_overrides,
        coalesce(o.channel_id, s.channel_id) AS channel_id,
-       s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key, s.language,
+       s.timezone, s.recurrence, s.audience_role_id, s.organiser_id, s.source_key,
+       coalesce(o.language, s.language) AS language,
        coalesce(c.going, 0) AS going, coalesce(c.maybe, 0) AS maybe, coalesce(c.declined, 0) AS declined
 FROM event_occurrences o
 JOIN event_series s ON s.id = o.series_id
@@ -674,3 +677,93 @@ async def next_per_audience(conn: Queryable, guild_id: int, now: datetime) -> li
         (guild_id, utc_iso(now), guild_id),
     )
     return [_occurrence(row) for row in rows]
+
+
+# --- notices of edits and cancellations -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What an edit or a cancellation tells people: ``kind`` "changed" (DMs) or "cancelled" (a post
+    in the channel and DMs); ``posted`` once the channel post is done or found impossible."""
+
+    id: int
+    occurrence_id: int
+    kind: str
+    series_count: int | None
+    created_at: datetime
+    posted: bool
+    channel_message_id: int | None
+
+
+async def insert_notice(
+    tx: Transaction,
+    occurrence_id: int,
+    kind: str,
+    series_count: int | None,
+    user_ids: Sequence[int],
+    now: datetime,
+    *,
+    post: bool,
+) -> int:
+    """A notice and its recipients (each "pending"); without ``post`` there is no channel post to make."""
+    stamp = utc_iso(now)
+    row = await tx.fetchone(
+        "INSERT INTO event_notices (occurrence_id, kind, series_count, created_at, posted_at) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (occurrence_id, kind, series_count, stamp, None if post else stamp),
+    )
+    assert row is not None
+    notice_id = int(row[0])
+    await tx.executemany(
+        "INSERT INTO event_notice_dms (notice_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(notice_id, user_id) for user_id in user_ids],
+    )
+    return notice_id
+
+
+async def get_notice(conn: Queryable, notice_id: int) -> Notice | None:
+    row = await conn.fetchone(
+        "SELECT id, occurrence_id, kind, series_count, created_at, posted_at, channel_message_id "
+        "FROM event_notices WHERE id = ?",
+        (notice_id,),
+    )
+    if row is None:
+        return None
+    return Notice(
+        id=row["id"],
+        occurrence_id=row["occurrence_id"],
+        kind=row["kind"],
+        series_count=row["series_count"],
+        created_at=from_iso(row["created_at"]),
+        posted=row["posted_at"] is not None,
+        channel_message_id=row["channel_message_id"],
+    )
+
+
+async def record_notice_post(
+    tx: Transaction, notice_id: int, channel_message_id: int | None, now: datetime
+) -> None:
+    """The channel post of a notice is done (``None``: it could not be made); the first record wins."""
+    await tx.execute(
+        "UPDATE event_notices SET posted_at = ?, channel_message_id = ? WHERE id = ? AND posted_at IS NULL",
+        (utc_iso(now), channel_message_id, notice_id),
+    )
+
+
+async def notice_recipients(conn: Queryable, notice_id: int, status: str) -> list[int]:
+    """The members of a notice with this DM status, in id order (the order they are DM'd in)."""
+    rows = await conn.fetchall(
+        "SELECT user_id FROM event_notice_dms WHERE notice_id = ? AND status = ? ORDER BY user_id",
+        (notice_id, status),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def record_notice_dm(tx: Transaction, notice_id: int, user_id: int, status: str, now: datetime) -> None:
+    """One member's DM of a notice: "sent" or "skipped_closed"; only a pending one is updated."""
+    await tx.execute(
+        "UPDATE event_notice_dms SET status = ?, recorded_at = ? "
+        "WHERE notice_id = ? AND user_id = ? AND status = 'pending'",
+        (status, utc_iso(now), notice_id, user_id),
+    )

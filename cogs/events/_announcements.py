@@ -134,36 +134,56 @@ class Announcements:
                 raise
             log.warning("Could not update the announcement of occurrence %s", occurrence_id, exc_info=True)
 
-    async def move(self, guild: discord.Guild, occurrence: Occurrence) -> None:
+    async def move(
+        self,
+        guild: discord.Guild,
+        occurrence: Occurrence,
+        from_channel_id: int,
+        from_message_id: int,
+        *,
+        adopt_after: datetime | None = None,
+    ) -> None:
         """Announce the occurrence in its new channel (buttons and current counts; remembered as its
-        announcement) and turn the old card into a short "moved to" notice without buttons."""
-        old_channel_id, old_message_id = (
-            occurrence.announcement_channel_id,
-            occurrence.announcement_message_id,
-        )
-        target = text_channel(guild, occurrence.channel_id)
-        if target is None or not can_post(target):
-            # Checked by /event edit just before; the channel changed since. Reminders report it.
-            log.warning(
-                "Cannot move the announcement of occurrence %s to %s", occurrence.id, occurrence.channel_id
+        announcement) and turn the old card into a short "moved to" notice without buttons.
+
+        The ``event.move`` outbox timer: Discord failures are raised (the timer retries). Each step is
+        skipped when done: a card already recorded elsewhere than the old one is not posted again, and
+        with ``adopt_after`` (a retry) one an earlier attempt posted but could not record is adopted.
+        """
+        if occurrence.announcement_message_id == from_message_id:
+            target = text_channel(guild, occurrence.channel_id)
+            if target is None or not can_post(target):
+                # Checked by /event edit just before; the channel changed since. Reminders report it.
+                log.warning(
+                    "Cannot move the announcement of occurrence %s to %s",
+                    occurrence.id,
+                    occurrence.channel_id,
+                )
+                await self.refresh(occurrence.id, strict=True)
+                return
+            posted = (
+                await self.find_posted(target, occurrence.id, after=adopt_after)
+                if adopt_after is not None
+                else None
             )
-            await self.refresh(occurrence.id)
-            return
-        try:
-            await self.post(target, occurrence)
-        except discord.HTTPException:
-            log.warning("Could not announce occurrence %s in its new channel", occurrence.id, exc_info=True)
-            await self.refresh(occurrence.id)
-            return
-        old_channel = self.bot.get_channel(old_channel_id) if old_channel_id is not None else None
-        if old_message_id is None or not isinstance(old_channel, discord.TextChannel):
+            if posted is not None:
+                await self.bot.services.events.set_announcement(occurrence.id, target.id, posted.id)
+            else:
+                await self.post(target, occurrence)
+            new_channel_id = target.id
+        else:
+            new_channel_id = occurrence.announcement_channel_id or occurrence.channel_id
+        old_channel = self.bot.get_channel(from_channel_id)
+        if not isinstance(old_channel, discord.TextChannel):
             return
         notice = self.bot.t(
-            self.lang(occurrence), "events_ui.edit.moved", title=occurrence.title, channel=target.mention
+            self.lang(occurrence),
+            "events_ui.edit.moved",
+            title=occurrence.title,
+            channel=f"<#{new_channel_id}>",
         )
         try:
-            await old_channel.get_partial_message(old_message_id).edit(content=notice, embed=None, view=None)
-        except discord.NotFound:
-            pass  # the old announcement was deleted: nothing left to point elsewhere
-        except discord.HTTPException:
-            log.warning("Could not mark the old announcement of %s as moved", occurrence.id, exc_info=True)
+            await old_channel.get_partial_message(from_message_id).edit(content=notice, embed=None, view=None)
+        except (discord.NotFound, discord.Forbidden):
+            # Deleted, or no longer ours to edit: nothing left to point elsewhere (retrying cannot help).
+            log.info("Could not mark the old announcement of %s as moved", occurrence.id)

@@ -6,10 +6,10 @@ decides everything else and raises ``UserFacingError`` for what the member can f
 error handler shows those in the member's language.
 
 Announcements, reminders and notices posted in channels speak the event's language: chosen with
-/event create (``language``), by default the channel's (``channel_languages`` in config.yml), else the
-guild's (``config.language``); see ``Announcements.lang``. Replies to a member speak theirs
-(``bot.lang_for``), and so do DMs: the tree remembers each member's language on every interaction
-(``bot.core.tree.remember_language``). Reports to the mod-log speak the guild's language.
+/event create or /event edit (``language``), by default the channel's (``channel_languages`` in
+config.yml), else the guild's (``config.language``); see ``Announcements.lang``. Replies to a member
+speak theirs (``bot.lang_for``), and so do DMs: the tree remembers each member's language on every
+interaction (``bot.core.tree.remember_language``). Reports to the mod-log speak the guild's language.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import validation
-from bot.core.channels import can_post, configured_channel, ensure_can_post, post_language, text_channel
+from bot.core.channels import configured_channel, ensure_can_post, post_language, text_channel
 from bot.core.checks import moderator_only
-from bot.core.dm import dm_members
 from bot.core.groups import group_choices
 from bot.core.mentions import can_ping
 from bot.core.paginator import Paginator
@@ -48,6 +47,7 @@ from bot.services.events import (
     EventChanges,
     EventDraft,
     Occurrence,
+    OutboxTimer,
     Scope,
 )
 from bot.timeutil import get_zone
@@ -382,8 +382,18 @@ class Events(commands.Cog):
 
     @EDIT.command(event)
     @EDIT.options(
-        "event", "title", "start", "timezone", "duration", "description", "link", "reminders", "channel"
+        "event",
+        "title",
+        "start",
+        "timezone",
+        "duration",
+        "description",
+        "link",
+        "reminders",
+        "channel",
+        "language",
     )
+    @app_commands.choices(language=language_choices())
     @app_commands.autocomplete(event=event_autocomplete, timezone=timezone_autocomplete)
     @moderator_only()
     async def edit(
@@ -398,6 +408,7 @@ class Events(commands.Cog):
         link: Link | None = None,
         reminders: LeadTimes | None = None,
         channel: discord.TextChannel | None = None,
+        language: str | None = None,
     ) -> None:
         lang = self.bot.lang_for(interaction)
         occurrence = await self._occurrence(interaction, event)
@@ -413,6 +424,7 @@ class Events(commands.Cog):
             duration_minutes=duration,
             lead_times=reminders,
             channel_id=None if channel is None else channel.id,
+            language=language,
         )
         if changes.is_empty():
             raise UserFacingError("events_ui.edit.nothing")
@@ -441,6 +453,14 @@ class Events(commands.Cog):
         )
         view.message = await interaction.original_response()
 
+    async def _run_outbox(self, outbox: tuple[OutboxTimer, ...]) -> bool:
+        """Run an action's outbox timers at once (the member usually sees the result right away); True
+        when every one succeeded. A failure is only "later": the dispatcher retries it with backoff."""
+        ok = True
+        for timer in outbox:
+            ok = await self.bot.services.timers.run_now(timer.kind, **timer.payload) and ok
+        return ok
+
     async def _apply_edit(
         self,
         interaction: discord.Interaction,
@@ -449,45 +469,30 @@ class Events(commands.Cog):
         scope: Scope,
         lang: str,
     ) -> None:
-        guild = self._guild(interaction)
-        result = await self.bot.services.events.edit_event(
+        events = self.bot.services.events
+        result = await events.edit_event(
             occurrence_id,
             changes,
             scope,
             interaction.user.id,
             editor_is_moderator=self.bot.is_moderator(interaction.user),
         )
-        for occurrence in result.occurrences:
-            if changes.channel_id is not None and occurrence.announcement_channel_id not in (
-                None,
-                occurrence.channel_id,
-            ):
-                await self.announcements.move(guild, occurrence)
-            else:
-                await self.announcements.refresh(occurrence.id)
-            # The Events tab location names the channel (unless a link fits there): it follows too.
-            await self.mirror.update(guild, occurrence)
-        edited = (
-            result.occurrences[0]
-            if result.occurrences
-            else await self.bot.services.events.get_occurrence(occurrence_id)
-        )
-        notified = 0
-        if result.time_changed or changes.link is not None:
-            url = self.announcements.url(edited)
-            sent = await dm_members(
-                self.bot,
-                guild.id,
-                result.notify_user_ids,
-                lambda lang: _render.change_notice_text(self.bot.catalog, lang, edited, url),
+        # Committed, with a timer for each card, Events-tab entry and DM notice: from here on, Discord
+        # failing means "later", never an error for the organiser.
+        done = await self._run_outbox(result.outbox)
+        edited = next((o for o in result.occurrences if o.id == occurrence_id), None)
+        if edited is None:
+            edited = await events.get_occurrence(occurrence_id, include_cancelled=True)
+        if not done:
+            text = self.bot.t(
+                lang, "events_ui.edit.done_pending", title=edited.title, when=_render.when(edited)
             )
-            notified = len(sent.sent)
-        await reply(
-            interaction,
-            self.bot.t(
+        else:
+            notified = 0 if result.notice_id is None else (await events.notice_outcome(result.notice_id)).sent
+            text = self.bot.t(
                 lang, "events_ui.edit.done", title=edited.title, when=_render.when(edited), notified=notified
-            ),
-        )
+            )
+        await reply(interaction, text)
 
     @CANCEL.command(event)
     @CANCEL.options("event")
@@ -505,38 +510,28 @@ class Events(commands.Cog):
     async def _apply_cancel(
         self, interaction: discord.Interaction, occurrence_id: int, scope: Scope, lang: str
     ) -> None:
-        guild = self._guild(interaction)
         result = await self.bot.services.events.cancel_event(
             occurrence_id,
             scope,
             interaction.user.id,
             editor_is_moderator=self.bot.is_moderator(interaction.user),
         )
-        for occurrence in result.occurrences:
-            await self.announcements.refresh(occurrence.id)
-            await self.mirror.update(guild, occurrence)
-        if not result.occurrences:
-            raise UserFacingError("events_ui.errors.unknown_event")
-        first = result.occurrences[0]
-        series_count = len(result.occurrences) if scope == "series" else None
-
-        def notice(notice_lang: str) -> str:
-            return _render.cancelled_post_text(
-                self.bot.catalog, notice_lang, first, series_count=series_count
-            )
-
-        channel = text_channel(guild, first.channel_id)
-        if channel is not None and can_post(channel):
-            await channel.send(
-                notice(self.announcements.lang(first)), allowed_mentions=discord.AllowedMentions.none()
-            )
-        await dm_members(self.bot, guild.id, result.notify_user_ids, notice)
+        # Committed with its outbox (cards, Events tab, the notice in the channel, the DMs): run at once,
+        # retried by the dispatcher if Discord fails. The organiser is told it is cancelled either way.
+        done = await self._run_outbox(result.outbox)
+        first = result.occurrences[0]  # the one asked for (the service puts it first)
+        pending = "" if done else "_pending"
         if scope == "series":
             text = self.bot.t(
-                lang, "events_ui.cancel.done_series", title=first.title, count=len(result.occurrences)
+                lang,
+                f"events_ui.cancel.done_series{pending}",
+                title=first.title,
+                count=len(result.occurrences),
             )
         else:
-            text = self.bot.t(lang, "events_ui.cancel.done", title=first.title, when=_render.when(first))
+            text = self.bot.t(
+                lang, f"events_ui.cancel.done{pending}", title=first.title, when=_render.when(first)
+            )
         await reply(interaction, text)
 
     @RSVP.command(event)

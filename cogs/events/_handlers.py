@@ -1,5 +1,6 @@
 """Timer handlers of the events feature: reminders, "starting now", end of check-in, horizon, and
-the outbox (post the announcement, mirror to the Events tab) and the durable announcement refresh.
+the outbox (post the announcement, mirror to the Events tab; after an edit or a cancellation move the
+card, post the cancellation notice and DM who had replied) and the durable announcement refresh.
 
 Built from the feature's parts (``Announcements``, ``EventsTabMirror``), never from the cog, so there
 is no import cycle: ``_cog`` imports this module, this module imports only the parts.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.batching import KeyedBatcher
-from bot.core.channels import Report, postable_channel, text_channel
+from bot.core.channels import Report, can_post, postable_channel, text_channel
 from bot.core.dm import dm_members
 from bot.core.mentions import can_ping
 from bot.core.pacing import background
@@ -31,9 +32,13 @@ from bot.services.events import (
     EVENT_END,
     EVENT_HORIZON,
     EVENT_MIRROR,
+    EVENT_MOVE,
+    EVENT_NOTICE,
+    EVENT_NOTIFY,
     EVENT_REFRESH,
     EVENT_REMINDER,
     EVENT_START,
+    NoticePlan,
     Occurrence,
 )
 from bot.services.timers import Handler, Timer
@@ -65,6 +70,8 @@ START_BATCH_MAX_ITEMS = 25
 START_POST_SEARCH_LIMIT = 50
 # How far back a re-run reminder looks for the post an earlier run may have made (see on_reminder).
 REMINDER_SEARCH_LIMIT = 50
+# How far back a re-run notice (event.notice) looks for the post an earlier run may have made.
+NOTICE_SEARCH_LIMIT = 50
 # An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
 OUTBOX_BACKOFF = timedelta(seconds=5)
 
@@ -105,6 +112,9 @@ class EventTimerHandlers:
             EVENT_ANNOUNCE: (self.on_announce, OUTBOX_BACKOFF),
             EVENT_MIRROR: (self.on_mirror, OUTBOX_BACKOFF),
             EVENT_REFRESH: (self.on_refresh, OUTBOX_BACKOFF),
+            EVENT_MOVE: (self.on_move, OUTBOX_BACKOFF),
+            EVENT_NOTICE: (self.on_notice, OUTBOX_BACKOFF),
+            EVENT_NOTIFY: (self.on_notify, OUTBOX_BACKOFF),
         }
 
     def register(self, timers: TimerService) -> None:
@@ -169,7 +179,13 @@ class EventTimerHandlers:
                 return
         await self.announcements.post(channel, occurrence)
 
+    def _rerun(self, timer: Timer) -> bool:
+        """Whether an earlier run of ``timer`` may have done its Discord part without recording it: a
+        retry, or a timer written before this process started (the bot died while running it)."""
+        return timer.attempts > 0 or timer.created_at < self.bot.started_at
+
     async def on_mirror(self, timer: Timer) -> None:
+        """The Events tab shows the occurrence as it is now (created, edited, or deleted once cancelled)."""
         await self.bot.wait_until_ready()
         occurrence = await self.bot.services.events.outbox_occurrence(timer.payload)
         if occurrence is None:
@@ -177,7 +193,7 @@ class EventTimerHandlers:
         guild = self.bot.get_guild(occurrence.guild_id)
         if guild is not None:
             with background():  # the Events tab can wait behind the posts of a burst
-                await self.mirror.create(guild, occurrence, strict=True, retry=timer.attempts > 0)
+                await self.mirror.sync(guild, occurrence, retry=timer.attempts > 0)
 
     async def on_refresh(self, timer: Timer) -> None:
         """The durable "counts changed" mark: re-render the card with the counts as they are now."""
@@ -186,6 +202,102 @@ class EventTimerHandlers:
         if occurrence is not None:
             with background():  # behind the posts of a burst (bot.core.pacing)
                 await self.announcements.refresh(occurrence.id, strict=True)
+
+    async def on_move(self, timer: Timer) -> None:
+        """/event edit gave an announced occurrence another channel: announce it there, once, and turn
+        the old card into a "moved" line."""
+        await self.bot.wait_until_ready()
+        plan = await self.bot.services.events.move_plan(timer.payload)
+        if plan is None:
+            return
+        occurrence = plan.occurrence
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:
+            return
+        if not plan.announced and (
+            occurrence.status != "scheduled" or occurrence.channel_id == plan.from_channel_id
+        ):
+            # Cancelled since, or moved back: the old card stays where it is, as the event is now.
+            await self.announcements.refresh(occurrence.id, strict=True)
+            return
+        await self.announcements.move(
+            guild,
+            occurrence,
+            plan.from_channel_id,
+            plan.from_message_id,
+            adopt_after=self.bot.discord_time(timer.created_at) if self._rerun(timer) else None,
+        )
+
+    def _notice_text(self, plan: NoticePlan, lang: str) -> str:
+        occurrence = plan.occurrence
+        if plan.notice.kind == "cancelled":
+            return _render.cancelled_post_text(
+                self.bot.catalog, lang, occurrence, series_count=plan.notice.series_count
+            )
+        return _render.change_notice_text(
+            self.bot.catalog, lang, occurrence, self.announcements.url(occurrence)
+        )
+
+    async def on_notice(self, timer: Timer) -> None:
+        """Post a cancellation notice in the event's channel, once: a retry first looks for the post an
+        earlier attempt made (Discord may have posted it and then failed to answer) and adopts it."""
+        await self.bot.wait_until_ready()
+        events = self.bot.services.events
+        plan = await events.notice_plan(timer.payload)
+        if plan is None or plan.notice.posted:
+            return
+        occurrence = plan.occurrence
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:
+            return
+        channel = text_channel(guild, occurrence.channel_id)
+        if channel is None or not can_post(channel):
+            # Nowhere to post (the channel went, or the bot may no longer post there): the DMs still go.
+            log.info("No cancellation notice for occurrence %s: cannot post in its channel", occurrence.id)
+            await events.record_notice_posted(plan.notice.id, None)
+            return
+        text = self._notice_text(plan, self.announcements.lang(occurrence))
+        if self._rerun(timer):
+            found = await self._find_notice(channel, text, after=self.bot.discord_time(timer.created_at))
+            if found is not None:
+                await events.record_notice_posted(plan.notice.id, found)
+                return
+        message = await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        await events.record_notice_posted(plan.notice.id, message.id)
+
+    async def _find_notice(self, channel: discord.TextChannel, text: str, *, after: datetime) -> int | None:
+        bot_id = self.bot.user.id if self.bot.user is not None else None
+        async for message in channel.history(limit=NOTICE_SEARCH_LIMIT, after=after):
+            if message.author.id == bot_id and message.content == text:
+                return message.id
+        return None
+
+    async def on_notify(self, timer: Timer) -> None:
+        """DM a notice to the members it is for, each in their language, each DM recorded as it goes:
+        a retry DMs only who is still missing (and first checks the DM channels of the few an earlier
+        run may have reached without recording it)."""
+        await self.bot.wait_until_ready()
+        events = self.bot.services.events
+        plan = await events.notice_plan(timer.payload)
+        if plan is None or not plan.dm_user_ids:
+            return
+        if plan.notice.kind == "changed" and plan.occurrence.status != "scheduled":
+            return  # cancelled since: its cancellation notice says what matters now
+        notice_id = plan.notice.id
+
+        async def record(user_id: int, delivered: bool) -> None:
+            await events.record_notice_dm(notice_id, user_id, "sent" if delivered else "skipped_closed")
+
+        sent = await dm_members(
+            self.bot,
+            plan.occurrence.guild_id,
+            plan.dm_user_ids,
+            lambda lang: self._notice_text(plan, lang),
+            on_each=record,
+            resume_after=self.bot.discord_time(timer.created_at) if self._rerun(timer) else None,
+        )
+        for user_id in sent.opted_out:
+            await events.record_notice_dm(notice_id, user_id, "opted_out")
 
     # --- reminders and the event itself ---------------------------------------------------------
 

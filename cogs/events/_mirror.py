@@ -1,8 +1,10 @@
 """The Events-tab mirror: each announced occurrence as a Discord scheduled event.
 
 Best effort beside the announcement (the card is the truth): without Manage Events the moderators are
-told once and events still work. ``create(strict=True)`` (the ``event.mirror`` outbox timer) raises on
-a transient Discord failure so the timer retries, and adopts an entry an earlier attempt created.
+told once and events still work. ``sync`` is the ``event.mirror`` outbox timer (after /event create,
+edit and cancel): it creates, edits or deletes the entry so that it shows the occurrence as it is,
+raises on a transient Discord failure so the timer retries, and adopts an entry an earlier attempt
+created.
 """
 
 from __future__ import annotations
@@ -93,8 +95,18 @@ class EventsTabMirror:
             return
         await self.bot.services.events.set_discord_event_id(occurrence.id, scheduled.id)
 
-    async def update(self, guild: discord.Guild, occurrence: Occurrence) -> None:
-        """Edit (or, when cancelled, delete) the mirrored scheduled event of an occurrence."""
+    async def sync(self, guild: discord.Guild, occurrence: Occurrence, *, retry: bool = False) -> None:
+        """Make the Events tab show ``occurrence`` as it is now: create its entry (``retry``: adopt one
+        an earlier attempt made), edit it, or delete it once cancelled. Transient failures are raised."""
+        if occurrence.discord_event_id is None:
+            await self.create(guild, occurrence, strict=True, retry=retry)
+        else:
+            await self.update(guild, occurrence, strict=True)
+
+    async def update(self, guild: discord.Guild, occurrence: Occurrence, *, strict: bool = False) -> None:
+        """Edit (or, when cancelled, delete) the mirrored scheduled event of an occurrence. Transient
+        Discord failures are logged, or with ``strict`` raised (a timer retries them); a deleted entry
+        is forgotten, so a retried delete is done."""
         if occurrence.discord_event_id is None:
             return
         try:
@@ -117,6 +129,8 @@ class EventsTabMirror:
             await self._tell_no_manage_events(guild)
             return
         except discord.HTTPException:
+            if strict:
+                raise
             log.warning(
                 "Could not update the Events tab entry of occurrence %s", occurrence.id, exc_info=True
             )

@@ -222,5 +222,15 @@ async def test_moving_an_event_keeps_its_pending_announcement_and_cancelling_dro
         occurrence.id, EventChanges(start="2027-03-12 15:30"), "this", ORGANISER, editor_is_moderator=False
     )
     assert len(await pending(timers, EVENT_ANNOUNCE)) == 1 and len(await pending(timers, EVENT_MIRROR)) == 1
-    await events.cancel_event(occurrence.id, "this", ORGANISER, editor_is_moderator=False)
-    assert await pending(timers) == []
+    cancelled = await events.cancel_event(occurrence.id, "this", ORGANISER, editor_is_moderator=False)
+    # The card and the Events-tab entry are never made; only the cancellation's notice is left.
+    assert [(t.kind, t.payload) for t in await pending(timers)] == [
+        (
+            "event.notice",
+            {
+                "guild_id": occurrence.guild_id,
+                "occurrence_id": occurrence.id,
+                "notice_id": cancelled.notice_id,
+            },
+        )
+    ]

@@ -37,6 +37,9 @@ from bot.services.events.model import (
     EVENT_END,
     EVENT_HORIZON,
     EVENT_MIRROR,
+    EVENT_MOVE,
+    EVENT_NOTICE,
+    EVENT_NOTIFY,
     EVENT_REFRESH,
     EVENT_REMINDER,
     EVENT_START,
@@ -57,7 +60,12 @@ from bot.services.events.model import (
     EndPlan,
     EventChanges,
     EventDraft,
+    MovePlan,
+    NoticeDmStatus,
+    NoticeOutcome,
+    NoticePlan,
     Occurrence,
+    OutboxTimer,
     ReminderPlan,
     Rsvp,
     RsvpAnswer,
@@ -79,6 +87,9 @@ __all__ = [
     "EVENT_END",
     "EVENT_HORIZON",
     "EVENT_MIRROR",
+    "EVENT_MOVE",
+    "EVENT_NOTICE",
+    "EVENT_NOTIFY",
     "EVENT_REFRESH",
     "EVENT_REMINDER",
     "EVENT_START",
@@ -98,7 +109,12 @@ __all__ = [
     "EventChanges",
     "EventDraft",
     "EventService",
+    "MovePlan",
+    "NoticeDmStatus",
+    "NoticeOutcome",
+    "NoticePlan",
     "Occurrence",
+    "OutboxTimer",
     "ReminderPlan",
     "Rsvp",
     "RsvpAnswer",
@@ -350,3 +366,23 @@ class EventService:
     async def request_mirror(self, occurrence: Occurrence) -> None:
         """See :meth:`TimerPlans.request_mirror`."""
         await self._plans.request_mirror(occurrence)
+
+    async def move_plan(self, payload: Mapping[str, Any]) -> MovePlan | None:
+        """See :meth:`TimerPlans.move_plan`."""
+        return await self._plans.move_plan(payload)
+
+    async def notice_plan(self, payload: Mapping[str, Any]) -> NoticePlan | None:
+        """See :meth:`TimerPlans.notice_plan`."""
+        return await self._plans.notice_plan(payload)
+
+    async def record_notice_posted(self, notice_id: int, channel_message_id: int | None) -> None:
+        """See :meth:`TimerPlans.record_notice_posted`."""
+        await self._plans.record_notice_posted(notice_id, channel_message_id)
+
+    async def record_notice_dm(self, notice_id: int, user_id: int, status: NoticeDmStatus) -> None:
+        """See :meth:`TimerPlans.record_notice_dm`."""
+        await self._plans.record_notice_dm(notice_id, user_id, status)
+
+    async def notice_outcome(self, notice_id: int) -> NoticeOutcome:
+        """See :meth:`TimerPlans.notice_outcome`."""
+        return await self._plans.notice_outcome(notice_id)

@@ -4,6 +4,11 @@ Edits apply to one occurrence (stored as per-occurrence overrides) or to the ser
 occurrence on (earlier occurrences keep their values; a new start re-anchors the rule there and
 later occurrences keep their ids, so RSVPs and announcements survive). A changed time or lead times
 replaces the affected occurrences' timers in the same transaction.
+
+Edits and cancellations never await Discord: their transaction also writes the outbox (timers that
+re-render the cards and the Events tab, post the cancellation notice and DM who had replied; see
+:meth:`TimerPlans.request_updates` and :meth:`TimerPlans.request_notice`). The cog runs those timers
+at once; when Discord fails they retry, and each side effect happens exactly once.
 """
 
 from __future__ import annotations
@@ -164,8 +169,12 @@ class Editing:
         (cancelled later occurrences are dropped, as they belonged to the old pattern). For a one-off
         event both scopes mean the same. Raises the same
         validation errors as ``create_event`` plus ``events.errors.{unknown_event, event_cancelled,
-        already_ended, nothing_to_change, series_start_before_previous}`` (a series' new start must
-        come after the occurrences before this one).
+        already_ended, nothing_to_change, series_start_before_previous, bad_language}`` (a series'
+        new start must come after the occurrences before this one).
+
+        The outbox is written in the same transaction (``EditResult.outbox``): a refresh of each
+        announced card (a move when the channel changed), of each Events-tab entry, and, when the time
+        moved, a "changed" notice DM'd to the members going or maybe (``EditResult.notice_id``).
         """
         if changes.is_empty():
             raise UserFacingError("events.errors.nothing_to_change")
@@ -186,11 +195,22 @@ class Editing:
             notify: list[int] = []
             if time_changed:
                 notify = await repo.user_ids_answering(tx, affected, ("going", "maybe"))
-            updated = [await repo.get_occurrence(tx, affected_id) for affected_id in affected]
+            found = [await repo.get_occurrence(tx, affected_id) for affected_id in affected]
+            updated = [o for o in found if o is not None]
+            outbox = await self._plans.request_updates(tx, updated, now, moved=valid.channel_id is not None)
+            edited = next((o for o in updated if o.id == occurrence_id), None)
+            notice_id = None
+            if edited is not None:
+                notice_id, notices = await self._plans.request_notice(
+                    tx, edited, "changed", notify, now, post=False
+                )
+                outbox += notices
         return EditResult(
-            occurrences=tuple(o for o in updated if o is not None),
+            occurrences=tuple(updated),
             notify_user_ids=tuple(notify),
             time_changed=time_changed,
+            outbox=tuple(outbox),
+            notice_id=notice_id,
         )
 
     async def _edit_this(
@@ -212,6 +232,8 @@ class Editing:
             overrides["lead_times"] = changes.lead_times
         if changes.channel_id is not None:
             overrides["channel_id"] = changes.channel_id
+        if changes.language is not None:
+            overrides["language"] = changes.language
         duration = (
             timedelta(minutes=changes.duration_minutes)
             if changes.duration_minutes is not None
@@ -238,7 +260,9 @@ class Editing:
         assert occurrence.original_start is not None
         series_changes: dict[str, Any] = {}
         cleared: list[str] = []
-        for column in ("title", "description", "link", "lead_times", "channel_id"):
+        # A series created before languages were stored has none (NULL, "the channel's"): its earlier
+        # occurrences cannot be frozen to it and follow a new language too (they are mostly over).
+        for column in ("title", "description", "link", "lead_times", "channel_id", "language"):
             value = getattr(changes, column)
             if value is not None:
                 # The series stores NULL for "no link"; an occurrence override stores "".
@@ -289,7 +313,10 @@ class Editing:
     ) -> CancelResult:
         """Cancel one occurrence or the series (this and all later occurrences; the series stops).
 
-        Pending timers of cancelled occurrences are cancelled in the same transaction. Raises
+        Pending timers of cancelled occurrences are cancelled in the same transaction, and the outbox
+        written (``CancelResult.outbox``): each announced card and Events-tab entry updated, and a
+        "cancelled" notice posted in the channel and DM'd to who was going or maybe. The occurrence
+        asked for comes first in ``CancelResult.occurrences``. Raises
         ``events.errors.{unknown_event, event_cancelled, not_organiser, already_ended}``.
         """
         now = self._clock.now()
@@ -302,14 +329,34 @@ class Editing:
                 await repo.set_series_cancelled(tx, occurrence.series_id)
                 later = await repo.occurrences_from(tx, occurrence.series_id, occurrence.original_start, now)
                 cancelled = [o.id for o in later]
+            if occurrence.id in cancelled:
+                cancelled.remove(occurrence.id)
+            cancelled.insert(0, occurrence.id)
             await repo.cancel_occurrences(tx, cancelled)
             for cancelled_id in cancelled:
+                # Every timer still due for it, its outbox included (no card for a cancelled event);
+                # the cancellation's own outbox is written after.
                 await self._plans.cancel(tx, cancelled_id)
             notify = await repo.user_ids_answering(tx, cancelled, ("going", "maybe"))
-            updated = [await repo.get_occurrence(tx, cancelled_id) for cancelled_id in cancelled]
+            found = [await repo.get_occurrence(tx, cancelled_id) for cancelled_id in cancelled]
+            updated = [o for o in found if o is not None]
+            outbox = await self._plans.request_updates(tx, updated, now)
+            notice_id, notices = await self._plans.request_notice(
+                tx,
+                updated[0],
+                "cancelled",
+                notify,
+                now,
+                post=True,
+                series_count=len(cancelled) if scope == "series" else None,
+            )
+            outbox += notices
         log.info("Event occurrence %d cancelled (%s): %d occurrence(s)", occurrence_id, scope, len(cancelled))
         return CancelResult(
-            occurrences=tuple(o for o in updated if o is not None), notify_user_ids=tuple(notify)
+            occurrences=tuple(updated),
+            notify_user_ids=tuple(notify),
+            outbox=tuple(outbox),
+            notice_id=notice_id,
         )
 
     async def _changeable(

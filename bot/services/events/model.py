@@ -11,7 +11,9 @@
   payload carries the planned time too, so even a timer that escaped cancellation is recognised as
   stale when it fires.
 * Every Discord side effect of an action is a timer too (the outbox): ``event.announce`` and
-  ``event.mirror`` with ``create_and_announce``; an RSVP leaves one pending ``event.refresh``.
+  ``event.mirror`` with ``create_and_announce``; an RSVP leaves one pending ``event.refresh``; an edit
+  or a cancellation leaves ``event.refresh`` (or ``event.move``) and ``event.mirror`` for each changed
+  occurrence, and a notice (``event.notice`` posts it, ``event.notify`` DMs who had replied).
 
 Series, occurrences, RSVPs and check-ins are the repository's rows (:mod:`bot.repositories.events`),
 re-exported here.
@@ -25,7 +27,7 @@ from typing import Literal
 
 from bot import validation
 from bot.config import MAX_DURATION_MINUTES, RECURRENCES
-from bot.repositories.events import CheckIn, Occurrence, Rsvp, RsvpCounts, Series
+from bot.repositories.events import CheckIn, Notice, Occurrence, Rsvp, RsvpCounts, Series
 
 __all__ = [
     "CHECK_IN_EARLY",
@@ -33,6 +35,9 @@ __all__ = [
     "EVENT_END",
     "EVENT_HORIZON",
     "EVENT_MIRROR",
+    "EVENT_MOVE",
+    "EVENT_NOTICE",
+    "EVENT_NOTIFY",
     "EVENT_REFRESH",
     "EVENT_REMINDER",
     "EVENT_START",
@@ -59,7 +64,13 @@ __all__ = [
     "EndPlan",
     "EventChanges",
     "EventDraft",
+    "MovePlan",
+    "Notice",
+    "NoticeDmStatus",
+    "NoticeOutcome",
+    "NoticePlan",
     "Occurrence",
+    "OutboxTimer",
     "ReminderPlan",
     "Rsvp",
     "RsvpAnswer",
@@ -79,13 +90,32 @@ EVENT_END = "event.end"  # {"guild_id", "occurrence_id", "ends_at"}
 EVENT_HORIZON = "event.horizon"  # {"guild_id"}; the handler calls extend_horizons(guild_id)
 # The outbox: Discord side effects of /event create, committed with its rows (see create_and_announce).
 EVENT_ANNOUNCE = "event.announce"  # {"guild_id", "occurrence_id"}: post the announcement card
-EVENT_MIRROR = "event.mirror"  # {"guild_id", "occurrence_id"}: show it in Discord's Events tab
-# The durable "counts changed" mark: one pending timer per occurrence, set in the RSVP's transaction.
+# {"guild_id", "occurrence_id"}: make Discord's Events tab show it as it is (create, edit, or delete
+# once cancelled); also the outbox of /event edit and /event cancel.
+EVENT_MIRROR = "event.mirror"
+# The durable "card out of date" mark: one pending timer per occurrence, set in the transaction of an
+# RSVP, an edit or a cancellation.
 EVENT_REFRESH = "event.refresh"  # {"guild_id", "occurrence_id"}: re-render the announcement
+# /event edit gave an announced occurrence another channel: announce it there, turn the old card
+# ({"from_channel_id", "from_message_id"}) into a "moved" line. {"guild_id", "occurrence_id", ...}
+EVENT_MOVE = "event.move"
+# A notice of an edit or a cancellation (a row of event_notices, written in the action's transaction):
+# {"guild_id", "occurrence_id", "notice_id"}. The post in the channel, and the DMs to who had replied.
+EVENT_NOTICE = "event.notice"
+EVENT_NOTIFY = "event.notify"
 # Timers that follow an occurrence's time (replaced when it moves) and every timer of an occurrence
 # (cancelled with it). Moving an event must not drop an announcement still waiting in the outbox.
+# A cancellation cancels a change notice's DMs still due (the cancellation's own notice follows); the
+# cancellation's post (event.notice) is never cancelled: an occurrence is cancelled once.
 TIMED_KINDS = (EVENT_REMINDER, EVENT_START, EVENT_END)
-OCCURRENCE_TIMER_KINDS = (*TIMED_KINDS, EVENT_ANNOUNCE, EVENT_MIRROR, EVENT_REFRESH)
+OCCURRENCE_TIMER_KINDS = (
+    *TIMED_KINDS,
+    EVENT_ANNOUNCE,
+    EVENT_MIRROR,
+    EVENT_REFRESH,
+    EVENT_MOVE,
+    EVENT_NOTIFY,
+)
 
 RSVP_STATUSES: tuple[str, ...] = ("going", "maybe", "declined")
 MAX_TITLE_LENGTH = 100
@@ -109,6 +139,8 @@ HORIZON_INTERVAL = timedelta(days=1)
 
 Scope = Literal["this", "series"]
 DmStatus = Literal["sent", "skipped_closed"]
+# What one member's DM of a notice came to (event_notice_dms): also "opted_out" (/event dm off).
+NoticeDmStatus = Literal["sent", "skipped_closed", "opted_out"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +189,8 @@ class EventChanges:
     duration_minutes: int | None = None
     lead_times: str | None = None
     channel_id: int | None = None
+    # Language of its public posts from now on (en, fr, es), as /event create's ``language``.
+    language: str | None = None
 
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
@@ -171,24 +205,68 @@ class UpcomingPage:
 
 
 @dataclass(frozen=True)
+class OutboxTimer:
+    """A timer an action wrote for one of its Discord side effects: ``run_now(kind, **payload)``."""
+
+    kind: str
+    payload: dict[str, int]
+
+
+@dataclass(frozen=True)
 class EditResult:
-    """The occurrences as they are after the edit, and who to tell (members going or maybe).
+    """The occurrences as they are after the edit, and who is told (members going or maybe).
 
     ``time_changed`` says whether start or duration moved; ``notify_user_ids`` is filled only then
-    (worth a DM). The cog should refresh each occurrence's announcement message.
+    (worth a DM, the notice ``notice_id``). ``outbox``: the timers written with the edit (cards,
+    Events tab, DMs), for the cog to run at once.
     """
 
     occurrences: tuple[Occurrence, ...]
     notify_user_ids: tuple[int, ...]
     time_changed: bool
+    outbox: tuple[OutboxTimer, ...] = ()
+    notice_id: int | None = None
 
 
 @dataclass(frozen=True)
 class CancelResult:
-    """The occurrences just cancelled (the cog updates their announcements) and who to tell."""
+    """The occurrences just cancelled, the one asked for first, and who is told; ``outbox`` as in
+    ``EditResult`` (cards, Events tab, the notice in the channel and the DMs of ``notice_id``)."""
 
     occurrences: tuple[Occurrence, ...]
     notify_user_ids: tuple[int, ...]
+    outbox: tuple[OutboxTimer, ...] = ()
+    notice_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NoticePlan:
+    """What an ``event.notice`` / ``event.notify`` timer must do: ``occurrence`` as it is now (the text
+    is rendered from it), ``dm_user_ids`` the members not DM'd yet, in the order to DM them."""
+
+    notice: Notice
+    occurrence: Occurrence
+    dm_user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    """How far a notice got: DMs ``sent``, DMs still ``pending``, and whether the post is done."""
+
+    sent: int
+    pending: int
+    posted: bool
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    """What an ``event.move`` timer must do: announce ``occurrence`` in its channel (unless
+    ``announced`` already, by an earlier attempt) and mark the old card as moved."""
+
+    occurrence: Occurrence
+    from_channel_id: int
+    from_message_id: int
+    announced: bool
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,19 @@ Because each payload carries the planned time, a timer that escaped cancellation
 stale here and does nothing. After posting the handler records it
 (:meth:`TimerPlans.record_reminder_posted`, :meth:`TimerPlans.record_dm`), so a retried timer never
 posts twice.
+
+The outbox of an edit or a cancellation (:meth:`TimerPlans.request_updates`,
+:meth:`TimerPlans.request_notice`) is written in the action's transaction: ``event.refresh`` or
+``event.move`` for each announced occurrence, ``event.mirror`` for each one in the Events tab (both with
+``ensure_pending``: a burst of edits makes one of each), and a notice with its recipients
+(``event_notices``), posted by ``event.notice`` and DM'd by ``event.notify``, each step recorded
+(:meth:`TimerPlans.record_notice_posted`, :meth:`TimerPlans.record_notice_dm`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +34,10 @@ from bot.services.events.model import (
     EVENT_ANNOUNCE,
     EVENT_END,
     EVENT_MIRROR,
+    EVENT_MOVE,
+    EVENT_NOTICE,
+    EVENT_NOTIFY,
+    EVENT_REFRESH,
     EVENT_REMINDER,
     EVENT_START,
     OCCURRENCE_TIMER_KINDS,
@@ -36,7 +47,12 @@ from bot.services.events.model import (
     TIMED_KINDS,
     DmStatus,
     EndPlan,
+    MovePlan,
+    NoticeDmStatus,
+    NoticeOutcome,
+    NoticePlan,
     Occurrence,
+    OutboxTimer,
     ReminderPlan,
     StartPlan,
 )
@@ -116,6 +132,60 @@ class TimerPlans:
         await self._timers.schedule(EVENT_ANNOUNCE, now + OUTBOX_GRACE, outbox, tx=tx)
         await self._timers.schedule(EVENT_MIRROR, now + OUTBOX_GRACE, outbox, tx=tx)
 
+    async def request_updates(
+        self, tx: Transaction, occurrences: Sequence[Occurrence], now: datetime, *, moved: bool = False
+    ) -> list[OutboxTimer]:
+        """The outbox of an edit or a cancellation, for each occurrence as it is now: re-render its
+        card (``event.refresh``; ``event.move`` when ``moved`` gave it another channel) and its Events-tab
+        entry (``event.mirror``). Occurrences without a card or entry need nothing: a card or an entry
+        still waiting in the outbox (``event.announce``, ``event.mirror``) is made from what they are
+        when it runs. One pending timer of each per occurrence, however many edits come."""
+        due = now + OUTBOX_GRACE
+        written: list[OutboxTimer] = []
+        for occurrence in occurrences:
+            payload = {"guild_id": occurrence.guild_id, "occurrence_id": occurrence.id}
+            if occurrence.announcement_channel_id is not None and occurrence.announcement_message_id:
+                if moved and occurrence.announcement_channel_id != occurrence.channel_id:
+                    move = {
+                        **payload,
+                        "from_channel_id": occurrence.announcement_channel_id,
+                        "from_message_id": occurrence.announcement_message_id,
+                    }
+                    await self._timers.ensure_pending(EVENT_MOVE, due, move, tx=tx)
+                    written.append(OutboxTimer(EVENT_MOVE, move))
+                else:
+                    await self._timers.ensure_pending(EVENT_REFRESH, due, payload, tx=tx)
+                    written.append(OutboxTimer(EVENT_REFRESH, payload))
+            if occurrence.discord_event_id is not None:
+                await self._timers.ensure_pending(EVENT_MIRROR, due, payload, tx=tx)
+                written.append(OutboxTimer(EVENT_MIRROR, payload))
+        return written
+
+    async def request_notice(
+        self,
+        tx: Transaction,
+        occurrence: Occurrence,
+        kind: str,
+        user_ids: Sequence[int],
+        now: datetime,
+        *,
+        post: bool,
+        series_count: int | None = None,
+    ) -> tuple[int | None, list[OutboxTimer]]:
+        """A notice of ``occurrence`` (``kind`` "changed" or "cancelled") and its outbox: the post in its
+        channel (``post``; ``event.notice``) and a DM to each of ``user_ids`` (``event.notify``). The
+        notice id, None when there is nobody and nothing to tell."""
+        if not post and not user_ids:
+            return None, []
+        notice_id = await repo.insert_notice(tx, occurrence.id, kind, series_count, user_ids, now, post=post)
+        payload = {"guild_id": occurrence.guild_id, "occurrence_id": occurrence.id, "notice_id": notice_id}
+        written: list[OutboxTimer] = []
+        for wanted, timer_kind in ((post, EVENT_NOTICE), (bool(user_ids), EVENT_NOTIFY)):
+            if wanted:
+                await self._timers.schedule(timer_kind, now + OUTBOX_GRACE, payload, tx=tx)
+                written.append(OutboxTimer(timer_kind, payload))
+        return notice_id, written
+
     # --- deciding (when a timer fires) ----------------------------------------------------------------
 
     async def reminder_delivery(self, payload: Mapping[str, Any], now: datetime) -> ReminderPlan | None:
@@ -192,6 +262,65 @@ class TimerPlans:
             log.warning("Ignoring an event timer with a malformed payload: %r", dict(payload))
             return None
         return await repo.get_occurrence(self._db, occurrence_id)
+
+    async def notice_plan(self, payload: Mapping[str, Any]) -> NoticePlan | None:
+        """What an ``event.notice`` / ``event.notify`` timer is about; None when the notice is gone (its
+        occurrence was deleted) or the payload is malformed."""
+        try:
+            notice_id = int(payload["notice_id"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event notice timer with a malformed payload: %r", dict(payload))
+            return None
+        notice = await repo.get_notice(self._db, notice_id)
+        if notice is None:
+            return None
+        occurrence = await repo.get_occurrence(self._db, notice.occurrence_id)
+        if occurrence is None:
+            return None
+        pending = await repo.notice_recipients(self._db, notice_id, "pending")
+        return NoticePlan(notice=notice, occurrence=occurrence, dm_user_ids=tuple(pending))
+
+    async def record_notice_posted(self, notice_id: int, channel_message_id: int | None) -> None:
+        """The notice's channel post is done (None: it cannot be made). Idempotent: the first wins."""
+        async with self._db.transaction() as tx:
+            await repo.record_notice_post(tx, notice_id, channel_message_id, self._clock.now())
+
+    async def record_notice_dm(self, notice_id: int, user_id: int, status: NoticeDmStatus) -> None:
+        """One member's DM of a notice: "sent", "skipped_closed" (closed DMs) or "opted_out" (event DMs
+        off); none of them is tried again. Idempotent: only a pending DM is recorded."""
+        if status not in ("sent", "skipped_closed", "opted_out"):
+            raise ValueError(f"unknown DM status {status!r}")
+        async with self._db.transaction() as tx:
+            await repo.record_notice_dm(tx, notice_id, user_id, status, self._clock.now())
+
+    async def notice_outcome(self, notice_id: int) -> NoticeOutcome:
+        """How far a notice got (for the organiser's answer)."""
+        notice = await repo.get_notice(self._db, notice_id)
+        sent = await repo.notice_recipients(self._db, notice_id, "sent")
+        pending = await repo.notice_recipients(self._db, notice_id, "pending")
+        return NoticeOutcome(sent=len(sent), pending=len(pending), posted=notice is None or notice.posted)
+
+    async def move_plan(self, payload: Mapping[str, Any]) -> MovePlan | None:
+        """What an ``event.move`` timer must do; None when the occurrence is gone or the payload is
+        malformed. ``announced``: its card already is elsewhere than the old one (an earlier attempt)."""
+        try:
+            occurrence_id = int(payload["occurrence_id"])
+            from_channel_id, from_message_id = (
+                int(payload["from_channel_id"]),
+                int(payload["from_message_id"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            log.warning("Ignoring an event move with a malformed payload: %r", dict(payload))
+            return None
+        occurrence = await repo.get_occurrence(self._db, occurrence_id)
+        if occurrence is None:
+            return None
+        return MovePlan(
+            occurrence=occurrence,
+            from_channel_id=from_channel_id,
+            from_message_id=from_message_id,
+            announced=occurrence.announcement_message_id not in (None, from_message_id),
+        )
 
     async def request_mirror(self, occurrence: Occurrence) -> None:
         """Queue showing ``occurrence`` in Discord's Events tab (an ``event.mirror`` outbox timer)."""

@@ -209,6 +209,7 @@ class ValidChanges:
     duration_minutes: int | None
     lead_times: str | None
     channel_id: int | None
+    language: str | None = None
 
 
 def checked_changes(changes: EventChanges) -> ValidChanges:
@@ -226,6 +227,7 @@ def checked_changes(changes: EventChanges) -> ValidChanges:
         if changes.lead_times is None
         else format_lead_times(checked_leads(changes.lead_times)),
         channel_id=None if changes.channel_id is None else checked_channel_id(changes.channel_id),
+        language=None if changes.language is None else checked_language(changes.language),
     )
 
 

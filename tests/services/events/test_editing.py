@@ -388,7 +388,13 @@ async def test_cancel_one_off_cancels_its_pending_timers(events: EventService, t
     result = await events.cancel_event(occurrence.id, "this", ORGANISER, editor_is_moderator=False)
     assert [o.status for o in result.occurrences] == ["cancelled"]
     assert result.notify_user_ids == (MEMBER,)
-    assert await pending(timers) == []
+    # Only the cancellation's own outbox is left: its notice in the channel and the DM to who replied
+    # (never announced, so no card or Events-tab entry to update).
+    left = await pending(timers)
+    assert [(t.kind, t.payload) for t in left] == [
+        (kind, {"guild_id": GUILD, "occurrence_id": occurrence.id, "notice_id": result.notice_id})
+        for kind in ("event.notice", "event.notify")
+    ]
     assert (await events.upcoming(GUILD)).total == 0
     with pytest.raises(UserFacingError) as caught:
         await events.get_occurrence(occurrence.id)
@@ -399,10 +405,13 @@ async def test_cancel_one_off_cancels_its_pending_timers(events: EventService, t
 async def test_cancel_this_occurrence_of_a_series(events: EventService, timers: TimerService) -> None:
     occurrences = await weekly_series(events)
     second = occurrences[1]
-    await events.cancel_event(second.id, "this", ORGANISER, editor_is_moderator=False)
+    result = await events.cancel_event(second.id, "this", ORGANISER, editor_is_moderator=False)
     remaining = [o.id for o in (await events.upcoming(GUILD, days=365, limit=100)).items]
     assert remaining == [o.id for o in occurrences if o.id != second.id]
-    assert all(t.payload["occurrence_id"] != second.id for t in await pending(timers))
+    # Of its timers only the cancellation notice is left (nobody had replied: no DMs).
+    assert [
+        (t.kind, t.payload) for t in await pending(timers) if t.payload["occurrence_id"] == second.id
+    ] == [("event.notice", {"guild_id": GUILD, "occurrence_id": second.id, "notice_id": result.notice_id})]
     # The horizon job does not bring a cancelled occurrence back.
     await events.extend_horizons()
     assert second.id not in [o.id for o in (await events.upcoming(GUILD, days=365, limit=100)).items]
@@ -416,10 +425,12 @@ async def test_cancel_series_from_an_occurrence_on(
     assert [o.id for o in result.occurrences] == [o.id for o in occurrences[2:]]
     remaining = [o.id for o in (await events.upcoming(GUILD, days=365, limit=100)).items]
     assert remaining == [occurrences[0].id, occurrences[1].id]
-    assert {t.payload["occurrence_id"] for t in await pending(timers) if t.kind != EVENT_HORIZON} == {
-        occurrences[0].id,
-        occurrences[1].id,
-    }
+    left = [t for t in await pending(timers) if t.kind not in (EVENT_HORIZON, "event.notice")]
+    assert {t.payload["occurrence_id"] for t in left} == {occurrences[0].id, occurrences[1].id}
+    # One notice for the series, about the date it was cancelled from.
+    assert [t.payload for t in await pending(timers, "event.notice")] == [
+        {"guild_id": GUILD, "occurrence_id": occurrences[2].id, "notice_id": result.notice_id}
+    ]
     clock.advance(timedelta(days=30))
     assert await events.extend_horizons() == 0  # a cancelled series grows no more
 
