@@ -99,15 +99,15 @@ def choice_of(value: str, allowed: tuple[str, ...], key: str, prefix: str) -> st
 
 
 def kind(value: str) -> str:
-    return choice_of(value, KINDS, "consultations.errors.bad_kind", "cmd.poll.create.choices.kind")
+    return choice_of(value, KINDS, "consultations.errors.bad_kind", "consultations.kinds")
 
 
 def voters(value: str) -> str:
-    return choice_of(value, VOTERS, "consultations.errors.bad_voters", "cmd.poll.create.choices.voters")
+    return choice_of(value, VOTERS, "consultations.errors.bad_voters", "consultations.voters")
 
 
 def results(value: str) -> str:
-    return choice_of(value, RESULTS, "consultations.errors.bad_results", "cmd.poll.create.choices.results")
+    return choice_of(value, RESULTS, "consultations.errors.bad_results", "consultations.results")
 
 
 def language(value: str | None) -> str | None:
