@@ -28,6 +28,8 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("fr", "cmd.event.create.options.description.name"): "« description » is the French word",
     ("fr", "cmd.event.edit.options.description.name"): "« description » is the French word",
     ("fr", "cmd.timezone.set.options.zone.name"): "« zone » is the French word",
+    ("fr", "consultations.fields.question"): "« Question » is the French word",
+    ("fr", "consultations.fields.option"): "« Option » is the French word",
     ("fr", "events_ui.duration.minutes"): "min is the international unit symbol",
     ("fr", "events_ui.duration.hours"): "h is the international unit symbol",
     ("fr", "events_ui.duration.hours_minutes"): "h and min are the international unit symbols",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
+from bot.services.consultations import ConsultationService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.organisations import OrganisationService
@@ -32,15 +33,19 @@ class Services:
     events: EventService
     working_groups: WorkingGroupService
     organisations: OrganisationService
+    consultations: ConsultationService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
     timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
     events = EventService(db, clock, timers, config)
+    organisations = OrganisationService(db, clock, timers, config)
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),
         events=events,
         working_groups=WorkingGroupService(db, clock, timers, config, events),
-        organisations=OrganisationService(db, clock, timers, config),
+        organisations=organisations,
+        # Registers its removal guard with the directory: /org remove waits for open consultations.
+        consultations=ConsultationService(db, clock, timers, organisations),
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from tests.bench import (
+    consultations_bench,
     discord_bench,
     events_bench,
     organisations_bench,
@@ -25,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]]
     "reminders": reminders_bench.run,
     "working_groups": working_groups_bench.run,
     "organisations": organisations_bench.run,
+    "consultations": consultations_bench.run,
     "discord": discord_bench.run,
 }
 

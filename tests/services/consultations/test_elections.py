@@ -1,0 +1,156 @@
+"""Elections: nominations by representatives, answers, the close of nominations (short or voting),
+and an STV count of 3 seats among the accepted candidates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.services.consultations import (
+    ELECTION_NOMINATION,
+    ELECTION_NOMINATIONS_CLOSE,
+    ELECTION_SHORT,
+    POLL_POST,
+    ConsultationService,
+    ElectionDraft,
+)
+from bot.services.organisations import OrganisationService
+from tests.services.consultations.helpers import (
+    CHANNEL,
+    GUILD,
+    MEMBER,
+    MODERATOR,
+    add_organisations,
+    timers_of,
+)
+
+
+def election(**overrides: object) -> ElectionDraft:
+    values: dict[str, object] = {
+        "guild_id": GUILD,
+        "channel_id": CHANNEL,
+        "creator_id": MODERATOR,
+        "title": "Steering Committee officers 2027",
+        "seats": 3,
+        "nominations_close": "7d",
+        "voting_closes": "7d",
+        "max_nominations": 2,
+    }
+    values.update(overrides)
+    return ElectionDraft(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"seats": 0}, "consultations.errors.bad_seats"),
+        ({"seats": 21}, "consultations.errors.bad_seats"),
+        ({"max_nominations": 0}, "consultations.errors.bad_max_nominations"),
+        ({"title": ""}, "consultations.errors.question_empty"),
+        ({"nominations_close": "yesterday"}, "consultations.errors.bad_closes"),
+        ({"voting_closes": "400d"}, "consultations.errors.closes_too_far"),
+    ],
+)
+async def test_bad_elections_are_refused(
+    service: ConsultationService, db: Database, overrides: dict[str, object], key: str
+) -> None:
+    with pytest.raises(UserFacingError) as refused:
+        await service.create_election(election(**overrides))
+    assert refused.value.key == key
+    assert await db.fetchval("SELECT count(*) FROM elections") == 0
+
+
+async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_seats(
+    service: ConsultationService, organisations: OrganisationService, db: Database, clock: FakeClock
+) -> None:
+    made = await add_organisations(organisations, leaders=2)
+    created = await service.create_election(election())
+    assert created.voting_closes_at == created.nominations_close_at + timedelta(days=7)
+    assert len(await timers_of(db, ELECTION_NOMINATIONS_CLOSE)) == 1
+
+    nominations = []
+    for _, [rep], leaders in made:
+        for leader in leaders:
+            nominations.append(await service.nominate(created.id, rep, leader, guild_id=GUILD))
+    assert len(await timers_of(db, ELECTION_NOMINATION)) == 8
+
+    # Refusals: a third nominee, a leader of another organisation, twice, not a representative.
+    peru_rep, chile_leader = made[0][1][0], made[1][2][0]
+    for user, nominee, key in (
+        (peru_rep, made[0][1][0], "consultations.errors.too_many_nominations"),
+        (made[1][1][0], made[0][2][0], "consultations.errors.nominee_not_leader"),
+        (MEMBER, chile_leader, "consultations.errors.not_representative"),
+    ):
+        with pytest.raises(UserFacingError) as refused:
+            await service.nominate(created.id, user, nominee, guild_id=GUILD)
+        assert refused.value.key == key
+
+    with pytest.raises(UserFacingError) as not_theirs:
+        await service.answer_nomination(nominations[0].id, MEMBER, accept=True)
+    assert not_theirs.value.key == "consultations.errors.not_your_nomination"
+    declined = await service.answer_nomination(nominations[0].id, nominations[0].nominee_id, accept=False)
+    assert (declined.nomination.status, declined.answered_now) == ("declined", True)
+    again = await service.answer_nomination(nominations[0].id, nominations[0].nominee_id, accept=True)
+    assert (again.nomination.status, again.answered_now) == ("declined", False)
+    accepted = nominations[1:6]  # five accept, two never answer
+    for nomination in accepted:
+        await service.answer_nomination(nomination.id, nomination.nominee_id, accept=True)
+
+    clock.advance(timedelta(days=7))
+    names = {n.nominee_id: f"Candidate {i}" for i, n in enumerate(nominations)}
+    outcome = await service.close_nominations(created.id, names)
+    assert outcome is not None and outcome.poll is not None
+    poll = outcome.poll
+    assert [c.nominee_id for c in outcome.candidates] == [n.nominee_id for n in accepted]
+    assert [o.candidate_id for o in poll.options] == [n.nominee_id for n in accepted]
+    assert (poll.kind, poll.voters, poll.seats, poll.election_id) == (
+        "ranked",
+        "organisations",
+        3,
+        created.id,
+    )
+    assert poll.closes_at == created.voting_closes_at
+    assert (await service.get_election(created.id)).status == "voting"
+    assert any(t["poll_id"] == poll.id for t in await timers_of(db, POLL_POST))
+    assert (await service.close_nominations(created.id)).poll == poll  # type: ignore[union-attr]  # idempotent
+
+    # Four organisations rank the five candidates (positions 1-5).
+    for (_, [rep], _), ranking in zip(made, ([1, 2, 3], [1, 3, 2], [4, 5, 1], [5, 4, 2]), strict=True):
+        await service.vote(poll.id, rep, ranking, [], guild_id=GUILD)
+    clock.advance(timedelta(days=7))
+    closed = await service.close_due(poll.id)
+    assert closed is not None and closed.closed_now
+    tally = await service.tally(poll.id)
+    assert tally.ranked is not None and tally.ranked.method == "stv" and tally.ranked.quota == 2.0
+    assert len(tally.winners) == 3 and tally.winners[0] == 1
+    assert (await service.get_election(created.id)).status == "closed"
+
+
+async def test_too_few_candidates_at_the_close_is_reported_and_nominations_can_be_extended(
+    service: ConsultationService, organisations: OrganisationService, db: Database, clock: FakeClock
+) -> None:
+    made = await add_organisations(organisations, leaders=1)
+    created = await service.create_election(election(seats=3))
+    nomination = await service.nominate(created.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
+    await service.answer_nomination(nomination.id, nomination.nominee_id, accept=True)
+
+    clock.advance(timedelta(days=7))
+    outcome = await service.close_nominations(created.id)
+    assert outcome is not None and (outcome.poll, outcome.short_by, outcome.election.status) == (
+        None,
+        2,
+        "short",
+    )
+    assert len(await timers_of(db, ELECTION_SHORT)) == 1
+    assert await db.fetchval("SELECT count(*) FROM polls") == 0
+
+    extended = await service.extend_nominations(created.id, "3d", "UTC", guild_id=GUILD)
+    assert extended.status == "nominating"
+    assert extended.nominations_close_at == clock.now() + timedelta(days=3)
+    assert extended.voting_closes_at > extended.nominations_close_at
+    [pending] = await timers_of(db, ELECTION_NOMINATIONS_CLOSE)
+    assert pending["due_at"] == extended.nominations_close_at.isoformat()
