@@ -1,3 +1,0 @@
--- Placeholder on the consult branch only: 0012 is another branch's migration. Delete this file when
--- merging (the real 0012 takes its place); 0013_consultations.sql needs the numbers without a gap.
-SELECT 1;
