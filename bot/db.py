@@ -1,26 +1,19 @@
-"""The SQLite store: one write connection, one read connection, WAL, numbered migrations, grouped commits.
+"""The SQLite store: one write connection and one read connection, each on its own thread; WAL,
+numbered migrations, batched writes.
 
-Each connection lives on its own thread (``_Worker``); a call from the event loop to the database is a
-*hand-off* to that thread and back, which costs more than most statements. So:
+A call from the event loop to the database is a *hand-off* to a connection's thread and back, which
+costs more than most statements, so the layer is shaped to need few of them:
 
-* **One hand-off per statement**, never more: a read runs, fetches and closes its cursor in one call,
-  and the ``BEGIN`` / ``SAVEPOINT`` that open an action travel with its first statement.
-* **Writes are serialized and committed in groups.** Every task shares the one write connection, and a
-  connection has only one transaction, so a write *action* holds ``Database``'s lock from its first
-  statement to its end. When other actions are already waiting for the lock, the finished action does
-  not commit: the next one continues the same SQLite transaction, and the last of the group commits
-  for all (at most ``GROUP_MAX`` actions). Each action runs inside its own ``SAVEPOINT``, so a failing
-  action rolls back only its own writes. An action is *acknowledged* (its ``async with`` block exits,
-  its ``Database.write`` call returns) only after the COMMIT that holds it: a crash loses only
-  unacknowledged actions, exactly as before grouping.
-* **Reads outside a transaction use the read connection** on its own thread: in WAL mode it sees the
-  last committed state, never a group's uncommitted rows, and it never waits for writers.
-* ``Database.write(fn, ...)`` and ``Database.read(fn, ...)`` run a whole synchronous function on the
-  database thread in one hand-off: the fast path for a hot action with several statements.
-  ``write`` calls do not even take the lock one by one: calls made while a batch is on the thread
-  queue up and the next batch takes them all (one hand-off, a savepoint each, one COMMIT). Under a
-  burst the cost is one trip per batch, not one per action: a lock handed from task to task waits a
-  turn of the event loop each time, and under load a turn is long.
+* ``write(fn, *args)`` runs a synchronous function on the write thread as one action. Calls made
+  while a batch is on the thread queue up, and the next batch takes them all: one hand-off, one
+  ``BEGIN IMMEDIATE``, a ``SAVEPOINT`` per action (a failing action undoes only its own rows), one
+  COMMIT. A call returns only after the COMMIT that holds its action.
+* ``transaction()`` is an action of several statements awaited one by one (a hand-off each): it holds
+  the write lock from its first statement to its own COMMIT, alone in its ``BEGIN IMMEDIATE``.
+  Nested ``transaction()`` / ``write()`` in the task that opened it run in a SAVEPOINT of their own.
+* ``read(fn, *args)`` and ``fetchone/fetchall/fetchval`` run on the read connection: in WAL mode it
+  sees only committed rows and never waits for the writer. Inside a transaction they join it.
+* ``close()`` refuses new actions (``DatabaseClosed``), waits for the open ones, stops the threads.
 """
 
 from __future__ import annotations
@@ -29,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import contextvars
+import functools
 import itertools
 import logging
 import queue
@@ -36,7 +30,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -48,16 +42,25 @@ log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
-# At most this many write actions share one COMMIT; a group this large commits even if more wait.
-GROUP_MAX = 256
-# A quick_write runs on the loop's thread only this long after the last one that did: beyond about
-# 200 a second, writes are a burst, better committed in groups on the database thread.
-QUICK_WRITE_SPACING = 0.005
+# At most this many write() actions share one batch (one COMMIT).
+BATCH_MAX = 256
+# Seconds close() waits for the open actions before rolling them back.
+CLOSE_GRACE = 5.0
 # Seconds after a COMMIT before the WAL is checkpointed (PASSIVE, on its own connection and thread).
 CHECKPOINT_DELAY = 0.5
+# A worker that finds jobs queued behind the one it ran runs them before waking the event loop, and
+# hands their results back in one callback: a result waits at most this long (or this many jobs).
+WAKE_BATCH_SECONDS = 0.001
+WAKE_BATCH_MAX = 64
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
+_Job = tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]
+_Done = list[tuple[asyncio.Future[Any], Any, BaseException | None]]
+
+
+class DatabaseClosed(RuntimeError):
+    """The database is closed or closing: no new action or read starts."""
 
 
 class Queryable(Protocol):
@@ -82,9 +85,6 @@ def load_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-# --- the database threads -------------------------------------------------------------------------
-
-
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -99,121 +99,102 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
-def _resolve_all(finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-    for future, result, error in finished:
-        _resolve(future, result, error)
-
-
-# A worker that finds more jobs queued behind the one it ran runs them before waking the event loop,
-# and hands all their results back in one callback: under load one wake-up of the loop per batch,
-# not per statement. A result waits at most this long (or this many jobs) for the ones after it.
-WAKE_BATCH_SECONDS = 0.001
-WAKE_BATCH_MAX = 64
-
-
 class _Worker:
-    """One thread owning one sqlite3 connection; ``call`` runs ``fn(conn, *args)`` there, in order."""
+    """One thread owning one connection; ``call(fn, *args)`` runs ``fn(conn, *args)`` there, in order.
+
+    Once ``stop`` has begun, ``call`` raises ``DatabaseClosed``: every job handed over before it runs
+    before the connection closes, so no caller waits for a thread that is gone.
+    """
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._stopped = False
         self.conn: sqlite3.Connection | None = None
-        # Jobs handed to the thread whose results the loop has not yet received (loop-side only):
-        # at 0 the thread is waiting, and the loop may use the connection itself (Database.quick_*).
-        self.in_flight = 0
 
     def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
-            loop: asyncio.AbstractEventLoop | None = None
-            started = time.perf_counter()
-            while job is not None:
-                job_loop, future, fn, args = job
-                if loop is not None and job_loop is not loop:  # another loop: deliver what we have
-                    self._deliver(loop, finished)
-                    finished = []
-                loop = job_loop
-                try:
-                    result, error = fn(self.conn, *args), None
-                except BaseException as exc:  # handed to the awaiting task, which re-raises it
-                    result, error = None, exc
-                finished.append((future, result, error))
-                if len(finished) >= WAKE_BATCH_MAX or time.perf_counter() - started >= WAKE_BATCH_SECONDS:
-                    break
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-            if loop is not None and finished:
-                self._deliver(loop, finished)
+        held: _Job | None = None
+        stopping = False
+        while not stopping:
+            job = held if held is not None else self._jobs.get()
+            held = None
             if job is None:
                 return
+            loop, started = job[0], time.perf_counter()
+            done: _Done = []
+            while True:
+                _, future, fn, args = job
+                try:
+                    done.append((future, fn(self.conn, *args), None))
+                except BaseException as exc:  # handed to the awaiting task, which raises it
+                    done.append((future, None, exc))
+                if len(done) >= WAKE_BATCH_MAX or time.perf_counter() - started >= WAKE_BATCH_SECONDS:
+                    break
+                try:
+                    following = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    stopping = True
+                    break
+                if following[0] is not loop:  # another event loop: deliver what this one has first
+                    held = following
+                    break
+                job = following
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve_all, done)
 
-    def _deliver(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
-    ) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-            loop.call_soon_threadsafe(self._finished, finished)
+    def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        if self._stopped:
+            raise DatabaseClosed("the database is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((loop, future, fn, args))
+        return future
 
-    def _finished(self, finished: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-        """On the loop: the thread is done with these jobs."""
-        self.in_flight -= len(finished)
-        _resolve_all(finished)
-
-    @property
-    def idle(self) -> bool:
-        """No job is on the thread or queued for it (the loop is the only one handing jobs over)."""
-        return self.in_flight == 0 and self.conn is not None
-
-    async def start(self, path: Path) -> None:
+    async def start(self, path: Path, *pragmas: str) -> None:
         self._thread.start()
 
         def open_connection(_: None) -> None:
             self.conn = _connect(path)
+            for pragma in pragmas:
+                self.conn.execute(pragma).close()
 
         await self.call(open_connection)
 
-    def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self.in_flight += 1
-        self._jobs.put((loop, future, fn, args))
-        return future
-
     async def stop(self) -> None:
+        if self._stopped:
+            return
+
         def close(conn: sqlite3.Connection | None) -> None:
             self.conn = None
             if conn is not None:
                 conn.close()
 
+        closing = self.call(close)
+        self._stopped = True
+        self._jobs.put(None)
         try:
-            await self.call(close)
+            await closing
         finally:
-            self._jobs.put(None)
             await asyncio.to_thread(self._thread.join)
 
 
-# --- what runs on the thread ----------------------------------------------------------------------
+def _resolve_all(done: _Done) -> None:
+    for future, result, error in done:
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
+# --- what runs on the write thread ------------------------------------------------------------------
 
 
 class Result:
-    """What ``Transaction.execute`` returns: ``rowcount``, ``lastrowid`` and any rows, already fetched.
-
-    It also answers ``await fetchone()``, ``await fetchall()``, ``await close()`` and ``async with``,
-    like the cursor it replaces.
-    """
+    """What ``Transaction.execute`` returns: ``rowcount``, ``lastrowid`` and any rows, already fetched."""
 
     __slots__ = ("_rows", "lastrowid", "rowcount")
 
@@ -232,56 +213,15 @@ class Result:
     async def close(self) -> None:
         self._rows = []
 
-    async def __aenter__(self) -> Result:
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+def _lost() -> sqlite3.OperationalError:
+    return sqlite3.OperationalError("SQLite rolled the whole transaction back (I/O error, full disk?)")
 
 
-class _PendingResult:
-    """A statement on its way: awaitable, or usable as ``async with`` (aiosqlite's cursor idiom)."""
-
-    __slots__ = ("_call", "_result")
-
-    def __init__(self, call: Coroutine[Any, Any, Result]) -> None:
-        self._call = call
-        self._result: Result | None = None
-
-    def __await__(self) -> Generator[Any, None, Result]:
-        return self._call.__await__()
-
-    async def __aenter__(self) -> Result:
-        self._result = await self._call
-        return self._result
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._result is not None:
-            await self._result.close()
-
-
-def _open(conn: sqlite3.Connection, tx: Transaction) -> None:
-    """On the database thread: open the action's savepoint (and its group's transaction) if not yet.
-
-    Every decision about what is open is taken here, on the thread, in the order the calls were
-    made: a statement whose caller was cancelled still runs before the rollback queued after it.
-    """
-    if tx.started:
-        return
-    group = tx.group
-    if not conn.in_transaction:
-        conn.execute("BEGIN IMMEDIATE")
-    if group.release is not None:
-        conn.execute(f"RELEASE {group.release}")
-        group.release = None
-    conn.execute(f"SAVEPOINT {tx.savepoint}")
-    tx.started = True
-
-
-def _statement(conn: sqlite3.Connection, tx: Transaction | None, mode: str, sql: str, params: Any) -> Any:
-    """One statement (opening the action first if ``tx`` is given); one hand-off for all of it."""
-    if tx is not None:
-        _open(conn, tx)
+def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str, params: Any) -> Any:
+    """One statement after the action's deferred BEGIN/SAVEPOINT/RELEASE: one hand-off for all."""
+    for pending in opening:
+        conn.execute(pending)
     if mode == "many":
         conn.executemany(sql, params)
         return None
@@ -302,23 +242,24 @@ def _statement(conn: sqlite3.Connection, tx: Transaction | None, mode: str, sql:
         cursor.close()
 
 
-def _undo(conn: sqlite3.Connection, tx: Transaction) -> None:
-    """Roll back a failed action's own writes; the group's other actions stay."""
-    if not tx.started:
-        return
-    if not conn.in_transaction:
-        raise _GroupLost("SQLite rolled the whole transaction back")
-    conn.execute(f"ROLLBACK TO {tx.savepoint}")
-    conn.execute(f"RELEASE {tx.savepoint}")
-    tx.started = False
+def _in_savepoint(conn: sqlite3.Connection, name: str, fn: Callable[..., T], args: Any) -> T:
+    """``fn(conn, *args)`` inside SAVEPOINT ``name``: on any exception its rows alone are undone."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        value = fn(conn, *args)
+    except BaseException:
+        if not conn.in_transaction:
+            raise _lost() from None
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")  # fails if fn ended the transaction: then the whole batch fails
+    return value
 
 
-def _commit(conn: sqlite3.Connection, group: _Group) -> None:
-    group.release = None
+def _commit(conn: sqlite3.Connection) -> None:
     if not conn.in_transaction:
-        if group.actions:
-            raise _GroupLost("SQLite rolled the whole transaction back")
-        return
+        raise _lost()
     try:
         conn.execute("COMMIT")
     except BaseException:
@@ -327,40 +268,43 @@ def _commit(conn: sqlite3.Connection, group: _Group) -> None:
         raise
 
 
-def _undo_and_commit(conn: sqlite3.Connection, tx: Transaction | None, group: _Group) -> None:
-    if tx is not None:
-        _undo(conn, tx)
-    _commit(conn, group)
-
-
 def _write_batch(
-    conn: sqlite3.Connection, actions: list[tuple[Transaction, Callable[..., Any], Any]], commit: bool
+    conn: sqlite3.Connection, jobs: list[tuple[Callable[..., Any], Any]]
 ) -> list[tuple[bool, Any]]:
-    """Several write actions in one hand-off: each in its own savepoint (a failing one is undone
-    alone), then the group's COMMIT if this batch is its last. Returns (ok, value or exception) per
-    action, in order. If SQLite ends the whole transaction itself, nothing of it was kept: this
-    raises ``_GroupLost`` and every action of the group learns it."""
+    """Several write() actions in one transaction, a savepoint each; (ok, value or exception) each."""
     outcomes: list[tuple[bool, Any]] = []
-    for tx, fn, args in actions:
-        try:
-            _open(conn, tx)
-            outcomes.append((True, fn(conn, *args)))
-        except Exception as exc:
-            outcomes.append((False, exc))
-            _undo(conn, tx)
-            continue
-        if not conn.in_transaction:
-            raise _GroupLost("SQLite rolled the whole transaction back")
-        # Released at once (no hand-off to save inside a batch): the next action opens a sibling.
-        conn.execute(f"RELEASE {tx.savepoint}")
-    if commit:
-        _commit(conn, actions[0][0].group)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for fn, args in jobs:
+            try:
+                outcomes.append((True, _in_savepoint(conn, "w", fn, args)))
+            except BaseException as exc:  # not only Exception: its rows are undone all the same
+                if not conn.in_transaction:
+                    raise
+                outcomes.append((False, exc))
+        _commit(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     return outcomes
 
 
-def _joined(conn: sqlite3.Connection, tx: Transaction, fn: Callable[..., T], args: Any) -> T:
-    _open(conn, tx)
-    return fn(conn, *args)
+def _nested(conn: sqlite3.Connection, opening: list[str], name: str, fn: Callable[..., T], args: Any) -> T:
+    for pending in opening:
+        conn.execute(pending)
+    return _in_savepoint(conn, name, fn, args)
+
+
+def _finish(conn: sqlite3.Connection, opening: list[str], began: bool, commit: bool) -> None:
+    """End a transaction() action: COMMIT (after its deferred statements) or ROLLBACK."""
+    if commit:
+        for pending in opening:
+            conn.execute(pending)
+        if began:
+            _commit(conn)
+    elif conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) -> T:
@@ -372,71 +316,48 @@ def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) ->
         conn.execute("COMMIT")
 
 
-def _passive_checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """(busy, pages in the WAL, pages checkpointed): copy into the database what no reader needs."""
-    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
-class _GroupLost(sqlite3.OperationalError):
-    """SQLite ended the group's transaction itself (I/O error, full disk): none of it was committed."""
+def _passive_checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy into the database file what no reader still needs; never blocks the writer."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
 # --- transactions ---------------------------------------------------------------------------------
 
 
-class _Group:
-    """One SQLite transaction shared by consecutive write actions, committed by the last of them."""
-
-    def __init__(self) -> None:
-        self.actions = 0  # actions with writes finished in it, waiting for its COMMIT
-        # Savepoint of the last finished action: released by the next action's opening (no hand-off).
-        self.release: str | None = None
-        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def settle(self, outcome: asyncio.Future[Any] | BaseException | None) -> None:
-        """Tell the group's actions how its COMMIT went (a finished call, an error, or None: fine)."""
-        if isinstance(outcome, asyncio.Future):
-            outcome = asyncio.CancelledError() if outcome.cancelled() else outcome.exception()
-        if self.committed.done():
-            return
-        if outcome is None:
-            self.committed.set_result(None)
-        else:
-            self.committed.set_exception(outcome)
-            self.committed.exception()  # marked retrieved: a group nobody waits for logs nothing
-
-
 class Transaction:
-    """An open write action. Only valid inside ``async with db.transaction()``."""
+    """An open write action. Only valid inside its ``async with db.transaction()`` block."""
 
-    def __init__(self, db: Database, group: _Group, savepoint: str) -> None:
+    def __init__(self, db: Database, parent: Transaction | None, savepoint: str | None) -> None:
         self._db = db
-        self.group = group
-        self.savepoint = savepoint
-        self.started = False  # set on the database thread once the action's savepoint is open
+        self._root: Transaction = self if parent is None else parent._root
+        self._savepoint = savepoint
+        self._owner = asyncio.current_task()
+        self._open = True
         self._after_commit: list[Callable[[], None]] = []
+        # Statements deferred to travel with the next one (root only): BEGIN, SAVEPOINT, RELEASE...
+        self._opening: list[str] = ["BEGIN IMMEDIATE"] if parent is None else []
+        self._began = False
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once this action is committed (never if it rolls back).
-
-        For what must not run before other connections can see the rows: reads go to a second
-        connection that sees only committed data, so waking a reader early would find nothing.
-        """
+        """Call ``callback`` once this action is committed (never if it rolls back), even if its task
+        is cancelled while waiting for the COMMIT. For what must not run before other connections can
+        see the rows: waking a reader early would find nothing."""
         self._after_commit.append(callback)
 
-    def _committed(self) -> None:
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
+    def _take_opening(self) -> list[str]:
+        if not self._open:
+            raise RuntimeError("this transaction is finished")
+        root = self._root
+        opening, root._opening = root._opening, []
+        root._began = root._began or bool(opening and opening[0] == "BEGIN IMMEDIATE")
+        return opening
 
     async def _call(self, mode: str, sql: str, params: Any) -> Any:
-        return await self._db._writer.call(_statement, self, mode, sql, params)
+        return await self._db._writer.call(_statement, self._take_opening(), mode, sql, params)
 
-    def execute(self, sql: str, params: Params = ()) -> _PendingResult:
-        """Run one statement: ``await tx.execute(...)`` gives a ``Result``; ``async with
-        tx.execute(...) as result`` works too, as it did with aiosqlite's cursors."""
-        return _PendingResult(self._call("execute", sql, params))
+    async def execute(self, sql: str, params: Params = ()) -> Result:
+        result: Result = await self._call("execute", sql, params)
+        return result
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._call("many", sql, list(rows))
@@ -466,34 +387,30 @@ _current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.C
 
 
 class _WriteJob:
-    """A queued ``Database.write`` call; its future gets (ok, value or exception, group)."""
-
     __slots__ = ("args", "fn", "future")
 
     def __init__(self, fn: Callable[..., Any], args: Any) -> None:
         self.fn = fn
         self.args = args
-        self.future: asyncio.Future[tuple[bool, Any, _Group]] = asyncio.get_running_loop().create_future()
+        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
 
 class Database:
-    def __init__(self, writer: _Worker, reader: _Worker | None, path: Path) -> None:
+    def __init__(self, writer: _Worker, path: Path) -> None:
         self._writer = writer
-        self._reader = reader  # None for ":memory:" (a second connection would be another database)
-        self._lock = asyncio.Lock()
-        self._waiting = (
-            0  # tasks waiting for the lock: while any, a finished action leaves the COMMIT to them
-        )
-        self._group: _Group | None = None
-        self._savepoints = itertools.count(1)
-        self._flush_task: asyncio.Task[None] | None = None
-        self._write_queue: collections.deque[_WriteJob] = collections.deque()
+        self._reader: _Worker | None = None  # None for ":memory:" (a second connection is another db)
         self._checkpointer: _Worker | None = None  # None for ":memory:" (no WAL)
         self._checkpoints = DelayedRun(self._checkpoint, name="db-checkpoint")
         self.checkpoints = 0  # background checkpoints done (for tests and diagnostics)
-        self._last_inline_write = float("-inf")
-        self._closed = False
-        self._write_runner: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # the write connection, from a transaction's start to its end
+        self._queue: collections.deque[_WriteJob] = collections.deque()
+        self._runner: asyncio.Task[None] | None = None
+        self._savepoints = itertools.count(1)
+        self._open_actions = 0
+        self._no_open_action = asyncio.Event()
+        self._no_open_action.set()
+        self._closing = False
+        self._closed: asyncio.Future[None] | None = None
         self.path = path
 
     @classmethod
@@ -503,79 +420,90 @@ class Database:
         memory = str(path) == ":memory:"
         if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
-        writer = _Worker("db-write")
-        reader: _Worker | None = None
-        checkpointer: _Worker | None = None
+        db = cls(_Worker("db-write"), path)
         # Stop the threads on any failure (a file that is not a database fails at the first PRAGMA):
         # the process must be able to exit.
         try:
-            await writer.start(path)
-            await writer.call(lambda conn: conn.execute("PRAGMA journal_mode = WAL").close())
-            db = cls(writer, None, path)
+            await db._writer.start(path, "PRAGMA journal_mode = WAL")
             await db._migrate()
             if not memory:
-                reader = _Worker("db-read")
-                await reader.start(path)
-                db._reader = reader
-                # Checkpoints leave the write path (see _schedule_checkpoint): an automatic one ran
-                # inside whichever COMMIT pushed the WAL past 1,000 pages, and held that action's
-                # answer for milliseconds.
-                await writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint = 0").close())
-                checkpointer = _Worker("db-checkpoint")
-                await checkpointer.start(path)
-                # It only copies WAL frames into the file: no page cache worth its memory.
-                await checkpointer.call(lambda conn: conn.execute("PRAGMA cache_size = -64").close())
-                db._checkpointer = checkpointer
+                # Checkpoints leave the write path (_checkpoint): an automatic one runs inside
+                # whichever COMMIT pushes the WAL past 1,000 pages and holds that action's answer.
+                await db._writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint = 0").close())
+                db._reader = _Worker("db-read")
+                await db._reader.start(path)
+                db._checkpointer = _Worker("db-checkpoint")
+                await db._checkpointer.start(path, "PRAGMA cache_size = -64")  # copies frames only
         except BaseException:
-            if checkpointer is not None:
-                await checkpointer.stop()
-            if reader is not None:
-                await reader.stop()
-            await writer.stop()
+            await db._stop_threads()
             raise
         return db
 
-    async def close(self) -> None:
-        """Commit what is open, stop the threads; a second call does nothing."""
-        if self._closed:
+    async def close(self, *, grace: float = CLOSE_GRACE) -> None:
+        """Refuse new actions, wait for the open ones (``grace`` seconds at most: then they are rolled back
+        and their next call raises ``DatabaseClosed``), stop the threads. Later calls wait for the first."""
+        if self._closed is not None:
+            await asyncio.shield(self._closed)
             return
-        self._closed = True
-        if self._write_runner is not None:
-            with contextlib.suppress(Exception):
-                await self._write_runner
-        async with self._lock:
-            await self._commit_group()
-        await self._checkpoints.close()
-        if self._checkpointer is not None:
-            await self._checkpointer.stop()
-            self._checkpointer = None
+        self._closed = asyncio.get_running_loop().create_future()
+        self._closing = True
+        try:
+            try:
+                async with asyncio.timeout(grace):
+                    await self._no_open_action.wait()
+                    if self._runner is not None:
+                        await asyncio.wait([self._runner])
+            except TimeoutError:
+                log.warning("%d database action(s) still open at close; rolled back", self._open_actions)
+            await self._checkpoints.close()
+        finally:
+            await self._stop_threads()
+            self._closed.set_result(None)
+
+    async def _stop_threads(self) -> None:
         # The writer closes last: SQLite's last connection checkpoints the rest and removes the WAL.
-        if self._reader is not None:
-            await self._reader.stop()
-        await self._writer.stop()
+        for worker in (self._checkpointer, self._reader, self._writer):
+            if worker is not None:
+                await worker.stop()
 
-    # -- checkpoints --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _action(self) -> Generator[None, None, None]:
+        """An action close() waits for; none starts once close() has begun."""
+        if self._closing:
+            raise DatabaseClosed("the database is closed")
+        self._open_actions += 1
+        self._no_open_action.clear()
+        try:
+            yield
+        finally:
+            self._open_actions -= 1
+            if self._open_actions == 0:
+                self._no_open_action.set()
 
-    def _schedule_checkpoint(self, committed: asyncio.Future[None]) -> None:
-        """After a COMMIT: a PASSIVE checkpoint on its own connection ``CHECKPOINT_DELAY`` later.
+    def _joined(self) -> Transaction | None:
+        """The transaction this task opened and is inside, if any. Only the task that opened it may
+        join it: a task created inside the block copies the context variable, not the action."""
+        tx = _current_transaction.get()
+        if tx is None or not tx._open or tx._owner is not asyncio.current_task():
+            return None
+        return tx
 
-        PASSIVE copies what no reader still needs and never blocks the writer, so the WAL stays a
-        few megabytes even under a burst, and no action waits for it.
-        """
-        if not committed.cancelled() and committed.exception() is None:
-            self._checkpoint_later()
+    def in_transaction(self) -> bool:
+        """True inside ``async with db.transaction()`` opened by the current task."""
+        return self._joined() is not None
 
-    def _checkpoint_later(self) -> None:
-        if self._checkpointer is not None:
+    # -- checkpoints and migrations ---------------------------------------------------------------
+
+    def _committed(self, _: object = None) -> None:
+        if self._checkpointer is not None and not self._closing:
             self._checkpoints.request(CHECKPOINT_DELAY)
 
     async def _checkpoint(self) -> None:
-        checkpointer = self._checkpointer
-        if checkpointer is None:
+        if self._checkpointer is None:
             return
         try:
-            await checkpointer.call(_passive_checkpoint)
-        except sqlite3.Error:
+            await self._checkpointer.call(_passive_checkpoint)
+        except (sqlite3.Error, DatabaseClosed):
             log.warning("A WAL checkpoint failed; the next commit schedules another", exc_info=True)
         else:
             self.checkpoints += 1
@@ -606,308 +534,155 @@ class Database:
                     conn.execute("ROLLBACK")
                 raise
 
-        async with self._lock:
-            await self._writer.call(migrate)
-        log.info(
-            "Database migrated from version %d to %d (%s)",
-            current,
-            target,
-            ", ".join(n for _, n, _ in pending),
-        )
+        await self._writer.call(migrate)
+        log.info("Database migrated from %d to %d (%s)", current, target, ", ".join(n for _, n, _ in pending))
 
-    # -- write actions ------------------------------------------------------------------------------
-
-    async def _acquire(self) -> None:
-        self._waiting += 1
-        try:
-            await self._lock.acquire()
-        except BaseException:
-            # Cancelled while waiting: the holder may have left the COMMIT to us.
-            self._flush_soon()
-            raise
-        finally:
-            self._waiting -= 1
-
-    def _leave_commit_to_next(self, group: _Group) -> bool:
-        """Whether the lock holder leaves the group open for the actions already waiting for the lock."""
-        return self._reader is not None and self._waiting > 0 and group.actions < GROUP_MAX
-
-    def _flush_soon(self) -> None:
-        """Commit an open group nobody is left to commit (its next action was cancelled waiting)."""
-        if self._group is None or (self._flush_task is not None and not self._flush_task.done()):
-            return
-
-        async def flush() -> None:
-            async with self._lock:
-                await self._commit_group()
-
-        self._flush_task = asyncio.create_task(flush(), name="db-flush")
-
-    def _new_action(self) -> Transaction:
-        if self._group is None:
-            self._group = _Group()
-            self._group.committed.add_done_callback(self._schedule_checkpoint)
-        return Transaction(self, self._group, f"a{next(self._savepoints)}")
-
-    async def _commit_group(self, failed: Transaction | None = None) -> None:
-        """With the lock held: undo ``failed`` (if given), then COMMIT the open group, in one hand-off.
-
-        The group's actions are told the outcome however this task fares, even if it is cancelled.
-        """
-        group, self._group = self._group, None
-        if group is None:
-            return
-        done = self._writer.call(_undo_and_commit, failed, group)
-        done.add_done_callback(group.settle)
-        await asyncio.shield(done)
+    # -- writes -----------------------------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """A write action: committed on success, rolled back on any exception.
-
-        The block exits only once the action is committed (possibly together with the actions that
-        were waiting behind it). Nested use inside the same task joins the outer action.
-        """
-        outer = _current_transaction.get()
+        """A write action: committed on success, rolled back on any exception; the block exits only
+        once it is committed. Nested in the task that opened it: a SAVEPOINT of the outer action."""
+        outer = self._joined()
         if outer is not None:
-            yield outer
+            async with self._savepoint(outer) as inner:
+                yield inner
             return
-        await self._acquire()
-        wait_for: _Group | None = None
-        try:
-            tx = self._new_action()
-            group = tx.group
-            token = _current_transaction.set(tx)
-            try:
-                yield tx
-            except BaseException:
-                _current_transaction.reset(token)
-                await self._end_failed(tx)
-                raise
-            _current_transaction.reset(token)
-            if tx.started:
-                group.actions += 1
-                group.release = tx.savepoint
-                wait_for = group
-            if not self._leave_commit_to_next(group):
+        with self._action():
+            async with self._lock:
+                tx = Transaction(self, None, None)
+                token = _current_transaction.set(tx)
                 try:
-                    await self._commit_group()
-                except sqlite3.Error:
-                    if tx.started:
-                        raise
-                    log.warning("Committing a group of write actions failed", exc_info=True)
-        finally:
-            self._lock.release()
-        if wait_for is not None:
-            await asyncio.shield(wait_for.committed)
-        tx._committed()
+                    yield tx
+                except BaseException:
+                    _current_transaction.reset(token)
+                    tx._open = False
+                    if tx._began:  # handed over now: it runs before any later action, whatever we become
+                        with contextlib.suppress(sqlite3.Error, DatabaseClosed):
+                            await asyncio.shield(self._writer.call(_finish, [], True, False))
+                    raise
+                _current_transaction.reset(token)
+                if not tx._began:  # no statement ran: nothing to commit, no hand-off
+                    tx._open = False
+                    for callback in tx._after_commit:
+                        callback()
+                    return
+                opening, tx._open = tx._take_opening(), False
+                done = self._writer.call(_finish, opening, True, True)
+                callbacks = tx._after_commit
+                done.add_done_callback(lambda f: _after_commit(f, callbacks, self._committed))
+                await asyncio.shield(done)
 
-    async def _end_failed(self, tx: Transaction) -> None:
-        """Roll back a failed action's savepoint (and commit the group if nobody else will)."""
-        group = tx.group
+    @asynccontextmanager
+    async def _savepoint(self, outer: Transaction) -> AsyncIterator[Transaction]:
+        name = f"s{next(self._savepoints)}"
+        root = outer._root
+        inner = Transaction(self, outer, name)
+        root._opening.append(f"SAVEPOINT {name}")
+        token = _current_transaction.set(inner)
         try:
-            if self._leave_commit_to_next(group):
-                await asyncio.shield(self._writer.call(_undo, tx))
-            else:
-                await self._commit_group(failed=tx)
-        except sqlite3.Error as error:
-            # The group's other actions get the error; this action raises its own.
-            if self._group is group:
-                self._group = None
-            group.settle(error)
-            log.warning("Rolling back a failed write action lost its group", exc_info=True)
+            yield inner
+        except BaseException:
+            _current_transaction.reset(token)
+            inner._open = False
+            root._opening += [f"ROLLBACK TO {name}", f"RELEASE {name}"]
+            raise
+        _current_transaction.reset(token)
+        inner._open = False
+        root._opening.append(f"RELEASE {name}")
+        outer._after_commit += inner._after_commit
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` as one write action on the database thread.
+        """Run ``fn(conn, *args)`` as one write action on the write thread and return its value once
+        committed. ``conn`` is the ``sqlite3.Connection`` inside the action's savepoint: ``fn`` must
+        not BEGIN, COMMIT or ROLLBACK. If it raises, its rows are undone and the exception is raised
+        here. Inside a transaction() of this task, it runs in a savepoint of that action.
 
-        ``conn`` is the ``sqlite3.Connection`` (rows are ``sqlite3.Row``), already inside the action's
-        transaction: ``fn`` runs statements and returns a value, and must not BEGIN, COMMIT or
-        ROLLBACK. If it raises, its writes are rolled back and the exception is raised here. Like
-        ``transaction()``, it returns only once the action is committed. Inside a ``transaction()``
-        block it joins that action.
-
-        Calls made while an earlier batch is on the database thread queue up and go together, in
-        one hand-off and one COMMIT (``_run_write_batches``): a burst of clicks costs one trip per
-        batch, not one per click behind the lock. Cancelled while still queued, the action never
-        runs; once taken, it runs and commits whatever happens to the caller.
-        """
-        outer = _current_transaction.get()
+        Calls made while a batch is on the thread go together in the next one (``_run_batches``).
+        Cancelled while queued, the action never runs; once taken, it runs and commits regardless."""
+        outer = self._joined()
         if outer is not None:
-            return await self._writer.call(_joined, outer, fn, args)
-        job = _WriteJob(fn, args)
-        self._write_queue.append(job)
-        if self._write_runner is None or self._write_runner.done():
-            self._write_runner = asyncio.create_task(self._run_write_batches(), name="db-write-batches")
-        ok, value, group = await job.future
-        if not ok:
-            raise value
-        await asyncio.shield(group.committed)
-        return value  # type: ignore[no-any-return]  # ok: value is fn's result
+            name = f"s{next(self._savepoints)}"
+            return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+        with self._action():
+            job = _WriteJob(fn, args)
+            self._queue.append(job)
+            if self._runner is None or self._runner.done():
+                self._runner = asyncio.create_task(self._run_batches(), name="db-write-batches")
+            return await job.future  # type: ignore[no-any-return]  # ok: fn's result
 
-    async def _run_write_batches(self) -> None:
-        """Take every queued ``write()`` call (at most ``GROUP_MAX``) and run them as one batch, until
-        the queue is empty. Holds the lock per batch, so ``transaction()`` blocks interleave."""
-        while self._write_queue:
-            await self._acquire()
-            try:
+    async def _run_batches(self) -> None:
+        try:
+            await self._take_batches()
+        except BaseException as error:  # cancelled (the loop is ending) or closed: nothing more runs
+            for job in self._queue:
+                if not job.future.done():
+                    job.future.set_exception(DatabaseClosed("the database is closed"))
+            self._queue.clear()
+            if not isinstance(error, DatabaseClosed):
+                raise
+
+    async def _take_batches(self) -> None:
+        while self._queue:
+            async with self._lock:
                 jobs: list[_WriteJob] = []
-                while self._write_queue and len(jobs) < GROUP_MAX:
-                    job = self._write_queue.popleft()
+                while self._queue and len(jobs) < BATCH_MAX:
+                    job = self._queue.popleft()
                     if not job.future.done():  # a caller cancelled while queued: never run it
                         jobs.append(job)
                 if not jobs:
                     continue
-                txs = [self._new_action() for _ in jobs]
-                group = txs[0].group
-                group.actions += len(jobs)
-                commit = not self._leave_commit_to_next(group)
-                if commit:
-                    self._group = None
-                call = self._writer.call(
-                    _write_batch, [(tx, job.fn, job.args) for tx, job in zip(txs, jobs, strict=True)], commit
-                )
-                if commit:
-                    call.add_done_callback(group.settle)
                 try:
-                    outcomes = await asyncio.shield(call)
-                except BaseException as error:  # the group is lost, or its COMMIT failed
-                    if self._group is group:
-                        self._group = None
-                    lost = error if isinstance(error, Exception) else sqlite3.OperationalError(str(error))
-                    group.settle(lost)
-                    for job in jobs:
-                        if not job.future.done():
-                            job.future.set_exception(lost)
-                    if not isinstance(error, Exception):
-                        raise
-                    continue
-                for job, (ok, value) in zip(jobs, outcomes, strict=True):
-                    if not ok:
-                        group.actions -= 1  # nothing of it is left to commit
-                    if not job.future.done():
-                        job.future.set_result((ok, value, group))
-            finally:
-                self._lock.release()
+                    call = self._writer.call(_write_batch, [(job.fn, job.args) for job in jobs])
+                except DatabaseClosed:
+                    self._queue.extendleft(reversed(jobs))  # failed with the rest by _run_batches
+                    raise
+                # Delivered by the call itself, so the callers learn the outcome even if we are cancelled.
+                call.add_done_callback(functools.partial(self._deliver, jobs=jobs))
+                with contextlib.suppress(Exception):  # the callers have it
+                    await asyncio.shield(call)
 
-    # -- the quick paths: on the loop's own thread when the database is idle ---------------------------
+    def _deliver(self, call: asyncio.Future[list[tuple[bool, Any]]], *, jobs: list[_WriteJob]) -> None:
+        error = asyncio.CancelledError() if call.cancelled() else call.exception()
+        outcomes = [(False, error)] * len(jobs) if error is not None else call.result()
+        if error is None:
+            self._committed()
+        for job, (ok, value) in zip(jobs, outcomes, strict=True):
+            if job.future.done():
+                continue
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
 
-    async def quick_write(self, fn: Callable[..., T], *args: Any) -> T:
-        """``write(fn, *args)`` for an action of well under a millisecond (a click's few statements).
+    # quick_write and quick_read ran on the loop's own thread when the database was idle: the hand-off
+    # saved is small beside a click's cost through Discord, and SQL on the loop delays every answer.
+    quick_write = write
 
-        When nothing else is writing (no batch on the thread or queued, no ``transaction()`` open), the
-        action runs right here, on the event loop's thread, in its own transaction: a hand-off to the
-        database thread and back costs about 0.2 ms of CPU on a small server, ten times a click's
-        statements (18 us with their COMMIT). Otherwise it joins the queue like ``write``. Never waits
-        for a lock held by another process: the write connection's busy timeout is off for the inline
-        attempt, and a busy database sends the action to the thread, which waits as usual. Writes
-        closer together than ``QUICK_WRITE_SPACING`` (a burst) go to the thread too, where they
-        share their COMMITs and the SQL runs beside the loop: one COMMIT per click on the loop's
-        thread made a 1,000-click burst fall behind.
-        """
-        now = time.monotonic()
-        if (
-            _current_transaction.get() is None
-            and now - self._last_inline_write >= QUICK_WRITE_SPACING
-            and self._can_write_inline()
-        ):
-            self._last_inline_write = now
-            inline = self._write_inline(fn, args)
-            if inline is not None:
-                ok, value = inline
-                if not ok:
-                    raise value
-                return value  # type: ignore[no-any-return]  # ok: value is fn's result
-        return await self.write(fn, *args)
-
-    async def quick_read(self, fn: Callable[..., T], *args: Any) -> T:
-        """``read(fn, *args)`` for reads of well under a millisecond: on the loop's thread, on the read
-        connection, when its thread is idle (see ``quick_write``); otherwise on that thread."""
-        conn = self._idle_reader() if _current_transaction.get() is None else None
-        if conn is not None:
-            return _read_function(conn, fn, args)
-        return await self.read(fn, *args)
-
-    def _idle_reader(self) -> sqlite3.Connection | None:
-        """The read connection, when its thread has nothing to do: the loop may use it itself."""
-        reader = self._reader
-        if reader is None or self._closed or not reader.idle:
-            return None
-        return reader.conn
-
-    def _can_write_inline(self) -> bool:
-        return (
-            not self._closed
-            and self._reader is not None  # ":memory:": one connection, reads queue behind the lock
-            and not self._lock.locked()
-            and self._group is None
-            and not self._write_queue
-            and (self._write_runner is None or self._write_runner.done())
-            and self._writer.idle
-        )
-
-    def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
-        """One write action on the loop's thread, alone in its transaction (no savepoint needed);
-        None when another process holds the write lock."""
-        conn = self._writer.conn
-        assert conn is not None
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return None  # locked elsewhere: the thread waits for it, the loop does not
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        try:
-            value = fn(conn, *args)
-        except Exception as error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            return False, error
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            if not conn.in_transaction:
-                raise _GroupLost("SQLite rolled the whole transaction back")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        self._checkpoint_later()
-        return True, value
+    # -- reads ------------------------------------------------------------------------------------
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot.
-
-        ``fn`` must only read. Inside a ``transaction()`` block it runs in that action instead.
-        """
-        outer = _current_transaction.get()
+        """Run ``fn(conn, *args)`` on the read connection, in one hand-off and one snapshot. ``fn``
+        must only read. Inside a transaction() of this task it runs in that action instead."""
+        outer = self._joined()
         if outer is not None:
-            return await self._writer.call(_joined, outer, fn, args)
-        if self._reader is None:
+            name = f"s{next(self._savepoints)}"
+            return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+        if self._reader is None:  # ":memory:": the one connection, between write actions
             async with self._lock:
                 return await self._writer.call(_read_function, fn, args)
         return await self._reader.call(_read_function, fn, args)
 
-    def in_transaction(self) -> bool:
-        """True inside ``async with db.transaction()`` in the current task."""
-        return _current_transaction.get() is not None
-
-    # -- reads ----------------------------------------------------------------------------------------
+    quick_read = read
 
     async def _read(self, mode: str, sql: str, params: Params) -> Any:
-        tx = _current_transaction.get()
+        tx = self._joined()
         if tx is not None:
             return await tx._call(mode, sql, params)
-        # One row (a lookup by key, a counter): on the loop's thread when it can, as quick_read does.
-        if mode in ("one", "val") and (conn := self._idle_reader()) is not None:
-            return _statement(conn, None, mode, sql, params)
         if self._reader is None:
             async with self._lock:
-                return await self._writer.call(_statement, None, mode, sql, params)
-        return await self._reader.call(_statement, None, mode, sql, params)
+                return await self._writer.call(_statement, [], mode, sql, params)
+        return await self._reader.call(_statement, [], mode, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = await self._read("one", sql, params)
@@ -931,6 +706,20 @@ class Database:
         wal = self.path.with_name(self.path.name + "-wal")
         wal_size = wal.stat().st_size if wal.exists() else 0
         return await self.read(size) + wal_size
+
+
+def _after_commit(
+    done: asyncio.Future[None], callbacks: list[Callable[[], None]], committed: Callable[[], None]
+) -> None:
+    """Once a transaction's COMMIT is back: its callbacks, whatever became of the task that waited."""
+    if done.cancelled() or done.exception() is not None:
+        return
+    committed()
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("An after_commit callback failed")
 
 
 def backup_database(source: str | Path, dest: str | Path) -> None:

@@ -47,6 +47,18 @@ log = logging.getLogger(__name__)
 MODLOG_REPORT = "modlog.report"
 REPORT_GRACE = timedelta(seconds=10)
 
+# At shutdown, the interactions already running get this long to finish before they are cancelled
+# (a cancelled action rolls back: the member was never told it was done, and clicks again).
+DRAIN_SECONDS = 3.0
+# How discord.py names the tasks that run an interaction (app commands, components, modals, listeners).
+INTERACTION_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-dynamic-item-",
+    "discord-ui-modal-dispatch-",
+    "discord.py: on_interaction",
+)
+
 
 def bot_intents() -> discord.Intents:
     """The minimum: guilds (channels, roles, events) and members (roles of who clicks, audience lists)."""
@@ -97,6 +109,7 @@ class WimBot(commands.Bot):
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_up_task: asyncio.Task[None] | None = None
         self._verified_guilds: set[int] = set()
+        self._shutdown: asyncio.Future[None] | None = None
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -134,6 +147,28 @@ class WimBot(commands.Bot):
             log.exception("Syncing the commands failed; members see the last synced ones")
 
     async def close(self) -> None:
+        """Stop taking interactions, let the running ones finish (``DRAIN_SECONDS`` at most), stop the
+        timers, then disconnect. The database stays open: the caller closes it after this."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._shutdown)
+
+    async def _shut_down(self) -> None:
+        # No new interaction starts: Discord tells the member it failed, and they retry once we are back.
+        self._connection.parsers["INTERACTION_CREATE"] = lambda data: None
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(INTERACTION_TASKS)
+        ]
+        if running:
+            _, late = await asyncio.wait(running, timeout=DRAIN_SECONDS)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("Shutdown: %d interaction(s) still running were cancelled", len(late))
+                await asyncio.wait(late, timeout=1.0)
         if self._sync_task is not None and not self._sync_task.done():
             self._sync_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
