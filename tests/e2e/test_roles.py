@@ -78,9 +78,13 @@ async def test_two_roles_with_a_moderator_name_at_start_are_both_refused_and_rep
         seed.mod_log, lambda m: twin.mention in m.content and "2 roles" in m.content, after=mark, timeout=15
     )
     assert seed.secretariat.mention in report.content and "none of them" in report.content
+    # The start-up check logs after the roles are resolved, and the mod-log post may come first.
+    check_line = "Config check: moderator_roles: 2 roles are named 'Secretariat'"
+    await double.wait_until(
+        lambda _: check_line in isolated_env.bot.log_text(), timeout=15, what="the config check's line"
+    )
     logged = isolated_env.bot.log_text()
     assert f"Roles in guild {double.guild_id}: ⚠️ Roles: 2 roles are named **Secretariat**" in logged
-    assert "Config check: moderator_roles: 2 roles are named 'Secretariat'" in logged
     double.add_member_role(seed.member_en, twin)
     for member in (seed.moderator, seed.member_en):
         answer = await run(
