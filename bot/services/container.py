@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
+from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.organisations import OrganisationService
@@ -32,6 +33,7 @@ class Services:
     events: EventService
     working_groups: WorkingGroupService
     organisations: OrganisationService
+    digest: DigestService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -43,4 +45,6 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         events=events,
         working_groups=WorkingGroupService(db, clock, timers, config, events),
         organisations=OrganisationService(db, clock, timers, config),
+        # Features with a digest section register it here: digest.register_section(key, builder, order=).
+        digest=DigestService(db, clock, timers, config),
     )
