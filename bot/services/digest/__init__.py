@@ -27,6 +27,7 @@ from bot.db import Database, Transaction
 from bot.errors import UserFacingError
 from bot.i18n import Catalog
 from bot.repositories import digest as repo
+from bot.repositories import timers as timers_repo
 from bot.services.digest.layout import pack, section_embeds
 from bot.services.digest.model import (
     DIGEST_DM,
@@ -236,15 +237,16 @@ class DigestService:
         async with self._db.transaction() as tx:
             existing = await repo.get_week(tx, guild_id, week)
             if existing is not None and existing.status == "sent":
-                if await repo.post_complete(tx, guild_id, week):
+                payload = {"guild_id": guild_id, "week": week}
+                if await repo.post_complete(tx, guild_id, week) or await timers_repo.pending_matching(
+                    tx, DIGEST_POST, payload
+                ):
                     raise UserFacingError(
                         "digest.errors.already_sent", when=timestamp(existing.created_at, "R")
                     )
-                # Claimed, but its channel post could not be made (a permission, the channel): post it
-                # now that a moderator asks; the parts already posted are kept.
-                await self._timers.ensure_pending(
-                    DIGEST_POST, now, {"guild_id": guild_id, "week": week}, tx=tx
-                )
+                # Claimed, but its channel post could not be made (the channel, a permission) and nothing
+                # is trying any more: post it now that a moderator asks; parts already posted are kept.
+                await self._timers.schedule(DIGEST_POST, now, payload, tx=tx)
                 return week
             since = await repo.last_until(tx, guild_id)
             if existing is not None:
