@@ -206,7 +206,7 @@ def test_token_in_config_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
 # --- check --------------------------------------------------------------------------------------
 
 
-async def test_check_reports_database_timers_and_what_the_server_needs(
+async def test_check_reports_database_timers_next_digest_and_what_the_server_needs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.services.timers import TimerService
@@ -233,9 +233,10 @@ async def test_check_reports_database_timers_and_what_the_server_needs(
     assert f"{soon:%Y-%m-%d %H:%M} UTC" in reminder_line
     assert out.index("event.reminder") < out.index("poll.close")
     assert "Warning: guild_ids still holds the placeholder" in out
-    # The digest is not built yet: check shows no digest time.
-    assert "Next digest" not in out
-    assert "every Monday" not in out
+    # The next weekly digest, in UTC and in its own zone (config.yml: Monday 09:00 UTC).
+    digest_line = next(line for line in out.splitlines() if line.startswith("Next digest: "))
+    assert "(#weekly-digest), every Monday at 09:00 UTC" in digest_line
+    assert " 09:00 UTC (Mon " in digest_line
 
 
 def test_check_lists_the_channels_and_roles_of_the_guild_check(

@@ -12,6 +12,7 @@ import asyncio
 import os
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot.cli._common import (
 from bot.cli.backup import pre_migration_backup_path
 from bot.config import Config
 from bot.core.guild_needs import PERMISSION_LABELS, REQUIRED_PERMISSIONS, channel_needs, role_needs
+from bot.timeutil import get_zone
 
 UPCOMING_TIMERS_SHOWN = 10
 PLACEHOLDER_GUILD_ID = 100000000000000000  # the id shipped in config.yml, to be replaced
@@ -139,6 +141,18 @@ def server_lines(config: Config) -> list[str]:
     return lines
 
 
+def _digest_line(config: Config) -> str:
+    """When the next weekly digest goes out, in the digest's zone (the weekday and hour stay local
+    across daylight-saving changes)."""
+    digest = config.digest
+    upcoming = digest.next_run(datetime.now(UTC))
+    local = upcoming.astimezone(get_zone(digest.timezone))
+    return (
+        f"Next digest: {format_local(upcoming, digest.timezone)} (#{config.channels.digest}), "
+        f"every {local:%A} at {local:%H:%M} {digest.timezone}"
+    )
+
+
 def check_report(config: Config, config_path: Path) -> list[str]:
     calendar = len(config.calendar)
     lines = [
@@ -147,6 +161,7 @@ def check_report(config: Config, config_path: Path) -> list[str]:
         f"{'y' if calendar == 1 else 'ies'}, language {config.language}, time zone {config.timezone})",
         *_database_lines(config, config_path),
         *server_lines(config),
+        _digest_line(config),
     ]
     if PLACEHOLDER_GUILD_ID in config.guild_ids:
         lines.append(

@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -102,17 +102,23 @@ class DmResult:
     opted_out: tuple[int, ...] = ()
 
 
-async def send_dm(bot: WimBot, user_id: int, content: str) -> bool:
+async def send_dm(
+    bot: WimBot, user_id: int, content: str | None, *, embeds: Sequence[discord.Embed] = ()
+) -> bool:
     """DM a member; False when their DMs are closed or they left (never worth a retry).
 
+    ``embeds`` (at most 10, within Discord's limits: the caller laid them out) go with the content.
     Other HTTP errors (Discord unavailable) propagate, so a timer handler calling this is retried.
     """
     try:
         channel_id = await bot.dm_channels.channel_id(bot, user_id)
         channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         try:
+            extra: dict[str, Any] = {"embeds": list(embeds)} if embeds else {}
             await channel.send(
-                clip(content, MESSAGE_CONTENT), allowed_mentions=discord.AllowedMentions.none()
+                clip(content, MESSAGE_CONTENT) if content else None,
+                allowed_mentions=discord.AllowedMentions.none(),
+                **extra,
             )
         except discord.NotFound:
             bot.dm_channels.forget(user_id)  # the channel is gone: open it again next time

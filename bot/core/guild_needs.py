@@ -40,7 +40,7 @@ POST_EMBEDS: Final = ("view_channel", "send_messages", "embed_links")
 # channels.<key> -> what the bot posts there.
 CONFIGURED_CHANNELS: Final[dict[str, str]] = {
     "announcements": "event announcements and reminders",
-    "digest": "the weekly digest, once it is built (it is not posted yet)",
+    "digest": "the weekly digest",
     "mod_log": "moderator actions and problems the bot reports",
 }
 

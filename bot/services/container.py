@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
 from bot.services.consultations import ConsultationService
+from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.organisations import OrganisationService
@@ -34,6 +35,7 @@ class Services:
     working_groups: WorkingGroupService
     organisations: OrganisationService
     consultations: ConsultationService
+    digest: DigestService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -48,4 +50,6 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         organisations=organisations,
         # Registers its removal guard with the directory: /org remove waits for open consultations.
         consultations=ConsultationService(db, clock, timers, organisations),
+        # Features with a digest section register it here: digest.register_section(key, builder, order=).
+        digest=DigestService(db, clock, timers, config),
     )

@@ -1,4 +1,5 @@
-"""The ``About`` cog: /about reads the bot's state (version, uptime, timers, database size) when asked."""
+"""The ``About`` cog: /about reads the bot's state (version, uptime, timers, the next digest, database size)
+when asked."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ class About(commands.Cog):
                 count=pending,
                 next=format_dt(next_timer, "R") if next_timer else bot.t(lang, "about.none"),
             ),
+        )
+        embed.add_field(
+            name=bot.t(lang, "about.next_digest"), value=format_dt(bot.services.digest.next_slot(), "F")
         )
         embed.add_field(name=bot.t(lang, "about.database"), value=_human_size(await bot.db.size_bytes()))
         await reply(interaction, embed=embed, ephemeral=True)
