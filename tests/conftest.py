@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,3 +28,13 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(FIXED_NOW)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under -n, xdist's default (each test to the next free worker) as tests/parallel.py refines it."""
+    if config.getoption("dist") != "load":
+        return None  # another --dist asked for on the command line
+    from tests.parallel import ModuleOrTestScheduling
+
+    return ModuleOrTestScheduling(config, log)

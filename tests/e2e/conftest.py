@@ -229,6 +229,18 @@ class BotProcess:
             lambda: self.double.gateway.active_session() is None, STOP_TIMEOUT, "the bot's socket to close"
         )
 
+    def wait_logged_blocking(self, text: str, *, timeout: float = START_TIMEOUT) -> None:
+        """Until the bot's log holds ``text`` (polled: the double sees no change to wake a wait on)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            if not self.running:
+                raise RuntimeError(f"the bot exited before logging {text!r}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"timed out after {timeout}s waiting for the log line {text!r}:\n{self.tail()}"
+                )
+            time.sleep(0.02)
+
     def restart_blocking(self) -> None:
         self.stop_blocking()
         self.start_blocking()
@@ -247,6 +259,9 @@ class BotProcess:
 
     async def restart(self) -> None:
         await asyncio.to_thread(self.restart_blocking)
+
+    async def wait_logged(self, text: str) -> None:
+        await asyncio.to_thread(self.wait_logged_blocking, text)
 
 
 @dataclass
@@ -280,6 +295,11 @@ def make_env(directory: Path) -> DiscordEnv:
             lambda: double.registered_commands() or None,
             START_TIMEOUT,
             "the bot to register its guild commands",
+        )
+        # The bot records what it synced only after Discord answered the PUT (bot.core.bot): a test
+        # that restarts it before then would see a second, needless sync.
+        bot.wait_logged_blocking(
+            f"Synced {len(double.registered_commands())} commands to guild {double.guild_id}"
         )
     except BaseException:
         if "bot" in locals():

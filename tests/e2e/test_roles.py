@@ -80,7 +80,8 @@ async def test_two_roles_with_a_moderator_name_at_start_are_both_refused_and_rep
     assert seed.secretariat.mention in report.content and "none of them" in report.content
     logged = isolated_env.bot.log_text()
     assert f"Roles in guild {double.guild_id}: ⚠️ Roles: 2 roles are named **Secretariat**" in logged
-    assert "Config check: moderator_roles: 2 roles are named 'Secretariat'" in logged
+    # The start-up check logs after the mod-log report is posted.
+    await isolated_env.bot.wait_logged("Config check: moderator_roles: 2 roles are named 'Secretariat'")
     double.add_member_role(seed.member_en, twin)
     for member in (seed.moderator, seed.member_en):
         answer = await run(
