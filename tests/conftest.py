@@ -32,9 +32,9 @@ def clock() -> FakeClock:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under -n, xdist's default (each test to the next free worker) as tests/parallel.py refines it."""
+    """Under -n: the modules to the workers as tests/parallel.py says, not each test to the next free one."""
     if config.getoption("dist") != "load":
         return None  # another --dist asked for on the command line
-    from tests.parallel import ModuleOrTestScheduling
+    from tests.parallel import ModuleScheduling
 
-    return ModuleOrTestScheduling(config, log)
+    return ModuleScheduling(config, log)

@@ -325,8 +325,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allow_violations: the test expects the double to record violations")
 
 
-@pytest.fixture(scope="session")
-def _shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiscordEnv]:
+@pytest.fixture(scope="module")
+def _module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiscordEnv]:
+    """One double and bot per test module: its tests see what the module's earlier tests left, never
+    what another module's did, whatever modules ran before or beside it (make test's workers,
+    tests/parallel.py, give a module that uses it to one worker, in file order)."""
     env = make_env(tmp_path_factory.mktemp("discord-env"))
     yield env
     env.close()
@@ -348,11 +351,11 @@ def _guard(request: pytest.FixtureRequest, env: DiscordEnv) -> Iterator[DiscordE
 
 
 @pytest.fixture
-def discord_env(request: pytest.FixtureRequest, _shared_env: DiscordEnv) -> Iterator[DiscordEnv]:
-    """The session-wide double + bot. If a previous test stopped the bot, it is started again."""
-    if not _shared_env.bot.running:
-        _shared_env.bot.start_blocking()
-    yield from _guard(request, _shared_env)
+def discord_env(request: pytest.FixtureRequest, _module_env: DiscordEnv) -> Iterator[DiscordEnv]:
+    """The module-wide double + bot. If a previous test stopped the bot, it is started again."""
+    if not _module_env.bot.running:
+        _module_env.bot.start_blocking()
+    yield from _guard(request, _module_env)
 
 
 @pytest.fixture
