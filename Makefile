@@ -36,9 +36,13 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
 # The browser tests (tests/browser, tests/demo) drive Debian's chromium: installed if missing.
+# TEST_WORKERS pytest processes share the tests (pytest-xdist; tests/parallel.py says how): the e2e
+# tests mostly wait on the bot and the double, so more workers than cores still pay.
+# make test TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 4
 test: lint typecheck
 	sh tests/browser/ensure_chromium.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The guided tour: the real bot against the local Discord double (no token, loopback only).
 # Prints what each member saw and writes data/demo/index.html. make demo READER_ZONE=Europe/Paris

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,3 +28,13 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(FIXED_NOW)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under -n: the modules to the workers as tests/parallel.py says, not each test to the next free one."""
+    if config.getoption("dist") != "load":
+        return None  # another --dist asked for on the command line
+    from tests.parallel import ModuleScheduling
+
+    return ModuleScheduling(config, log)

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.i18n import LANGUAGES, PLURAL_FORMS, Catalog
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -431,28 +433,31 @@ def dynamic_keys(keys: Keys) -> set[tuple[str, str, str]]:
     }
 
 
-SCANNED = Sources()
-KEYS = collect(SCANNED)
+@pytest.fixture(scope="module")
+def scanned() -> Keys:
+    """The keys of bot/ and cogs/, scanned when a test asks: not at collection, which every worker of
+    a parallel run does."""
+    return collect(Sources())
 
 
-def test_the_scan_sees_the_code() -> None:
+def test_the_scan_sees_the_code(scanned: Keys) -> None:
     """Guards the guard: the scan finds each kind of call, so an empty result cannot pass silently."""
-    called = {call.name for _, call in KEYS.exact}
+    called = {call.name for _, call in scanned.exact}
     assert {"cmd_str", "UserFacingError", "NotFound", "PermissionDenied"} <= called
-    assert len(KEYS.exact) > 100
+    assert len(scanned.exact) > 100
     assert {"errors.not_moderator", "events_ui.reminder.post", "events_ui.scope.question_cancel"} <= {
-        key for key, _ in KEYS.exact
+        key for key, _ in scanned.exact
     }  # literal; through a helper's parameter; through a method's parameter
-    assert any(text == "events_ui.rsvp.…" for _, text, _ in KEYS.shapes)
+    assert any(text == "events_ui.rsvp.…" for _, text, _ in scanned.shapes)
 
 
-def test_every_key_used_in_code_exists_in_all_three_catalogs() -> None:
-    assert missing_keys(KEYS) == []
+def test_every_key_used_in_code_exists_in_all_three_catalogs(scanned: Keys) -> None:
+    assert missing_keys(scanned) == []
 
 
-def test_the_dynamic_keys_are_the_listed_ones() -> None:
+def test_the_dynamic_keys_are_the_listed_ones(scanned: Keys) -> None:
     """A key with no literal part must be listed in DYNAMIC with the reason it is safe."""
-    found = dynamic_keys(KEYS)
+    found = dynamic_keys(scanned)
     assert sorted(found - set(DYNAMIC)) == [], "new dynamic catalog keys: check them and list them in DYNAMIC"
     assert sorted(set(DYNAMIC) - found) == [], "listed in DYNAMIC but no longer in the code: remove them"
 

@@ -229,6 +229,18 @@ class BotProcess:
             lambda: self.double.gateway.active_session() is None, STOP_TIMEOUT, "the bot's socket to close"
         )
 
+    def wait_logged_blocking(self, text: str, *, timeout: float = START_TIMEOUT) -> None:
+        """Until the bot's log holds ``text`` (polled: the double sees no change to wake a wait on)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            if not self.running:
+                raise RuntimeError(f"the bot exited before logging {text!r}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"timed out after {timeout}s waiting for the log line {text!r}:\n{self.tail()}"
+                )
+            time.sleep(0.02)
+
     def restart_blocking(self) -> None:
         self.stop_blocking()
         self.start_blocking()
@@ -247,6 +259,9 @@ class BotProcess:
 
     async def restart(self) -> None:
         await asyncio.to_thread(self.restart_blocking)
+
+    async def wait_logged(self, text: str) -> None:
+        await asyncio.to_thread(self.wait_logged_blocking, text)
 
 
 @dataclass
@@ -281,6 +296,11 @@ def make_env(directory: Path) -> DiscordEnv:
             START_TIMEOUT,
             "the bot to register its guild commands",
         )
+        # The bot records what it synced only after Discord answered the PUT (bot.core.bot): a test
+        # that restarts it before then would see a second, needless sync.
+        bot.wait_logged_blocking(
+            f"Synced {len(double.registered_commands())} commands to guild {double.guild_id}"
+        )
     except BaseException:
         if "bot" in locals():
             bot.stop_blocking()
@@ -305,8 +325,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allow_violations: the test expects the double to record violations")
 
 
-@pytest.fixture(scope="session")
-def _shared_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiscordEnv]:
+@pytest.fixture(scope="module")
+def _module_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiscordEnv]:
+    """One double and bot per test module: its tests see what the module's earlier tests left, never
+    what another module's did, whatever modules ran before or beside it (make test's workers,
+    tests/parallel.py, give a module that uses it to one worker, in file order)."""
     env = make_env(tmp_path_factory.mktemp("discord-env"))
     yield env
     env.close()
@@ -328,11 +351,11 @@ def _guard(request: pytest.FixtureRequest, env: DiscordEnv) -> Iterator[DiscordE
 
 
 @pytest.fixture
-def discord_env(request: pytest.FixtureRequest, _shared_env: DiscordEnv) -> Iterator[DiscordEnv]:
-    """The session-wide double + bot. If a previous test stopped the bot, it is started again."""
-    if not _shared_env.bot.running:
-        _shared_env.bot.start_blocking()
-    yield from _guard(request, _shared_env)
+def discord_env(request: pytest.FixtureRequest, _module_env: DiscordEnv) -> Iterator[DiscordEnv]:
+    """The module-wide double + bot. If a previous test stopped the bot, it is started again."""
+    if not _module_env.bot.running:
+        _module_env.bot.start_blocking()
+    yield from _guard(request, _module_env)
 
 
 @pytest.fixture
