@@ -280,10 +280,12 @@ class WorkingGroupTimers:
                 ),
                 limits.MESSAGE_CONTENT,
             )
-            # Nudged is recorded after the post: a run killed in between left its nudge, posted since
-            # the group went quiet (the timer was armed at its last activity, long before).
+            # Nudged is recorded after the post: a re-run (a retry, or a timer due before this process
+            # started) looks for the nudge a run killed in between left, posted since the group went
+            # quiet (the timer was armed at its last activity, long before).
             quiet_since = group.last_activity_at + timedelta(weeks=weeks)
-            if await find_posted(self.bot, channel, same_text(text), since=quiet_since) is None:
+            rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
+            if not rerun or await find_posted(self.bot, channel, same_text(text), since=quiet_since) is None:
                 await channel.send(
                     text,
                     allowed_mentions=discord.AllowedMentions(
