@@ -132,6 +132,16 @@ async def send_dm(
     return True
 
 
+async def send_dm_once(bot: WimBot, user_id: int, content: str, *, resume_after: datetime | None) -> bool:
+    """:func:`send_dm` for a timer whose one DM is its last step: with ``resume_after`` (Discord time,
+    when an earlier run may have started: see ``bot.core.outbox.may_have_run``) the member's DM
+    channel is checked first, and a DM that run sent before it could finish counts as delivered."""
+    if resume_after is not None and await _sent_before(bot, user_id, content, resume_after):
+        log.info("DM to user %s was already sent by an earlier run", user_id)
+        return True
+    return await send_dm(bot, user_id, content)
+
+
 async def already_sent(bot: WimBot, user_id: int, content: str, *, after: datetime) -> bool:
     """True when the bot's DM channel with that member holds ``content`` from the bot since ``after``
     (Discord time): a DM an earlier run sent before it could record it."""

@@ -1,8 +1,9 @@
 """The announcement card of an occurrence: post it, re-render it, move it, find it again.
 
 The database is the truth; the message shows it. ``post`` records the message id as soon as Discord
-answers; ``find_posted`` recognises a card an earlier attempt posted (its RSVP button's custom_id holds
-the occurrence id), so an outbox retry adopts it instead of posting a second one.
+answers; ``card_of`` recognises a card an earlier attempt posted (its RSVP button's custom_id holds the
+occurrence id) for ``bot.core.outbox.find_posted``, so an outbox retry adopts it instead of posting a
+second one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.channels import can_post, jump_url, post_language, text_channel
+from bot.core.outbox import Matcher, find_posted, has_custom_id
 from bot.services.events import CHECK_IN_EARLY, Occurrence
 from cogs.events import _render
 from cogs.events._views import event_buttons
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# How far back a retry looks for a card an earlier attempt posted but could not record.
-ADOPT_SEARCH_LIMIT = 50
+
+def card_of(occurrence_id: int) -> Matcher:
+    """The card of ``occurrence_id``: its Going button (a card always has one, disabled or not)."""
+    return has_custom_id(f"event:rsvp:{occurrence_id}:going")
 
 
 class Announcements:
@@ -94,21 +98,6 @@ class Announcements:
         await self.bot.services.events.set_announcement(occurrence.id, channel.id, message.id)
         return message
 
-    async def find_posted(
-        self, channel: discord.TextChannel, occurrence_id: int, *, after: datetime
-    ) -> discord.Message | None:
-        """A card for ``occurrence_id`` the bot posted in ``channel`` since ``after``, if any."""
-        wanted = f"event:rsvp:{occurrence_id}:going"
-        bot_id = self.bot.user.id if self.bot.user is not None else None
-        async for message in channel.history(limit=ADOPT_SEARCH_LIMIT, after=after):
-            if message.author.id == bot_id and any(
-                getattr(child, "custom_id", None) == wanted
-                for row in message.components
-                for child in getattr(row, "children", [])
-            ):
-                return message
-        return None
-
     async def refresh(
         self, occurrence_id: int, *, checked_in: int | None = None, strict: bool = False
     ) -> None:
@@ -141,14 +130,15 @@ class Announcements:
         from_channel_id: int,
         from_message_id: int,
         *,
-        adopt_after: datetime | None = None,
+        adopt_since: datetime | None = None,
     ) -> None:
         """Announce the occurrence in its new channel (buttons and current counts; remembered as its
         announcement) and turn the old card into a short "moved to" notice without buttons.
 
         The ``event.move`` outbox timer: Discord failures are raised (the timer retries). Each step is
         skipped when done: a card already recorded elsewhere than the old one is not posted again, and
-        with ``adopt_after`` (a retry) one an earlier attempt posted but could not record is adopted.
+        with ``adopt_since`` (the bot's clock: a re-run, since its timer was written) one an earlier
+        attempt posted but could not record is adopted.
         """
         if occurrence.announcement_message_id == from_message_id:
             target = text_channel(guild, occurrence.channel_id)
@@ -162,8 +152,8 @@ class Announcements:
                 await self.refresh(occurrence.id, strict=True)
                 return
             posted = (
-                await self.find_posted(target, occurrence.id, after=adopt_after)
-                if adopt_after is not None
+                await find_posted(self.bot, target, card_of(occurrence.id), since=adopt_since)
+                if adopt_since is not None
                 else None
             )
             if posted is not None:

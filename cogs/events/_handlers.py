@@ -15,6 +15,7 @@ mod-log channel and treated as handled, so they never crash-loop.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from bot.batching import KeyedBatcher
 from bot.core.channels import Report, can_post, postable_channel, text_channel
 from bot.core.dm import dm_members
 from bot.core.mentions import can_ping
+from bot.core.outbox import find_posted, has_custom_id, links_to, may_have_run, posted, same_text
 from bot.core.pacing import background
 from bot.limits import MESSAGE_CONTENT
 from bot.services.events import (
@@ -43,7 +45,7 @@ from bot.services.events import (
 )
 from bot.services.timers import Handler, Timer
 from cogs.events import _render
-from cogs.events._announcements import Announcements
+from cogs.events._announcements import Announcements, card_of
 from cogs.events._mirror import EventsTabMirror
 from cogs.events._views import check_in_view, closing_check_in_view, shared_check_in_view
 
@@ -66,12 +68,6 @@ REMINDER_BATCH_MAX_ITEMS = 50
 START_BATCH_WINDOW = 1.0
 START_BATCH_IDLE = 0.15
 START_BATCH_MAX_ITEMS = 25
-# How far back the end handler looks for the "starting now" post whose Check in button it disables.
-START_POST_SEARCH_LIMIT = 50
-# How far back a re-run reminder looks for the post an earlier run may have made (see on_reminder).
-REMINDER_SEARCH_LIMIT = 50
-# How far back a re-run notice (event.notice) looks for the post an earlier run may have made.
-NOTICE_SEARCH_LIMIT = 50
 # An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
 OUTBOX_BACKOFF = timedelta(seconds=5)
 
@@ -169,20 +165,14 @@ class EventTimerHandlers:
         channel = await self._channel(occurrence)
         if channel is None:
             return
-        if timer.attempts > 0:
-            # Discord may have posted it and then failed to answer: find that card before posting.
-            posted = await self.announcements.find_posted(
-                channel, occurrence.id, after=self.bot.discord_time(timer.created_at)
-            )
-            if posted is not None:
-                await self.bot.services.events.set_announcement(occurrence.id, channel.id, posted.id)
+        if may_have_run(self.bot, timer):
+            # Discord may have posted it and then failed to answer, or the bot died before recording
+            # it (then with no failed attempt to tell): find that card before posting.
+            card = await find_posted(self.bot, channel, card_of(occurrence.id), since=timer.created_at)
+            if card is not None:
+                await self.bot.services.events.set_announcement(occurrence.id, channel.id, card.id)
                 return
         await self.announcements.post(channel, occurrence)
-
-    def _rerun(self, timer: Timer) -> bool:
-        """Whether an earlier run of ``timer`` may have done its Discord part without recording it: a
-        retry, or a timer written before this process started (the bot died while running it)."""
-        return timer.attempts > 0 or timer.created_at < self.bot.started_at
 
     async def on_mirror(self, timer: Timer) -> None:
         """The Events tab shows the occurrence as it is now (created, edited, or deleted once cancelled)."""
@@ -193,7 +183,7 @@ class EventTimerHandlers:
         guild = self.bot.get_guild(occurrence.guild_id)
         if guild is not None:
             with background():  # the Events tab can wait behind the posts of a burst
-                await self.mirror.sync(guild, occurrence, retry=timer.attempts > 0)
+                await self.mirror.sync(guild, occurrence, retry=may_have_run(self.bot, timer))
 
     async def on_refresh(self, timer: Timer) -> None:
         """The durable "counts changed" mark: re-render the card with the counts as they are now."""
@@ -225,7 +215,7 @@ class EventTimerHandlers:
             occurrence,
             plan.from_channel_id,
             plan.from_message_id,
-            adopt_after=self.bot.discord_time(timer.created_at) if self._rerun(timer) else None,
+            adopt_since=timer.created_at if may_have_run(self.bot, timer) else None,
         )
 
     def _notice_text(self, plan: NoticePlan, lang: str) -> str:
@@ -257,20 +247,13 @@ class EventTimerHandlers:
             await events.record_notice_posted(plan.notice.id, None)
             return
         text = self._notice_text(plan, self.announcements.lang(occurrence))
-        if self._rerun(timer):
-            found = await self._find_notice(channel, text, after=self.bot.discord_time(timer.created_at))
+        if may_have_run(self.bot, timer):
+            found = await find_posted(self.bot, channel, same_text(text), since=timer.created_at)
             if found is not None:
-                await events.record_notice_posted(plan.notice.id, found)
+                await events.record_notice_posted(plan.notice.id, found.id)
                 return
         message = await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
         await events.record_notice_posted(plan.notice.id, message.id)
-
-    async def _find_notice(self, channel: discord.TextChannel, text: str, *, after: datetime) -> int | None:
-        bot_id = self.bot.user.id if self.bot.user is not None else None
-        async for message in channel.history(limit=NOTICE_SEARCH_LIMIT, after=after):
-            if message.author.id == bot_id and message.content == text:
-                return message.id
-        return None
 
     async def on_notify(self, timer: Timer) -> None:
         """DM a notice to the members it is for, each in their language, each DM recorded as it goes:
@@ -294,7 +277,7 @@ class EventTimerHandlers:
             plan.dm_user_ids,
             lambda lang: self._notice_text(plan, lang),
             on_each=record,
-            resume_after=self.bot.discord_time(timer.created_at) if self._rerun(timer) else None,
+            resume_after=self.bot.discord_time(timer.created_at) if may_have_run(self.bot, timer) else None,
         )
         for user_id in sent.opted_out:
             await events.record_notice_dm(notice_id, user_id, "opted_out")
@@ -326,11 +309,13 @@ class EventTimerHandlers:
             return
         # Delivery is at least once: an earlier run may have posted (or DM'd) and then died (a crash,
         # or Discord failing after posting) before recording it. Such a run is a retry, or one of a
-        # timer due before this process started: look for what it sent before sending again.
+        # timer due before this process started: look for what it sent before sending again, since
+        # the reminder was first due (a retry's due_at is later than that run: backoff moves it).
         rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
+        first_due = max(timer.created_at, occurrence.starts_at - plan.lead)
         if plan.post_to_channel:
             message_id = await self._post_reminder(
-                guild, plan.occurrence, late=plan.late, posted_since=timer.due_at if rerun else None
+                guild, plan.occurrence, late=plan.late, posted_since=first_due if rerun else None
             )
             await events.record_reminder_posted(occurrence.id, lead_seconds, message_id)
         # Each member in the language they use Discord in; each DM recorded as it goes, so a retry
@@ -350,7 +335,7 @@ class EventTimerHandlers:
                 self.bot.catalog, lang, occurrence, late=plan.late, url=url
             ),
             on_each=record,
-            resume_after=self.bot.discord_time(timer.due_at) if rerun else None,
+            resume_after=self.bot.discord_time(first_due) if rerun else None,
         )
 
     async def _post_reminder(
@@ -367,10 +352,13 @@ class EventTimerHandlers:
         if channel is None:
             return None
         if posted_since is not None:
-            posted = await self._find_reminder(channel, occurrence, after=self.bot.discord_time(posted_since))
-            if posted is not None:
-                log.info("Reminder for occurrence %s was already posted (message %s)", occurrence.id, posted)
-                return posted
+            # A line linking to its announcement, or (never announced) the card the reminder became.
+            url = self.announcements.url(occurrence)
+            marker = card_of(occurrence.id) if occurrence.announcement_message_id is None else links_to(url)
+            found = await find_posted(self.bot, channel, marker, since=posted_since)
+            if found is not None:
+                log.info("Reminder for occurrence %s was already posted (%s)", occurrence.id, found.id)
+                return found.id
         role: discord.Role | None = None
         if occurrence.audience_role_id is not None:
             role = guild.get_role(occurrence.audience_role_id)
@@ -399,21 +387,6 @@ class EventTimerHandlers:
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
-
-    async def _find_reminder(
-        self, channel: discord.TextChannel, occurrence: Occurrence, *, after: datetime
-    ) -> int | None:
-        """The id of a reminder of ``occurrence`` the bot posted in ``channel`` since ``after``: a line
-        linking to its announcement, or (never announced) the card the reminder post became."""
-        if occurrence.announcement_message_id is None:
-            card = await self.announcements.find_posted(channel, occurrence.id, after=after)
-            return None if card is None else card.id
-        url = self.announcements.url(occurrence)
-        bot_id = self.bot.user.id if self.bot.user is not None else None
-        async for message in channel.history(limit=REMINDER_SEARCH_LIMIT, after=after):
-            if message.author.id == bot_id and not message.components and url in message.content:
-                return message.id
-        return None
 
     async def _send_reminder_batch(
         self, channel_id: int, items: list[_ReminderPost]
@@ -504,10 +477,17 @@ class EventTimerHandlers:
         channel = await self._channel(occurrence)
         if channel is None:
             return
-        # Events starting together in one channel share the post (see _send_start_batch).
-        outcome = (await self._start_batcher.submit(channel.id, occurrence))[occurrence.id]
-        if isinstance(outcome, BaseException):
-            raise outcome
+        if (timer.attempts > 0 or timer.due_at <= self.bot.started_at) and await self._start_post(
+            channel, occurrence
+        ):
+            # An earlier run posted "starting now" and died (or Discord failed after posting) before
+            # the timer was marked done: the post is not stored, the Check in button is its marker.
+            log.info("The start of occurrence %s was already posted", occurrence.id)
+        else:
+            # Events starting together in one channel share the post (see _send_start_batch).
+            outcome = (await self._start_batcher.submit(channel.id, occurrence))[occurrence.id]
+            if isinstance(outcome, BaseException):
+                raise outcome
         # After the post, nothing may raise: a retry would post "starting now" twice. The card's
         # refresh waits behind the posts of a burst (bot.core.pacing): members wait for the posts.
         try:
@@ -515,6 +495,26 @@ class EventTimerHandlers:
                 await self.announcements.refresh(occurrence.id)
         except Exception:
             log.exception("Could not show the Check in button on the announcement of %s", occurrence.id)
+
+    def _start_posts(
+        self, channel: discord.TextChannel, occurrence: Occurrence
+    ) -> AsyncIterator[discord.Message]:
+        """The "starting now" posts of ``occurrence`` in ``channel`` (one, or none): not stored, they
+        are found by their Check in button among the bot's posts since the start, the card (which
+        shows one too) left out."""
+        return posted(
+            self.bot,
+            channel,
+            has_custom_id(f"event:checkin:{occurrence.id}"),
+            since=occurrence.starts_at,
+            skip={occurrence.announcement_message_id} if occurrence.announcement_message_id else (),
+        )
+
+    async def _start_post(self, channel: discord.TextChannel, occurrence: Occurrence) -> bool:
+        """Whether a "starting now" post of ``occurrence`` is in ``channel``."""
+        async for _ in self._start_posts(channel, occurrence):
+            return True
+        return False
 
     async def _send_start_batch(
         self, channel_id: int, occurrences: list[Occurrence]
@@ -574,25 +574,14 @@ class EventTimerHandlers:
         channel = text_channel(guild, occurrence.channel_id) if guild is not None else None
         if channel is None:
             return
-        # The "starting now" post is not stored; find it among the channel's latest messages.
-        custom_id = f"event:checkin:{occurrence.id}"
-        bot_id = self.bot.user.id if self.bot.user is not None else None
         try:
-            since = self.bot.discord_time(occurrence.starts_at)
-            async for message in channel.history(limit=START_POST_SEARCH_LIMIT, after=since):
-                if message.author.id != bot_id:
-                    continue
-                if any(
-                    getattr(child, "custom_id", None) == custom_id
-                    for row in message.components
-                    for child in getattr(row, "children", [])
-                ):
-                    # A post shared with events starting together keeps their buttons as they are.
-                    await message.edit(
-                        view=closing_check_in_view(
-                            message, self.bot.catalog, self.announcements.lang(occurrence), occurrence.id
-                        )
+            async for message in self._start_posts(channel, occurrence):
+                # A post shared with events starting together keeps their buttons as they are.
+                await message.edit(
+                    view=closing_check_in_view(
+                        message, self.bot.catalog, self.announcements.lang(occurrence), occurrence.id
                     )
+                )
         except discord.HTTPException:
             log.warning(
                 "Could not disable the Check in button of occurrence %s", occurrence.id, exc_info=True

@@ -1,8 +1,10 @@
 """The directory's side effects, run by timers the service wrote with each change (the outbox).
 
 Each handler reads the truth from the database when it runs, so it is idempotent: a retried or late
-timer never posts twice, DMs twice or leaves a role out of step. What retrying cannot fix (a missing
-role, a role above the bot's) is reported to mod-log once and the timer ends.
+timer never posts twice, DMs twice or leaves a role out of step. Between a post (or DM) and its record
+the bot may be killed or Discord fail to answer: a re-run first looks for what the earlier run sent
+(``bot.core.outbox.find_posted``, ``bot.core.dm.send_dm_once``) and records that. What retrying
+cannot fix (a missing role, a role above the bot's) is reported to mod-log once and the timer ends.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.channels import POST_EMBEDS, Report, permission_list, postable_channel
-from bot.core.dm import send_dm
+from bot.core.dm import send_dm_once
+from bot.core.outbox import find_posted, has_custom_id, may_have_run
 from bot.services.organisations import Claim, Organisation, OrganisationService
 from bot.services.timers import Timer
 from cogs.organisations import _render
@@ -61,7 +64,12 @@ class DirectoryHandlers:
             # Told once; unlike a lost group channel, a claim must not be dropped: the timer retries,
             # and the claim is posted once mod-log is back.
             raise RuntimeError(f"cannot post claim {claim_id} in #{self.bot.config.channels.mod_log}")
-        message = await channel.send(
+        marker = has_custom_id(f"org:claim:{claim.id}:approve")
+        message = (
+            await find_posted(self.bot, channel, marker, since=timer.created_at)
+            if may_have_run(self.bot, timer)
+            else None
+        ) or await channel.send(
             embed=_render.claim_embed(self.bot.catalog, self.lang, claim, organisation),
             view=claim_buttons(self.bot.catalog, self.lang, claim.id),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -88,7 +96,8 @@ class DirectoryHandlers:
             await self.service.record_claim_dm(claim.id, "not_needed")
             return
         text = _render.outcome_dm(self.bot.catalog, claim, organisation)
-        delivered = await send_dm(self.bot, claim.user_id, text)
+        resume_after = self.bot.discord_time(timer.created_at) if may_have_run(self.bot, timer) else None
+        delivered = await send_dm_once(self.bot, claim.user_id, text, resume_after=resume_after)
         await self.service.record_claim_dm(claim.id, "sent" if delivered else "skipped_closed")
 
     async def _close_post(self, claim: Claim, organisation: Organisation) -> None:

@@ -27,7 +27,6 @@ from discord.ext import commands
 from bot import limits
 from bot.core.channels import ensure_can_post, jump_url, permission_list
 from bot.core.checks import moderator_only
-from bot.core.dm import send_dm
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText
@@ -219,9 +218,6 @@ class WorkingGroups(commands.Cog):
 
     def role_of(self, guild: discord.Guild, group: Group) -> discord.Role | None:
         return guild.get_role(group.role_id) if group.role_id else None
-
-    async def send_dm(self, user_id: int, content: str) -> bool:
-        return await send_dm(self.bot, user_id, content)
 
     async def event_title(self, occurrence_id: int | None) -> str | None:
         if occurrence_id is None:

@@ -6,7 +6,9 @@ to answer, or the bot may be killed: so before posting, a handler looks in the c
 earlier attempt made (``bot.core.outbox.find_posted``: by its buttons' custom_ids, its attachment or
 its text) and records that one, and a retry never posts twice. The handlers that change the group's
 channel or role (overwrites, role name, archiving, the role of an approved request) re-apply the
-group's current state, which is idempotent in itself. A channel that no longer exists is told to
+group's current state, which is idempotent in itself. A DM telling a member a decision is the
+handler's last step: a re-run first looks in their DM channel for the one an earlier run sent
+(``bot.core.dm.send_dm_once``). A channel that no longer exists is told to
 moderators once (mod-log) and the timer ends: retrying would not bring it back (``/wg repair`` does).
 """
 
@@ -14,13 +16,22 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot import limits
 from bot.core.channels import POST, POST_EMBEDS, Report, permission_list, postable_channel, text_channel
-from bot.core.outbox import find_posted, has_attachment, has_custom_id, has_custom_id_prefix, same_text
+from bot.core.dm import send_dm_once
+from bot.core.outbox import (
+    find_posted,
+    has_attachment,
+    has_custom_id,
+    has_custom_id_prefix,
+    may_have_run,
+    same_text,
+)
 from bot.services.timers import Timer
 from bot.services.working_groups import Group
 from cogs.working_groups import _discord, _render
@@ -152,7 +163,13 @@ class WorkingGroupTimers:
             else "working_groups.join.dm_declined"
         )
         text = self.bot.t(request.language, key, group=group.name.get(request.language))
-        await self.cog.send_dm(request.user_id, text)
+        await self._dm_once(timer, request.user_id, text)
+
+    async def _dm_once(self, timer: Timer, user_id: int, text: str) -> None:
+        """The outcome DM, once: the timer is marked done after it, so a bot killed in between runs
+        the timer again; that run finds the DM in the member's DM channel instead of sending another."""
+        resume_after = self.bot.discord_time(timer.created_at) if may_have_run(self.bot, timer) else None
+        await send_dm_once(self.bot, user_id, text, resume_after=resume_after)
 
     async def _give_role(self, group: Group, user_id: int) -> bool:
         """Give an approved member the group's role (a no-op when they have it); False when there is
@@ -251,22 +268,32 @@ class WorkingGroupTimers:
         channel = await self._channel(group.guild_id, group.channel_id, f"stale-{group.id}")
         if channel is not None:
             lang = self.lang
-            text = self.bot.t(
-                lang,
-                "working_groups.stale.nudge",
-                coordinators=_render.mentions(check.coordinators)
-                or self.bot.t(lang, "working_groups.stale.no_coordinators"),
-                group=group.name.get(lang),
-                weeks=self.bot.config.working_group_settings.stale_after_weeks,
-            )
-            await channel.send(
-                limits.clip(text, limits.MESSAGE_CONTENT),
-                allowed_mentions=discord.AllowedMentions(
-                    users=[discord.Object(user_id) for user_id in check.coordinators],
-                    roles=False,
-                    everyone=False,
+            weeks = self.bot.config.working_group_settings.stale_after_weeks
+            text = limits.clip(
+                self.bot.t(
+                    lang,
+                    "working_groups.stale.nudge",
+                    coordinators=_render.mentions(check.coordinators)
+                    or self.bot.t(lang, "working_groups.stale.no_coordinators"),
+                    group=group.name.get(lang),
+                    weeks=weeks,
                 ),
+                limits.MESSAGE_CONTENT,
             )
+            # Nudged is recorded after the post: a re-run (a retry, or a timer due before this process
+            # started) looks for the nudge a run killed in between left, posted since the group went
+            # quiet (the timer was armed at its last activity, long before).
+            quiet_since = group.last_activity_at + timedelta(weeks=weeks)
+            rerun = timer.attempts > 0 or timer.due_at <= self.bot.started_at
+            if not rerun or await find_posted(self.bot, channel, same_text(text), since=quiet_since) is None:
+                await channel.send(
+                    text,
+                    allowed_mentions=discord.AllowedMentions(
+                        users=[discord.Object(user_id) for user_id in check.coordinators],
+                        roles=False,
+                        everyone=False,
+                    ),
+                )
         await service.mark_nudged(group)
 
     async def on_initiative_review(self, timer: Timer) -> None:
@@ -312,4 +339,4 @@ class WorkingGroupTimers:
             title=limits.excerpt(initiative.title, 100),
             group=group.name.get(lang),
         )
-        await self.cog.send_dm(initiative.submitted_by, text)
+        await self._dm_once(timer, initiative.submitted_by, text)

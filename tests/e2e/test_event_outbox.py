@@ -6,7 +6,7 @@ one Discord call of the action: the card's edit, the Events-tab entry's edit, th
 a DM. The organiser is answered either way ("saved; it follows" when something is still due), then the
 test moves the bot's clock past the retry's backoff and checks that everything converged: the card and
 the Events tab show the change, the notice is posted once, each member got one DM. A SIGKILL between
-Discord's post and the bot's record posts once too.
+Discord's post and the bot's record (of /event create's card, of a cancellation notice) posts once too.
 """
 
 from __future__ import annotations
@@ -93,6 +93,43 @@ async def invoke_and_answer(double: FakeDiscord, path: str, user: Member, **opti
     answer = await handle.message(timeout=20)
     assert answer.ephemeral, answer.text
     return answer
+
+
+# --- /event create --------------------------------------------------------------------------------
+
+
+@pytest.mark.allow_violations  # the held card's answer, and the interaction, never reach the killed bot
+async def test_a_crash_between_the_card_and_its_record_announces_once(isolated_env: DiscordEnv) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    title = "Outbox card crash probe"
+    mark = double.mark()
+    held = faults.hold_next(double, POST_MESSAGE, path_contains=str(seed.announcements.id))
+    options = {"title": title, "start": far_start(30), "timezone": "UTC"}
+    await double.invoke("event create", user=seed.moderator, options=options)
+    await held.reached(double)
+    await env.bot.kill()  # the card is posted; the bot never hears so and never records it
+    held.release(double)
+    card = await double.wait_for_message(seed.announcements, lambda m: bool(m.custom_ids()), after=mark)
+    occurrence_id = occurrence_id_of(card)
+    [announce] = timers_of(env, occurrence_id, "event.announce")
+    assert (announce["status"], announce["attempts"]) == ("pending", 0)  # no failure to tell
+
+    await env.bot.start()
+    await double.advance(PAST_BACKOFF)
+    await double.wait_until(
+        lambda d: all(t["status"] == "done" for t in timers_of(env, occurrence_id, "event.announce")),
+        timeout=CONVERGE_TIMEOUT,
+        what="the announcement timer after the restart",
+    )
+    await asyncio.sleep(1)  # a second card would follow at once: give it the chance
+    posted = double.messages(seed.announcements, after=mark)
+    cards = [m for m in posted if occurrence_id in _occurrences_of(m)]
+    assert [m.id for m in cards] == [card.id]
+    with bot_db(env) as conn:
+        recorded = conn.execute(
+            "SELECT announcement_message_id FROM event_occurrences WHERE id = ?", (occurrence_id,)
+        ).fetchone()[0]
+    assert recorded == card.id
 
 
 # --- /event edit ---------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Each Discord side effect of /wg (a post, a join request, the panel, the channel'
 role's name, archiving, the role of an approved request) and of ``report_once`` (the mod-log) is a
 timer written with the action. Here Discord refuses the call (503 ``before``), does it and then answers
 503 (``after``), rate-limits it (429, which discord.py waits out itself), or the bot is killed between
-Discord's answer and the record; the test clock is moved past the retry's backoff and the end state is
-checked: the database and Discord agree, one post, nothing doubled.
+Discord's answer and the record (of a post, of a decision's DM); the test clock is moved past the
+retry's backoff and the end state is checked: the database and Discord agree, one post, nothing
+doubled.
 """
 
 from __future__ import annotations
@@ -282,6 +283,35 @@ async def test_join_requests_post_once_and_a_decision_is_recorded_before_the_rol
     await settle(env, "wg.join_outcome")
     dms = [m for m in double.dms(seed.member_es, after=mark) if "WG23" in m.text]
     assert [m.text for m in dms] == [t("es", "working_groups.join.dm_approved", group="WG23 – Outbox join")]
+
+
+@pytest.mark.allow_violations  # the held DM's answer never reaches the killed bot
+async def test_a_crash_between_the_join_outcome_dm_and_the_timer_sends_one_dm(
+    isolated_env: DiscordEnv,
+) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    await seeded(env)
+    row = await new_group(env, "wg26-dm", "WG26 – Outcome DM", private=True)
+    mark = double.mark()
+    await answer(env, "wg join", seed.member_fr, group="wg26-dm")
+    request = await double.wait_for_message(
+        row["channel_id"], lambda m: bool(m.custom_ids()), after=mark, timeout=TIMEOUT
+    )
+    dm_channel = double._sync(lambda: double.dm_channel_for(seed.member_fr.id).id)
+    held = faults.hold_next(double, POST_MESSAGE, path_contains=str(dm_channel))
+    approve = next(c for c in request.custom_ids() if c.endswith(":approve"))
+    await double.click(request, approve, user=seed.moderator)
+    await held.reached(double, timeout=TIMEOUT)  # the DM is on Discord...
+    await env.bot.kill()  # ...and the bot dies before the timer is marked done
+    held.release(double)
+    assert timers(env, "wg.join_outcome") == ["pending"]
+    await env.bot.start()
+    await double.advance(PAST_BACKOFF)
+    await settle(env, "wg.join_outcome")
+    await asyncio.sleep(1)  # a second DM would follow at once: give it the chance
+    assert row["role_id"] in double.guild.members[seed.member_fr.id].role_ids
+    dms = [m for m in double.dms(seed.member_fr, after=mark) if "WG26" in m.text]
+    assert [m.text for m in dms] == [t("fr", "working_groups.join.dm_approved", group="WG26 – Outcome DM")]
 
 
 # --- report_once ----------------------------------------------------------------------------------------
