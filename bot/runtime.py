@@ -50,8 +50,8 @@ def settle_heap() -> None:
     """Move everything alive now out of the garbage collector's way (``gc.freeze``).
 
     Called when the bot is ready: the modules, the command tree and the guild cache are built and
-    stay, and each full collection used to walk all of them: over start-up and a 1,000-click burst,
-    three full collections took 158 ms, pauses that land in whatever p99 they hit. Frozen objects are never
+    stay, and each full collection would walk all of them again: a pause that lands on whatever
+    answer is in flight, most often during a burst. Frozen objects are never
     collected, so a later READY (a new session: discord.py rebuilds its cache) first unfreezes and
     collects what the old session left, then freezes the new heap: memory stays bounded.
     """

@@ -159,7 +159,7 @@ _FOLDED_ZONES: dict[str, str] | None = None
 
 
 def warm_up() -> None:
-    """Build the zone-name table now (it reads the whole tz database: about 14 ms), e.g. on a thread
+    """Build the zone-name table now (it reads the whole tz database), e.g. on a thread
     at start-up, so the first check of a zone does not pause the event loop for it."""
     _zones_by_folded_name()
 

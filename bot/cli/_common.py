@@ -100,8 +100,8 @@ def database_problem(config: Config, config_path: Path, exc: BaseException) -> C
 
 
 def precheck_database(config: Config, config_path: Path) -> int:
-    """Open the database file with plain sqlite3 first: when aiosqlite fails to connect, its worker
-    thread outlives the event loop and prints a traceback of its own after our message.
+    """Open the database file with plain sqlite3 first, on this thread: a file that is not a database,
+    a directory or a file in the way is told in one line before the bot starts its database threads.
     Returns the database's schema version (0 for a new file)."""
     try:
         config.database.parent.mkdir(parents=True, exist_ok=True)

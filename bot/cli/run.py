@@ -97,7 +97,7 @@ def _probe_database(config: Config, config_path: Path) -> None:
     try:
         shipped = len(load_migrations())
         if version == shipped:
-            return  # opening it here as well cost every start 9 ms (its threads, a loop)
+            return  # nothing to migrate: the bot opens it once, not here as well (threads, a loop)
         if version > shipped:
             raise newer_than_the_bot(config, config_path, version, shipped)
         if version > 0:

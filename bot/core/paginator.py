@@ -35,8 +35,8 @@ PageRenderer = Callable[[int], Awaitable[discord.Embed]]
 
 log = logging.getLogger(__name__)
 
-# Paginators alive at once, every member and command together (about 26 KB each): members paging at
-# the same moment; beyond, the oldest is closed (its member runs the command again).
+# Paginators alive at once, every member and command together (each holds its pages' renderer):
+# members paging at the same moment; beyond, the oldest is closed (its member runs the command again).
 MAX_LIVE_PAGINATORS = 50
 # An interaction token (which edits the paginator's message) is valid 15 minutes; stop before.
 TOKEN_LIFETIME = 14 * 60.0
@@ -44,8 +44,8 @@ TOKEN_LIFETIME = 14 * 60.0
 
 class AnswerHandle:
     """Edits an interaction's answer through the interaction's token, holding only that (a small
-    webhook), not the message: a paginator kept its parsed ``InteractionMessage`` (embed,
-    components, author: about 9 KB) alive for as long as it lived, 50 of them at once."""
+    webhook), not the message: a parsed ``InteractionMessage`` (embed, components, author) would stay
+    alive for as long as the paginator, for every live paginator."""
 
     __slots__ = ("_webhook",)
 

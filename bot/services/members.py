@@ -22,7 +22,7 @@ __all__ = ["MemberSettings", "MemberSettingsService"]
 
 log = logging.getLogger(__name__)
 
-# Members whose stored language this process remembers (about 0.2 KB each), the most recent first
+# Members whose stored language this process remembers, the most recent first
 # out: without a bound it grew with every member who ever clicked. A member beyond it costs one
 # write that changes nothing, as after a restart.
 REMEMBERED_LANGUAGES = 4096
