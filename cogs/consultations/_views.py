@@ -407,6 +407,7 @@ class _TextModal(discord.ui.Modal):
     def __init__(
         self,
         *,
+        field: str,
         title: str,
         label: str,
         submit: Submit,
@@ -418,6 +419,7 @@ class _TextModal(discord.ui.Modal):
         super().__init__(title=limits.clip(title, 45), timeout=600)
         self._submit = submit
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id=field,
             label=limits.clip(label, 45),
             style=discord.TextStyle.paragraph,
             max_length=max_length,
@@ -442,6 +444,7 @@ def options_modal(catalog: Catalog, lang: str, submit: Submit) -> discord.ui.Mod
     """/poll create without ``options``: the options typed one per line."""
     t = catalog.t
     return _TextModal(
+        field="options",
         title=t(lang, "consultations_ui.modal.options_title"),
         label=t(lang, "consultations_ui.modal.options_label"),
         placeholder=t(lang, "consultations_ui.modal.options_placeholder"),
@@ -454,6 +457,7 @@ def options_modal(catalog: Catalog, lang: str, submit: Submit) -> discord.ui.Mod
 def comment_modal(catalog: Catalog, lang: str, current: str | None, submit: Submit) -> discord.ui.Modal:
     t = catalog.t
     return _TextModal(
+        field="comment",
         title=t(lang, "consultations_ui.modal.comment_title"),
         label=t(lang, "consultations_ui.modal.comment_label", limit=f"{MAX_COMMENT_LENGTH:,}"),
         submit=submit,
