@@ -7,12 +7,13 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import directory, events, working_groups
+from tests.demo.scenes import consultations, directory, events, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
     *events.SCENES,
     *working_groups.SCENES,
     *directory.SCENES,
-    # *consultations.SCENES, *digest.SCENES, as they arrive
+    *consultations.SCENES,
+    # *digest.SCENES, as it arrives
 )
