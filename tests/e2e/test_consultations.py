@@ -358,6 +358,7 @@ async def test_organisation_mode_one_ballot_per_organisation_turnout_by_region_a
     registered = active_organisations(env)
     result = await run(double, "poll results", user=seed.moderator, poll=str(poll_id))
     assert f"Turnout: 2 of {registered} WIM organisations" in result.text, result.text
+    assert result.embed is not None
     regions = next(f["value"] for f in result.embed["fields"] if f["name"] == "Turnout by UN region")
     assert re.search(r"Sub-Saharan Africa: 1 of \d+", regions) and re.search(
         r"Latin America and the Caribbean: 1 of \d+", regions
