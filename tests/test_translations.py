@@ -77,6 +77,12 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("fr", "cmd.org.add.options.description.name"): "« description » is the French word",
     ("fr", "cmd.org.edit.options.description.name"): "« description » is the French word",
     ("fr", "orgs.fields.description"): "« Description » is the French word",
+    # Consultations (/poll).
+    ("fr", "cmd.poll.create.options.question.name"): "« question » is the French word",
+    ("fr", "cmd.poll.create.options.options.name"): "« options » is the French word",
+    ("fr", "cmd.poll.create.options.quorum.name"): "« quorum » is the French word",
+    ("es", "cmd.poll.create.options.quorum.name"): "«quórum» without its accent, as names are",
+    ("fr", "consultations_ui.chart.quota"): "« Quota » is the French word",
     **{
         ("es", f"{prefix}.{code}"): "the UN M49 Spanish name is the English one"
         for prefix in ("cmd.org.regions", "orgs.regions")

@@ -201,6 +201,19 @@ def open_polls(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[Poll
     return [_poll(row, options_of(conn, row["id"])) for row in rows]
 
 
+def find_polls(conn: sqlite3.Connection, guild_id: int, text: str, limit: int) -> list[Poll]:
+    """Polls whose question contains ``text`` (any case): open ones soonest deadline first, then the
+    closed ones most recent first. For the ``poll`` option's autocomplete."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE guild_id = ? AND question LIKE ? ESCAPE '\\'"  # noqa: S608
+        " ORDER BY status = 'open' DESC, CASE WHEN status = 'open' THEN closes_at END,"
+        " closes_at DESC, id DESC LIMIT ?",
+        (guild_id, f"%{escaped}%", limit),
+    ).fetchall()
+    return [_poll(row, options_of(conn, row["id"])) for row in rows]
+
+
 def replace_options(conn: sqlite3.Connection, poll_id: int, options: Sequence[tuple[str, str]]) -> None:
     conn.execute("DELETE FROM poll_options WHERE poll_id = ?", (poll_id,))
     conn.executemany(

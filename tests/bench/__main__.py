@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     through.add_argument(
         "--click-seconds", type=float, default=1.0, help="the burst's clicks arrive within this"
     )
+    through.add_argument("--votes", type=int, default=1_000, help="vote clicks on a poll, one per member")
+    through.add_argument(
+        "--vote-seconds", type=float, default=10.0, help="the vote clicks arrive within this"
+    )
     through.add_argument("--click-settle", type=float, default=3.0, help="pause after the burst (last edit)")
     through.add_argument("--rounds", type=int, default=400, help="interleaved rounds of every command")
     through.add_argument("--warmup", type=int, default=15, help="rounds not counted")

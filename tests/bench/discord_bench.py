@@ -15,6 +15,9 @@ both bots on that runtime, against a fresh copy of the same seeded database:
   ``/event info``, an RSVP click; ``/org list``, ``/wg info``, ``/wg search`` once those features
   register their commands) against ``/ping``;
 * a burst of 1,000 RSVP clicks from 1,000 members within 1 s (and 1,000 ``/ping`` for the bare bot);
+* a burst of 1,000 vote clicks on a poll from 1,000 members within 10 s (issue 23), against the bare
+  bot's own button clicked the same way: every click answered within 3 s, every ballot stored, the
+  poll's tally edited at most once every 2 s;
 * start-up to the first answer with the seeded timers pending;
 * peak resident memory of both, and their resident memory across repeated rounds (it must be flat).
 
@@ -81,6 +84,8 @@ RSVP_RATIO_TARGET = 1.5
 BURST_P99_TARGET_MS = 250.0
 BURST_MAX_TARGET_MS = 3000.0
 EDIT_GAP_TARGET_S = 2.0
+VOTE_RATIO_TARGET = 1.2  # a vote click's p99 against the bare bot's button, in the same burst shape
+VOTE_MAX_TARGET_MS = 3000.0  # Discord's deadline for the first answer
 STARTUP_RATIO_TARGET = 1.5
 MEMORY_RATIO_TARGET = 1.5
 MEMORY_GROWTH_TARGET_MB = 3.0  # "flat": growth over the repeated rounds, after the warm-up
@@ -708,6 +713,26 @@ async def _create_announced_event(double: FakeDiscord, moderator: Member, title:
     raise RuntimeError(f"no RSVP button on the announcement of {title!r}")
 
 
+async def _create_poll(double: FakeDiscord, moderator: Member, question: str) -> tuple[Any, int]:
+    """A members' poll with three options (a button each) in #general; its message and id."""
+    mark = double.mark()
+    channel = double.channel("general")
+    handle = await double.invoke(
+        "poll create",
+        user=moderator,
+        channel=channel,
+        options={"question": question, "options": "Yes; No; Abstain", "closes": "3d"},
+    )
+    await handle.message(timeout=15)
+    poll = await double.wait_for_message(
+        channel, lambda m: question in m.text and bool(m.custom_ids()), after=mark, timeout=15
+    )
+    for custom_id in poll.custom_ids():
+        if custom_id.startswith("poll:vote:"):
+            return poll, int(custom_id.split(":")[2])
+    raise RuntimeError(f"no vote button on the poll {question!r}")
+
+
 async def _first_answer(proc: Proc, invoke: Callable[[], Awaitable[InteractionHandle]]) -> float:
     """Seconds from spawning ``proc`` to its first answer (the interaction is sent once it connected)."""
     proc.start()
@@ -949,6 +974,8 @@ async def run_variant(
             "bare_cpu_s": bare_cpu_after[0] - bare_cpu_before[0],
             "bare_driver_cpu_s": bare_cpu_after[1] - bare_cpu_before[1],
         }
+        if _registered(pair.bot_double, "poll create"):
+            result["vote_burst"] = await _vote_burst(pair, stage, bare_message, args)
         result["memory"] = {
             "bot_peak_mb": pair.bot.memory_mb("VmHWM"),
             "bare_peak_mb": pair.bare.memory_mb("VmHWM"),
@@ -961,6 +988,139 @@ async def run_variant(
     finally:
         await asyncio.to_thread(pair.close)
     return result
+
+
+async def _vote_burst(
+    pair: Pair, stage: Stage, bare_message: Any, args: argparse.Namespace
+) -> dict[str, Any]:
+    """1,000 members each click a poll's vote button within 10 s; then the bare bot's own button (the
+    announcement copy) gets the same clicks in the same time, so the ratio reads what the vote's own
+    work costs over discord.py's."""
+    poll_message, poll_id = await _create_poll(
+        pair.bot_double, stage.moderator, "Hold the 2027 Global WIM Summit in Lima?"
+    )
+    voters = stage.members[: args.votes]
+    requests_before = len(pair.bot_double.requests)
+    bot_votes = await _burst(
+        pair.bot_double,
+        [
+            functools.partial(
+                pair.bot_double.click, poll_message, f"poll:vote:{poll_id}:{1 + n % 3}", user=member
+            )
+            for n, member in enumerate(voters)
+        ],
+        args.vote_seconds,
+    )
+    sent_over = SENT_OVER.get(id(pair.bot_double), float("nan"))
+    await asyncio.sleep(args.click_settle)  # the last tally edit comes after the pause
+    bare_clicks = await _burst(
+        pair.bare_double,
+        [
+            functools.partial(
+                pair.bare_double.click,
+                bare_message,
+                f"event:rsvp:{stage.click_occurrence}:going",
+                user=member,
+            )
+            for member in pair.bare_members[: len(voters)]
+        ],
+        args.vote_seconds,
+    )
+    edit_times = [
+        r.at
+        for r in pair.bot_double.requests[requests_before:]
+        if r.method == "PATCH" and r.path.endswith(f"/messages/{poll_message.id}")
+    ]
+    gaps = [b - a for a, b in itertools.pairwise(edit_times)]
+    with sqlite3.connect(f"file:{pair.db_path}?mode=ro", uri=True) as conn:
+        stored = conn.execute("SELECT count(*) FROM poll_ballots WHERE poll_id = ?", (poll_id,)).fetchone()[0]
+    final_text = pair.bot_double.message(poll_message.id).text
+    return {
+        "clicks": len(bot_votes),
+        "within_s": args.vote_seconds,
+        "sent_over_s": sent_over,
+        "bot": _summary(bot_votes),
+        "bare_click": _summary(bare_clicks),
+        "stored": stored,
+        "tally_edits": len(edit_times),
+        "min_edit_gap_s": min(gaps) if gaps else None,
+        "final_count_shown": f"Turnout: {len(voters)} ballots" in final_text,
+    }
+
+
+def _vote_figures(votes: dict[str, Any]) -> list[tuple[str, str, float, str, float | None, bool | None]]:
+    bot, bare = votes["bot"], votes["bare_click"]
+    n = votes["clicks"]
+    ratio = bot["p99_ms"] / bare["p99_ms"]
+    gap = votes["min_edit_gap_s"]
+    return [
+        (
+            "vote_burst_p50_ms",
+            f"{n} vote clicks in {votes['within_s']:g} s: p50",
+            bot["p50_ms"],
+            "ms",
+            None,
+            None,
+        ),
+        ("vote_burst_p99_ms", "vote clicks: p99", bot["p99_ms"], "ms", None, None),
+        (
+            "vote_burst_max_ms",
+            "vote clicks: slowest answer",
+            bot["max_ms"],
+            "ms",
+            VOTE_MAX_TARGET_MS,
+            bot["max_ms"] < VOTE_MAX_TARGET_MS,
+        ),
+        (
+            "vote_burst_sent_over_s",
+            "vote clicks: actually went out over",
+            votes["sent_over_s"],
+            "s",
+            None,
+            None,
+        ),
+        (
+            "vote_burst_bare_click_p50_ms",
+            f"bare bot, {n} clicks on its own button in {votes['within_s']:g} s: p50",
+            bare["p50_ms"],
+            "ms",
+            None,
+            None,
+        ),
+        ("vote_burst_bare_click_p99_ms", "bare bot, those clicks: p99", bare["p99_ms"], "ms", None, None),
+        (
+            "vote_burst_p99_ratio",
+            "vote click p99 / bare button click p99",
+            ratio,
+            "x",
+            VOTE_RATIO_TARGET,
+            ratio <= VOTE_RATIO_TARGET,
+        ),
+        (
+            "vote_burst_stored",
+            "vote clicks: ballots stored",
+            float(votes["stored"]),
+            f"of {n}",
+            float(n),
+            votes["stored"] == n,
+        ),
+        (
+            "vote_burst_final_count_shown",
+            f"vote clicks: the poll shows all {n} ballots after it",
+            1.0 if votes["final_count_shown"] else 0.0,
+            "yes=1",
+            1.0,
+            bool(votes["final_count_shown"]),
+        ),
+        (
+            "vote_burst_min_edit_gap_s",
+            f"vote clicks: shortest gap between tally edits ({votes['tally_edits']} edits)",
+            float("inf") if gap is None else gap,
+            "s",
+            EDIT_GAP_TARGET_S,
+            gap is None or gap >= EDIT_GAP_TARGET_S * 0.98,  # timer granularity
+        ),
+    ]
 
 
 # -- figures ----------------------------------------------------------------------------------------
@@ -1163,6 +1323,8 @@ def figures(result: dict[str, Any]) -> list[tuple[str, str, float, str, float | 
             gap is None or gap >= EDIT_GAP_TARGET_S * 0.98,  # timer granularity
         )
     )
+    if "vote_burst" in result:
+        rows += _vote_figures(result["vote_burst"])
     startup = result["startup"]
     rows.append(
         (

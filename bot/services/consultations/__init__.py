@@ -405,6 +405,13 @@ class ConsultationService:
 
         return await self._db.read(read)
 
+    async def search(self, guild_id: int, text: str, *, limit: int = 25) -> list[Poll]:
+        """Polls of the guild whose question contains ``text``, open ones first: the ``poll`` option's
+        autocomplete and a typed question."""
+        return await self._db.read(
+            repo.find_polls, guild_id, text.strip()[:MAX_QUESTION_LENGTH], max(limit, 0)
+        )
+
     async def tally(
         self, poll_id: int, *, viewer_is_moderator: bool = False, guild_id: int | None = None
     ) -> Tally:

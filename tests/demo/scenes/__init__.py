@@ -7,13 +7,13 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import digest, directory, events, working_groups
+from tests.demo.scenes import consultations, digest, directory, events, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
     *events.SCENES,
     *working_groups.SCENES,
     *directory.SCENES,
+    *consultations.SCENES,
     *digest.SCENES,
-    # *consultations.SCENES, as it arrives (before the digest, so the digest can show it)
 )
