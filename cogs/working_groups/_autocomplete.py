@@ -76,10 +76,10 @@ async def _namespace_group(bot: WimBot, interaction: discord.Interaction) -> Gro
 async def _titles(bot: WimBot, group_id: int, kind: WorkKind, lang: str) -> list[tuple[int, str]]:
     service = bot.services.working_groups
     if kind == "item":
-        return [(item.id, item.title.get(lang)) for item in await service.workplan(group_id)]
+        return [(item.id, item.title.get(lang)) for item in await service.work.workplan(group_id)]
     if kind == "deliverable":
-        return [(d.id, d.title.get(lang)) for d in await service.deliverables(group_id)]
-    return [(d.id, d.title) for d in await service.documents(group_id)]
+        return [(d.id, d.title.get(lang)) for d in await service.work.deliverables(group_id)]
+    return [(d.id, d.title) for d in await service.posts.documents(group_id)]
 
 
 def _matching(current: str, items: list[tuple[int, str]]) -> list[app_commands.Choice[str]]:

@@ -189,7 +189,7 @@ class WorkingGroups(commands.Cog):
                 # the next start (or by /wg repair).
                 log.exception("Discord failed while setting up working group %s", group.key)
                 continue
-            await service.set_discord(group.id, role_id=made.role.id, channel_id=made.channel.id)
+            await service.admin.set_discord(group.id, role_id=made.role.id, channel_id=made.channel.id)
             log.info("Working group %s: created %s", group.key, ", ".join(made.created) or "nothing")
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -295,7 +295,9 @@ class WorkingGroups(commands.Cog):
         if role in member.roles:
             raise UserFacingError("working_groups.errors.already_member", group=name)
         if group.private:
-            await self.bot.services.working_groups.request_join(group.id, self.actor(interaction), lang)
+            await self.bot.services.working_groups.requests.request_join(
+                group.id, self.actor(interaction), lang
+            )
             await reply(interaction, self.bot.t(lang, "working_groups.join.requested", group=name))
             return
         _discord.ensure_permissions(guild)
@@ -336,7 +338,7 @@ class WorkingGroups(commands.Cog):
     async def toggle_membership(self, interaction: discord.Interaction, group_id: int) -> None:
         """The panel's button: leave if in the group, else join (or ask to, for a private group)."""
         guild = self.guild_of(interaction)
-        group = await self.bot.services.working_groups.get(group_id)
+        group = await self.bot.services.working_groups.access.get(group_id)
         if group.guild_id != guild.id:
             raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
         role = self.role_of(guild, group)
@@ -412,7 +414,7 @@ class WorkingGroups(commands.Cog):
         lang = self.bot.lang_for(interaction)
         service = self.bot.services.working_groups
         actor = self.actor(interaction)
-        request, group = await service.check_decider(request_id, actor, lang)
+        request, group = await service.requests.check_decider(request_id, actor, lang)
         if approve:
             # Checked before the decision is written: what the member can fix is told, nothing stored.
             role = self.role_of(guild, group)
@@ -423,7 +425,7 @@ class WorkingGroups(commands.Cog):
             _discord.ensure_permissions(guild)
             _discord.ensure_below_bot(guild, role)
         # The decision first (one of two concurrent clicks wins), then its timer gives the role and DMs.
-        decided = await service.decide_join(request_id, approve, actor, lang)
+        decided = await service.requests.decide_join(request_id, approve, actor, lang)
         outcome = self.bot.t(
             self.guild_lang,
             "working_groups.join.approved_by" if approve else "working_groups.join.declined_by",

@@ -79,7 +79,7 @@ class WorkingGroupTimers:
         post = await service.get_post(int(timer.payload["post_id"]))
         if post is None or post.message_id is not None:
             return
-        group = await service.get(post.group_id)
+        group = await service.access.get(post.group_id)
         needed = POST_EMBEDS if post.kind == "update" else (*POST, "attach_files")
         channel = await self._channel(group.guild_id, group.channel_id, f"post-{post.id}", needed)
         if channel is None:
@@ -117,14 +117,14 @@ class WorkingGroupTimers:
                 message = await channel.send(content, file=file, allowed_mentions=none)
             else:
                 message = await channel.send(content, allowed_mentions=none)
-        await service.record_post_message(post.id, channel.id, message.id)
+        await service.posts.record_post_message(post.id, channel.id, message.id)
 
     async def on_join_request(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
-        request = await service.get_join_request(int(timer.payload["request_id"]))
+        request = await service.requests.get_join_request(int(timer.payload["request_id"]))
         if request.status != "pending" or request.message_id is not None:
             return
-        group = await service.get(request.group_id)
+        group = await service.access.get(request.group_id)
         channel = await self._channel(group.guild_id, group.channel_id, f"join-{request.id}")
         if channel is None:
             return
@@ -147,14 +147,14 @@ class WorkingGroupTimers:
                 users=[discord.Object(user_id) for user_id in coordinators], roles=False, everyone=False
             ),
         )
-        await service.record_join_request_message(request.id, channel.id, message.id)
+        await service.requests.record_join_request_message(request.id, channel.id, message.id)
 
     async def on_join_outcome(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
-        request = await service.get_join_request(int(timer.payload["request_id"]))
+        request = await service.requests.get_join_request(int(timer.payload["request_id"]))
         if request.status not in ("approved", "declined"):
             return
-        group = await service.get(request.group_id)
+        group = await service.access.get(request.group_id)
         if request.status == "approved" and not await self._give_role(group, request.user_id):
             return
         key = (
@@ -196,7 +196,7 @@ class WorkingGroupTimers:
 
     async def on_overwrites(self, timer: Timer) -> None:
         """The channel's overwrites follow the group's visibility (and archiving), as stored now."""
-        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        group = await self.bot.services.working_groups.access.get(int(timer.payload["group_id"]))
         await self.bot.wait_until_ready()
         guild = self.bot.get_guild(group.guild_id)
         channel = text_channel(guild, group.channel_id) if guild is not None else None
@@ -210,7 +210,7 @@ class WorkingGroupTimers:
 
     async def on_role_name(self, timer: Timer) -> None:
         """The role's name follows the group's name in the server's language."""
-        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        group = await self.bot.services.working_groups.access.get(int(timer.payload["group_id"]))
         await self.bot.wait_until_ready()
         guild = self.bot.get_guild(group.guild_id)
         role = self.cog.role_of(guild, group) if guild is not None else None
@@ -222,7 +222,7 @@ class WorkingGroupTimers:
 
     async def on_archive_channel(self, timer: Timer) -> None:
         """Move an archived group's channel to the archive category, read-only."""
-        group = await self.bot.services.working_groups.get(int(timer.payload["group_id"]))
+        group = await self.bot.services.working_groups.access.get(int(timer.payload["group_id"]))
         if not group.archived:
             return
         await self.bot.wait_until_ready()
@@ -261,7 +261,7 @@ class WorkingGroupTimers:
 
     async def on_stale(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
-        check = await service.check_stale(int(timer.payload["group_id"]))
+        check = await service.stale.check_stale(int(timer.payload["group_id"]))
         group = check.group
         if not check.nudge or group is None:
             return
@@ -294,14 +294,14 @@ class WorkingGroupTimers:
                         everyone=False,
                     ),
                 )
-        await service.mark_nudged(group)
+        await service.stale.mark_nudged(group)
 
     async def on_initiative_review(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
-        initiative = await service.get_initiative(int(timer.payload["initiative_id"]))
+        initiative = await service.initiatives.get(int(timer.payload["initiative_id"]))
         if initiative.status != "pending" or initiative.message_id is not None:
             return
-        group = await service.get(initiative.group_id)
+        group = await service.access.get(initiative.group_id)
         channel = await self._channel(group.guild_id, group.channel_id, f"initiative-{initiative.id}")
         if channel is None:
             return
@@ -324,14 +324,14 @@ class WorkingGroupTimers:
                 users=[discord.Object(user_id) for user_id in coordinators], roles=False, everyone=False
             ),
         )
-        await service.record_initiative_message(initiative.id, channel.id, message.id)
+        await service.initiatives.record_message(initiative.id, channel.id, message.id)
 
     async def on_initiative_outcome(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
-        initiative = await service.get_initiative(int(timer.payload["initiative_id"]))
+        initiative = await service.initiatives.get(int(timer.payload["initiative_id"]))
         if initiative.status not in ("approved", "declined"):
             return
-        group = await service.get(initiative.group_id)
+        group = await service.access.get(initiative.group_id)
         lang = initiative.language
         text = self.bot.t(
             lang,

@@ -38,7 +38,7 @@ class Initiatives:
     async def decide(self, interaction: discord.Interaction, initiative_id: int, approve: bool) -> None:
         """An Approve / Decline click on a proposed entry (the service checks the clicker may)."""
         lang = self.bot.lang_for(interaction)
-        decided = await self.bot.services.working_groups.decide_initiative(
+        decided = await self.bot.services.working_groups.initiatives.decide(
             initiative_id, approve, self.cog.actor(interaction), lang
         )
         guild_lang = self.cog.guild_lang
@@ -67,7 +67,7 @@ class Initiatives:
     ) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group, include_archived=True)
-        entries = await self.bot.services.working_groups.initiatives(
+        entries = await self.bot.services.working_groups.initiatives.approved(
             found.id, self.cog.actor(interaction), lang, country=blank(country), kind=kind
         )
         entries_country = countries.country_code(country) if blank(country) else None
@@ -90,7 +90,7 @@ class Initiatives:
     async def export(self, interaction: discord.Interaction, group: str) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group, include_archived=True)
-        group_row, entries = await self.bot.services.working_groups.export_initiatives(
+        group_row, entries = await self.bot.services.working_groups.initiatives.export(
             found.id, self.cog.actor(interaction), lang
         )
         csv_text = _render.initiatives_csv(lang, entries)
@@ -130,11 +130,11 @@ class InitiativeGroup(app_commands.Group, name=INITIATIVE.name, description=INIT
         service = bot.services.working_groups
         actor = cog.actor(interaction)
         member = found.role_id is not None and found.role_id in actor.role_ids
-        if not member and not await service.can_manage(found, actor):
+        if not member and not await service.access.can_manage(found, actor):
             raise UserFacingError("working_groups.errors.not_member_to_submit", group=found.name.get(lang))
 
         async def submitted(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
-            await service.submit_initiative(
+            await service.initiatives.submit(
                 found.id,
                 actor,
                 lang,

@@ -61,7 +61,7 @@ class Manage:
         guild = self.cog.guild_of(interaction)
         lang = self.bot.lang_for(interaction)
         service = self.bot.services.working_groups
-        key, name = await service.check_new(guild.id, key, name, stake=stake, mandate=mandate)
+        key, name = await service.admin.check_new(guild.id, key, name, stake=stake, mandate=mandate)
         _discord.ensure_permissions(guild)
         await interaction.response.defer(ephemeral=True, thinking=True)
         draft = Group(
@@ -92,7 +92,7 @@ class Manage:
             moderators=self.bot.roles.moderator_roles(guild),
         )
         try:
-            await service.create(
+            await service.admin.create(
                 guild.id,
                 key=key,
                 name=name,
@@ -148,7 +148,7 @@ class Manage:
             _discord.ensure_permissions(guild)
             if role is not None:
                 _discord.ensure_below_bot(guild, role)
-        updated = await service.edit(
+        updated = await service.admin.edit(
             found.id,
             self.cog.actor(interaction),
             lang,
@@ -178,7 +178,9 @@ class Manage:
         if isinstance(channel, discord.TextChannel):
             _discord.ensure_permissions(guild)  # checked before anything is written
         # Archived first, with the timer that moves the channel; then that timer runs at once.
-        archived = await self.bot.services.working_groups.archive(found.id, self.cog.actor(interaction), lang)
+        archived = await self.bot.services.working_groups.admin.archive(
+            found.id, self.cog.actor(interaction), lang
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         done = await self.bot.services.timers.run_now(WG_ARCHIVE_CHANNEL, group_id=archived.id)
         await self.cog.refresh_panels(guild)
@@ -204,14 +206,14 @@ class Manage:
             adopt_by_name=False,
             moderators=self.bot.roles.moderator_roles(guild),
         )
-        updated = await self.bot.services.working_groups.set_discord(
+        updated = await self.bot.services.working_groups.admin.set_discord(
             found.id, role_id=made.role.id, channel_id=made.channel.id
         )
         await _discord.apply_overwrites(
             guild, updated, made.channel, made.role, moderators=self.bot.roles.moderator_roles(guild)
         )
         # What could not be posted while the channel was gone or closed to the bot goes out now.
-        await self.bot.services.working_groups.requeue_unposted(found.id)
+        await self.bot.services.working_groups.admin.requeue_unposted(found.id)
         done = [
             self.bot.t(lang, f"working_groups.repair.{what}")
             for what in made.created
@@ -254,7 +256,9 @@ class Coordinator(app_commands.Group, name=COORDINATOR.name, description=COORDIN
             _discord.ensure_permissions(guild)
             _discord.ensure_below_bot(guild, role)
             await member.add_roles(role, reason=_discord.REASON)
-        await bot.services.working_groups.add_coordinator(found.id, member.id, cog.actor(interaction), lang)
+        await bot.services.working_groups.admin.add_coordinator(
+            found.id, member.id, cog.actor(interaction), lang
+        )
         await reply(
             interaction,
             bot.t(
@@ -270,7 +274,7 @@ class Coordinator(app_commands.Group, name=COORDINATOR.name, description=COORDIN
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group, include_archived=True)
-        await bot.services.working_groups.remove_coordinator(
+        await bot.services.working_groups.admin.remove_coordinator(
             found.id, member.id, cog.actor(interaction), lang
         )
         await reply(

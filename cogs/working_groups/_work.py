@@ -18,6 +18,7 @@ from bot.core.checks import coordinator_or_moderator, moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import NotFound
+from bot.services.working_groups import Deliverable, WorkplanItem
 from cogs.working_groups import _render
 from cogs.working_groups._autocomplete import (
     deliverable_autocomplete,
@@ -30,6 +31,7 @@ from cogs.working_groups._options import KIND_CHOICES, STATUS_CHOICES, blank, pa
 from cogs.working_groups._views import SummaryModal
 
 if TYPE_CHECKING:
+    from bot.core.bot import WimBot
     from cogs.working_groups._cog import WorkingGroups
 
 STATUS = CommandText("wg.status")
@@ -67,7 +69,7 @@ class Work:
     ) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group)
-        updated = await self.bot.services.working_groups.set_status(
+        updated = await self.bot.services.working_groups.work.set_status(
             found.id, status, blank(note), self.cog.actor(interaction), lang
         )
         await reply(
@@ -87,7 +89,9 @@ class Work:
     async def update(self, interaction: discord.Interaction, group: str, text: str) -> None:
         lang = self.bot.lang_for(interaction)
         found = await self.cog.find_group(interaction, group)
-        await self.bot.services.working_groups.post_update(found.id, text, self.cog.actor(interaction), lang)
+        await self.bot.services.working_groups.posts.post_update(
+            found.id, text, self.cog.actor(interaction), lang
+        )
         await reply(
             interaction,
             self.bot.t(
@@ -107,7 +111,7 @@ class Work:
         found = await self.cog.find_group(interaction, group)
         service = self.bot.services.working_groups
         actor = self.cog.actor(interaction)
-        await service.ensure_can_manage(found, actor, lang)
+        await service.access.ensure_can_manage(found, actor, lang)
         occurrence_id: int | None = None
         if blank(event) is not None:
             occurrence_id = parse_id(str(event), "working_groups.errors.unknown_event")
@@ -116,7 +120,7 @@ class Work:
                 raise NotFound("working_groups.errors.unknown_event")
 
         async def submitted(modal_interaction: discord.Interaction, title: str, body: str) -> None:
-            await service.post_summary(found.id, title, body, actor, lang, occurrence_id=occurrence_id)
+            await service.posts.post_summary(found.id, title, body, actor, lang, occurrence_id=occurrence_id)
             await reply(
                 modal_interaction,
                 self.bot.t(
@@ -152,7 +156,7 @@ class Work:
         guild = self.cog.guild_of(interaction)
         lang = self.bot.lang_for(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        lines = await self.bot.services.working_groups.report(guild.id)
+        lines = await self.bot.services.working_groups.stale.report(guild.id)
         weeks = self.bot.config.working_group_settings.stale_after_weeks
         embed, attach_table = _render.report_embed(self.bot.catalog, lang, lines, weeks)
         files: list[discord.File] = []
@@ -168,6 +172,23 @@ class Work:
         await interaction.followup.send(
             embed=embed, files=files, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
+
+
+async def _reply_changed(
+    interaction: discord.Interaction,
+    bot: WimBot,
+    key: str,
+    item: WorkplanItem | Deliverable,
+    *,
+    with_status: bool = False,
+) -> None:
+    """What a coordinator is told after adding, changing or removing a workplan item or a deliverable:
+    its id, its title in their language and, after a change, its status."""
+    lang = bot.lang_for(interaction)
+    values: dict[str, object] = {"id": item.id, "title": limits.excerpt(item.title.get(lang), 100)}
+    if with_status:
+        values["status"] = _render.status_label(bot.catalog, lang, item.status)
+    await reply(interaction, bot.t(lang, key, **values))
 
 
 class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.description):
@@ -186,18 +207,10 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        item = await bot.services.working_groups.workplan_add(
+        item = await bot.services.working_groups.work.workplan_add(
             found.id, title, status, cog.actor(interaction), lang
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang,
-                "working_groups.workplan.added",
-                id=item.id,
-                title=limits.excerpt(item.title.get(lang), 100),
-            ),
-        )
+        await _reply_changed(interaction, bot, "working_groups.workplan.added", item)
 
     @WORKPLAN_UPDATE.command()
     @WORKPLAN_UPDATE.options("group", "item", "status", "title")
@@ -216,19 +229,10 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
         item_id = parse_id(item, "working_groups.errors.unknown_item")
-        updated = await bot.services.working_groups.workplan_update(
+        updated = await bot.services.working_groups.work.workplan_update(
             found.id, item_id, cog.actor(interaction), lang, title=blank(title), status=status
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang,
-                "working_groups.workplan.updated",
-                id=updated.id,
-                title=limits.excerpt(updated.title.get(lang), 100),
-                status=_render.status_label(bot.catalog, lang, updated.status),
-            ),
-        )
+        await _reply_changed(interaction, bot, "working_groups.workplan.updated", updated, with_status=True)
 
     @WORKPLAN_REMOVE.command()
     @WORKPLAN_REMOVE.options("group", "item")
@@ -238,15 +242,10 @@ class Workplan(app_commands.Group, name=WORKPLAN.name, description=WORKPLAN.desc
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        removed = await bot.services.working_groups.workplan_remove(
+        removed = await bot.services.working_groups.work.workplan_remove(
             found.id, parse_id(item, "working_groups.errors.unknown_item"), cog.actor(interaction), lang
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang, "working_groups.workplan.removed", title=limits.excerpt(removed.title.get(lang), 100)
-            ),
-        )
+        await _reply_changed(interaction, bot, "working_groups.workplan.removed", removed)
 
 
 class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVERABLE.description):
@@ -271,7 +270,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        added = await bot.services.working_groups.deliverable_add(
+        added = await bot.services.working_groups.work.deliverable_add(
             found.id,
             cog.actor(interaction),
             lang,
@@ -280,15 +279,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
             due=blank(due),
             link=blank(link),
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang,
-                "working_groups.deliverable.added",
-                id=added.id,
-                title=limits.excerpt(added.title.get(lang), 100),
-            ),
-        )
+        await _reply_changed(interaction, bot, "working_groups.deliverable.added", added)
 
     @DELIVERABLE_UPDATE.command()
     @DELIVERABLE_UPDATE.options("group", "deliverable", "status", "title", "kind", "due", "link")
@@ -309,7 +300,7 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        updated = await bot.services.working_groups.deliverable_update(
+        updated = await bot.services.working_groups.work.deliverable_update(
             found.id,
             parse_id(deliverable, "working_groups.errors.unknown_deliverable"),
             cog.actor(interaction),
@@ -320,15 +311,8 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
             status=status,
             link=link,
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang,
-                "working_groups.deliverable.updated",
-                id=updated.id,
-                title=limits.excerpt(updated.title.get(lang), 100),
-                status=_render.status_label(bot.catalog, lang, updated.status),
-            ),
+        await _reply_changed(
+            interaction, bot, "working_groups.deliverable.updated", updated, with_status=True
         )
 
     @DELIVERABLE_REMOVE.command()
@@ -339,18 +323,13 @@ class Deliverables(app_commands.Group, name=DELIVERABLE.name, description=DELIVE
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        removed = await bot.services.working_groups.deliverable_remove(
+        removed = await bot.services.working_groups.work.deliverable_remove(
             found.id,
             parse_id(deliverable, "working_groups.errors.unknown_deliverable"),
             cog.actor(interaction),
             lang,
         )
-        await reply(
-            interaction,
-            bot.t(
-                lang, "working_groups.deliverable.removed", title=limits.excerpt(removed.title.get(lang), 100)
-            ),
-        )
+        await _reply_changed(interaction, bot, "working_groups.deliverable.removed", removed)
 
 
 class Documents(app_commands.Group, name=DOC.name, description=DOC.description):
@@ -366,7 +345,7 @@ class Documents(app_commands.Group, name=DOC.name, description=DOC.description):
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        added = await bot.services.working_groups.add_document(
+        added = await bot.services.working_groups.posts.add_document(
             found.id, title, url, cog.actor(interaction), lang
         )
         await reply(
@@ -387,7 +366,7 @@ class Documents(app_commands.Group, name=DOC.name, description=DOC.description):
         cog, bot = self.cog, self.cog.bot
         lang = bot.lang_for(interaction)
         found = await cog.find_group(interaction, group)
-        removed = await bot.services.working_groups.remove_document(
+        removed = await bot.services.working_groups.posts.remove_document(
             found.id,
             parse_id(document, "working_groups.errors.unknown_document"),
             cog.actor(interaction),

@@ -161,12 +161,12 @@ async def seed_working_groups(
     configured = await service.seed(guild_id, config.working_groups)
     channel_of: dict[int, int] = {}
     for index, group in enumerate(configured):
-        await service.set_discord(group.id, role_id=role_ids[index], channel_id=channel_ids[index])
+        await service.admin.set_discord(group.id, role_id=role_ids[index], channel_id=channel_ids[index])
         channel_of[group.id] = channel_ids[index]
     for index in range(len(configured), len(role_ids)):
         number = index + 1
         topic = TOPICS[(index - len(configured)) % len(TOPICS)]
-        group = await service.create(
+        group = await service.admin.create(
             guild_id,
             key=f"wg{number}-{_slug(topic)}",
             name=f"WG{number} – {topic}",

@@ -105,7 +105,7 @@ async def bench_report(service: WorkingGroupService) -> bool:
     lines = []
     for n in range(100):
         started = time.perf_counter()
-        lines = await service.report(GUILD_ID)
+        lines = await service.stale.report(GUILD_ID)
         embed, _ = _render.report_embed(catalog, "en", lines, 4)
         embed.to_dict()
         samples.append((time.perf_counter() - started) * 1000)

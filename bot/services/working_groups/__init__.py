@@ -19,8 +19,9 @@ One module for each kind of thing: :mod:`.model` (kinds, limits, values), :mod:`
 act), :mod:`.work` (status, workplan, deliverables), :mod:`.posts` (updates, summaries, documents),
 :mod:`.requests` (joining private groups), :mod:`.initiatives` (the index of initiatives),
 :mod:`.stale` (quiet groups and the report), :mod:`.reads` (one-trip reads), :mod:`.groups` (seeding,
-creating, editing, archiving, coordinators); here reading, panels, search and roundtables, and the
-service the cog calls, composed of the pieces above.
+creating, editing, archiving, coordinators). :class:`WorkingGroupService` holds one of each as a
+public attribute (``service.work``, ``service.posts``, ...) and itself reading, panels, search and
+roundtables.
 """
 
 from __future__ import annotations
@@ -184,13 +185,15 @@ class WorkingGroupService:
         self._timers = timers
         self._config = config
         self._events = events
-        self._access = GroupAccess(db)
-        self._stale = Staleness(db, clock, timers, config)
-        self._work = GroupWork(db, clock, timers, config, self._access)
-        self._posts = GroupPosts(db, clock, timers, self._access, self._stale)
-        self._requests = JoinRequests(db, clock, timers, self._access)
-        self._initiatives = InitiativeIndex(db, clock, timers, self._access)
-        self._admin = GroupAdmin(db, clock, timers, self._access, self._stale)
+        # The parts the cog calls directly (``service.work.workplan_add(...)``): one object per kind
+        # of thing, sharing the access rules and the staleness timer.
+        self.access = GroupAccess(db)
+        self.stale = Staleness(db, clock, timers, config)
+        self.work = GroupWork(db, clock, timers, config, self.access)
+        self.posts = GroupPosts(db, clock, timers, self.access, self.stale)
+        self.requests = JoinRequests(db, clock, timers, self.access)
+        self.initiatives = InitiativeIndex(db, clock, timers, self.access)
+        self.admin = GroupAdmin(db, clock, timers, self.access, self.stale)
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -271,86 +274,8 @@ class WorkingGroupService:
     async def seed(self, guild_id: int, groups: Sequence[WorkingGroupConfig]) -> list[Group]:
         """See :meth:`GroupAdmin.seed`. The start is also when initiatives typed before countries were
         codes get theirs (:meth:`InitiativeIndex.adopt_written_countries`, idempotent)."""
-        await self._initiatives.adopt_written_countries()
-        return await self._admin.seed(guild_id, groups)
-
-    async def check_new(
-        self, guild_id: int, key: str, name: str, *, stake: str | None = None, mandate: str | None = None
-    ) -> tuple[str, str]:
-        """See :meth:`GroupAdmin.check_new`."""
-        return await self._admin.check_new(guild_id, key, name, stake=stake, mandate=mandate)
-
-    async def create(
-        self,
-        guild_id: int,
-        *,
-        key: str,
-        name: str,
-        lang: str,
-        stake: str | None,
-        mandate: str | None,
-        private: bool,
-        role_id: int,
-        channel_id: int,
-        actor: Actor,
-    ) -> Group:
-        """See :meth:`GroupAdmin.create`."""
-        return await self._admin.create(
-            guild_id,
-            key=key,
-            name=name,
-            lang=lang,
-            stake=stake,
-            mandate=mandate,
-            private=private,
-            role_id=role_id,
-            channel_id=channel_id,
-            actor=actor,
-        )
-
-    async def set_discord(self, group_id: int, *, role_id: int | None, channel_id: int | None) -> Group:
-        """See :meth:`GroupAdmin.set_discord`."""
-        return await self._admin.set_discord(group_id, role_id=role_id, channel_id=channel_id)
-
-    async def requeue_unposted(self, group_id: int) -> int:
-        """See :meth:`GroupAdmin.requeue_unposted`."""
-        return await self._admin.requeue_unposted(group_id)
-
-    async def edit(
-        self,
-        group_id: int,
-        actor: Actor,
-        lang: str,
-        *,
-        name: str | None = None,
-        stake: str | None = None,
-        mandate: str | None = None,
-        description: str | None = None,
-        private: bool | None = None,
-    ) -> Group:
-        """See :meth:`GroupAdmin.edit`."""
-        return await self._admin.edit(
-            group_id,
-            actor,
-            lang,
-            name=name,
-            stake=stake,
-            mandate=mandate,
-            description=description,
-            private=private,
-        )
-
-    async def archive(self, group_id: int, actor: Actor, lang: str) -> Group:
-        """See :meth:`GroupAdmin.archive`."""
-        return await self._admin.archive(group_id, actor, lang)
-
-    async def add_coordinator(self, group_id: int, user_id: int, actor: Actor, lang: str) -> Group:
-        """See :meth:`GroupAdmin.add_coordinator`."""
-        return await self._admin.add_coordinator(group_id, user_id, actor, lang)
-
-    async def remove_coordinator(self, group_id: int, user_id: int, actor: Actor, lang: str) -> Group:
-        """See :meth:`GroupAdmin.remove_coordinator`."""
-        return await self._admin.remove_coordinator(group_id, user_id, actor, lang)
+        await self.initiatives.adopt_written_countries()
+        return await self.admin.seed(guild_id, groups)
 
     # --- panels ------------------------------------------------------------------------------------
 
@@ -399,8 +324,8 @@ class WorkingGroupService:
         same transaction (its announcement timer and the link commit together, or neither)."""
         if self._events is None:
             raise RuntimeError("WorkingGroupService was built without the EventService")
-        group = await self.get(group_id)
-        self._access.ensure_active(group, lang)
+        group = await self.access.get(group_id)
+        self.access.ensure_active(group, lang)
         if group.guild_id != draft.guild_id:
             raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
         async with self._db.transaction() as tx:
@@ -415,215 +340,3 @@ class WorkingGroupService:
             await repo.roundtables(self._db, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
             await repo.roundtables(self._db, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
         )
-
-    # --- access (access.py) --------------------------------------------------------------------
-
-    async def get(self, group_id: int) -> Group:
-        """See :meth:`GroupAccess.get`."""
-        return await self._access.get(group_id)
-
-    async def can_manage(self, group: Group, actor: Actor) -> bool:
-        """See :meth:`GroupAccess.can_manage`."""
-        return await self._access.can_manage(group, actor)
-
-    async def ensure_can_manage(self, group: Group, actor: Actor, lang: str = "en") -> None:
-        """See :meth:`GroupAccess.ensure_can_manage`."""
-        await self._access.ensure_can_manage(group, actor, lang)
-
-    # --- work (work.py) ------------------------------------------------------------------------
-
-    async def set_status(
-        self, group_id: int, status: str, note: str | None, actor: Actor, lang: str
-    ) -> Group:
-        """See :meth:`GroupWork.set_status`."""
-        return await self._work.set_status(group_id, status, note, actor, lang)
-
-    async def workplan_add(
-        self, group_id: int, title: str, status: str, actor: Actor, lang: str
-    ) -> WorkplanItem:
-        """See :meth:`GroupWork.workplan_add`."""
-        return await self._work.workplan_add(group_id, title, status, actor, lang)
-
-    async def workplan_update(
-        self, group_id: int, item_id: int, actor: Actor, lang: str, *, title: str | None, status: str | None
-    ) -> WorkplanItem:
-        """See :meth:`GroupWork.workplan_update`."""
-        return await self._work.workplan_update(group_id, item_id, actor, lang, title=title, status=status)
-
-    async def workplan_remove(self, group_id: int, item_id: int, actor: Actor, lang: str) -> WorkplanItem:
-        """See :meth:`GroupWork.workplan_remove`."""
-        return await self._work.workplan_remove(group_id, item_id, actor, lang)
-
-    async def workplan(self, group_id: int) -> list[WorkplanItem]:
-        """See :meth:`GroupWork.workplan`."""
-        return await self._work.workplan(group_id)
-
-    async def deliverables(self, group_id: int) -> list[Deliverable]:
-        """See :meth:`GroupWork.deliverables`."""
-        return await self._work.deliverables(group_id)
-
-    async def deliverable_add(
-        self,
-        group_id: int,
-        actor: Actor,
-        lang: str,
-        *,
-        title: str,
-        kind: str,
-        due: str | None = None,
-        status: str = "not_started",
-        link: str | None = None,
-    ) -> Deliverable:
-        """See :meth:`GroupWork.deliverable_add`."""
-        return await self._work.deliverable_add(
-            group_id, actor, lang, title=title, kind=kind, due=due, status=status, link=link
-        )
-
-    async def deliverable_update(
-        self,
-        group_id: int,
-        deliverable_id: int,
-        actor: Actor,
-        lang: str,
-        *,
-        title: str | None = None,
-        kind: str | None = None,
-        due: str | None = None,
-        status: str | None = None,
-        link: str | None = None,
-    ) -> Deliverable:
-        """See :meth:`GroupWork.deliverable_update`."""
-        return await self._work.deliverable_update(
-            group_id, deliverable_id, actor, lang, title=title, kind=kind, due=due, status=status, link=link
-        )
-
-    async def deliverable_remove(
-        self, group_id: int, deliverable_id: int, actor: Actor, lang: str
-    ) -> Deliverable:
-        """See :meth:`GroupWork.deliverable_remove`."""
-        return await self._work.deliverable_remove(group_id, deliverable_id, actor, lang)
-
-    # --- posts (posts.py) ----------------------------------------------------------------------
-
-    async def post_update(self, group_id: int, text: str, actor: Actor, lang: str) -> Post:
-        """See :meth:`GroupPosts.post_update`."""
-        return await self._posts.post_update(group_id, text, actor, lang)
-
-    async def post_summary(
-        self,
-        group_id: int,
-        title: str,
-        body: str,
-        actor: Actor,
-        lang: str,
-        *,
-        occurrence_id: int | None = None,
-    ) -> Post:
-        """See :meth:`GroupPosts.post_summary`."""
-        return await self._posts.post_summary(group_id, title, body, actor, lang, occurrence_id=occurrence_id)
-
-    async def record_post_message(self, post_id: int, channel_id: int, message_id: int) -> None:
-        """See :meth:`GroupPosts.record_post_message`."""
-        await self._posts.record_post_message(post_id, channel_id, message_id)
-
-    async def add_document(self, group_id: int, title: str, url: str, actor: Actor, lang: str) -> Document:
-        """See :meth:`GroupPosts.add_document`."""
-        return await self._posts.add_document(group_id, title, url, actor, lang)
-
-    async def remove_document(self, group_id: int, document_id: int, actor: Actor, lang: str) -> Document:
-        """See :meth:`GroupPosts.remove_document`."""
-        return await self._posts.remove_document(group_id, document_id, actor, lang)
-
-    async def documents(self, group_id: int) -> list[Document]:
-        """See :meth:`GroupPosts.documents`."""
-        return await self._posts.documents(group_id)
-
-    # --- requests (requests.py) ----------------------------------------------------------------
-
-    async def get_join_request(self, request_id: int) -> JoinRequest:
-        """See :meth:`JoinRequests.get_join_request`."""
-        return await self._requests.get_join_request(request_id)
-
-    async def request_join(self, group_id: int, actor: Actor, lang: str) -> JoinRequest:
-        """See :meth:`JoinRequests.request_join`."""
-        return await self._requests.request_join(group_id, actor, lang)
-
-    async def record_join_request_message(self, request_id: int, channel_id: int, message_id: int) -> None:
-        """See :meth:`JoinRequests.record_join_request_message`."""
-        await self._requests.record_join_request_message(request_id, channel_id, message_id)
-
-    async def check_decider(self, request_id: int, actor: Actor, lang: str) -> tuple[JoinRequest, Group]:
-        """See :meth:`JoinRequests.check_decider`."""
-        return await self._requests.check_decider(request_id, actor, lang)
-
-    async def decide_join(self, request_id: int, approve: bool, actor: Actor, lang: str) -> JoinRequest:
-        """See :meth:`JoinRequests.decide_join`."""
-        return await self._requests.decide_join(request_id, approve, actor, lang)
-
-    # --- initiatives (initiatives.py) ----------------------------------------------------------
-
-    async def submit_initiative(
-        self,
-        group_id: int,
-        actor: Actor,
-        lang: str,
-        *,
-        title: str,
-        organisation: str,
-        country: str,
-        link: str | None,
-        description: str,
-        kind: str,
-    ) -> Initiative:
-        """See :meth:`InitiativeIndex.submit_initiative`."""
-        return await self._initiatives.submit_initiative(
-            group_id,
-            actor,
-            lang,
-            title=title,
-            organisation=organisation,
-            country=country,
-            link=link,
-            description=description,
-            kind=kind,
-        )
-
-    async def get_initiative(self, initiative_id: int) -> Initiative:
-        """See :meth:`InitiativeIndex.get_initiative`."""
-        return await self._initiatives.get_initiative(initiative_id)
-
-    async def record_initiative_message(self, initiative_id: int, channel_id: int, message_id: int) -> None:
-        """See :meth:`InitiativeIndex.record_initiative_message`."""
-        await self._initiatives.record_initiative_message(initiative_id, channel_id, message_id)
-
-    async def decide_initiative(
-        self, initiative_id: int, approve: bool, actor: Actor, lang: str
-    ) -> Initiative:
-        """See :meth:`InitiativeIndex.decide_initiative`."""
-        return await self._initiatives.decide_initiative(initiative_id, approve, actor, lang)
-
-    async def initiatives(
-        self, group_id: int, actor: Actor, lang: str, *, country: str | None = None, kind: str | None = None
-    ) -> list[Initiative]:
-        """See :meth:`InitiativeIndex.initiatives`."""
-        return await self._initiatives.initiatives(group_id, actor, lang, country=country, kind=kind)
-
-    async def export_initiatives(
-        self, group_id: int, actor: Actor, lang: str
-    ) -> tuple[Group, list[Initiative]]:
-        """See :meth:`InitiativeIndex.export_initiatives`."""
-        return await self._initiatives.export_initiatives(group_id, actor, lang)
-
-    # --- stale (stale.py) ----------------------------------------------------------------------
-
-    async def report(self, guild_id: int) -> list[ReportLine]:
-        """See :meth:`Staleness.report`."""
-        return await self._stale.report(guild_id)
-
-    async def check_stale(self, group_id: int) -> StaleCheck:
-        """See :meth:`Staleness.check_stale`."""
-        return await self._stale.check_stale(group_id)
-
-    async def mark_nudged(self, group: Group) -> bool:
-        """See :meth:`Staleness.mark_nudged`."""
-        return await self._stale.mark_nudged(group)

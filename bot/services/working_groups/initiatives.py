@@ -54,7 +54,7 @@ class InitiativeIndex:
             return True
         return await repo.is_coordinator(self._db, group.id, actor.user_id)
 
-    async def submit_initiative(
+    async def submit(
         self,
         group_id: int,
         actor: Actor,
@@ -114,22 +114,20 @@ class InitiativeIndex:
         assert initiative is not None
         return initiative
 
-    async def get_initiative(self, initiative_id: int) -> Initiative:
+    async def get(self, initiative_id: int) -> Initiative:
         initiative = await repo.get_initiative(self._db, initiative_id)
         if initiative is None:
             raise NotFound("working_groups.errors.unknown_initiative")
         return initiative
 
-    async def record_initiative_message(self, initiative_id: int, channel_id: int, message_id: int) -> None:
+    async def record_message(self, initiative_id: int, channel_id: int, message_id: int) -> None:
         async with self._db.transaction() as tx:
             await repo.set_initiative_message(tx, initiative_id, channel_id, message_id)
 
-    async def decide_initiative(
-        self, initiative_id: int, approve: bool, actor: Actor, lang: str
-    ) -> Initiative:
+    async def decide(self, initiative_id: int, approve: bool, actor: Actor, lang: str) -> Initiative:
         """Coordinators of the group (or moderators) approve or decline a pending entry; the submitter is
         told by DM (a timer). An approved entry becomes searchable (the FTS trigger)."""
-        initiative = await self.get_initiative(initiative_id)
+        initiative = await self.get(initiative_id)
         group = await self._access.get(initiative.group_id)
         await self._access.ensure_can_manage(group, actor, lang)
         now = self._clock.now()
@@ -153,7 +151,7 @@ class InitiativeIndex:
         assert decided is not None
         return decided
 
-    async def initiatives(
+    async def approved(
         self, group_id: int, actor: Actor, lang: str, *, country: str | None = None, kind: str | None = None
     ) -> list[Initiative]:
         """Approved entries by country name in ``lang``, then title; optionally of one country (a code
@@ -166,9 +164,7 @@ class InitiativeIndex:
         code = countries.country_code(country) if country is not None and country.strip() else None
         return by_country(await repo.approved_initiatives(self._db, group.id, kind, code), lang)
 
-    async def export_initiatives(
-        self, group_id: int, actor: Actor, lang: str
-    ) -> tuple[Group, list[Initiative]]:
+    async def export(self, group_id: int, actor: Actor, lang: str) -> tuple[Group, list[Initiative]]:
         """Every approved entry, for the coordinators' CSV and Markdown export, ordered as the index."""
         group = await self._access.get(group_id)
         await self._access.ensure_can_manage(group, actor, lang)

@@ -76,7 +76,9 @@ async def seed_week(services: Services, clock: FakeClock) -> None:
     new organisation with a verified leader: one record for each section."""
     groups = await services.working_groups.seed(GUILD, make_config().working_groups)
     for index, group in enumerate(groups):
-        await services.working_groups.set_discord(group.id, role_id=7000 + index, channel_id=8000 + index)
+        await services.working_groups.admin.set_discord(
+            group.id, role_id=7000 + index, channel_id=8000 + index
+        )
     start = (clock.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     event = await services.events.create_event(
         EventDraft(
@@ -90,10 +92,10 @@ async def seed_week(services: Services, clock: FakeClock) -> None:
         )
     )
     await services.events.rsvp(event.id, 3000, "going", [], guild_id=GUILD)
-    await services.working_groups.post_update(
+    await services.working_groups.posts.post_update(
         groups[0].id, "Survey sent to 30 WIM organisations", MODERATOR, "en"
     )
-    await services.working_groups.set_status(groups[1].id, "needs_attention", None, MODERATOR, "en")
+    await services.working_groups.work.set_status(groups[1].id, "needs_attention", None, MODERATOR, "en")
     organisation = await services.organisations.add(
         GUILD,
         2001,
@@ -175,8 +177,8 @@ async def test_a_quiet_week_is_one_short_line(services: Services, clock: FakeClo
 async def test_a_private_groups_work_stays_out_of_the_digest(services: Services, clock: FakeClock) -> None:
     since = clock.now()
     groups = await services.working_groups.seed(GUILD, make_config().working_groups)
-    await services.working_groups.edit(groups[0].id, MODERATOR, "en", private=True)
-    await services.working_groups.post_update(groups[0].id, "Confidential budget talk", MODERATOR, "en")
+    await services.working_groups.admin.edit(groups[0].id, MODERATOR, "en", private=True)
+    await services.working_groups.posts.post_update(groups[0].id, "Confidential budget talk", MODERATOR, "en")
     clock.advance(timedelta(minutes=1))
     digest = await services.digest.build(GUILD, since, clock.now(), "en")
     assert "Confidential" not in text_of(digest.messages)

@@ -44,7 +44,7 @@ async def seeded(service: WorkingGroupService, config: Config) -> list[Group]:
     provisioned = []
     for index, group in enumerate(groups):
         provisioned.append(
-            await service.set_discord(group.id, role_id=ROLE_BASE + index, channel_id=8000 + index)
+            await service.admin.set_discord(group.id, role_id=ROLE_BASE + index, channel_id=8000 + index)
         )
     return provisioned
 

@@ -59,9 +59,12 @@ async def test_new_group_checks_key_and_name_before_anything_is_created(
         ("wg5", "bad\x00name", "validation.bad_characters"),
     ]:
         with pytest.raises(UserFacingError) as caught:
-            await service.check_new(GUILD, key, name)
+            await service.admin.check_new(GUILD, key, name)
         assert caught.value.key == error, (key, name)
-    assert await service.check_new(GUILD, "WG5-Safety", "WG5 – Safety") == ("wg5-safety", "WG5 – Safety")
+    assert await service.admin.check_new(GUILD, "WG5-Safety", "WG5 – Safety") == (
+        "wg5-safety",
+        "WG5 – Safety",
+    )
     assert await count(db, "wg_groups") == 4
 
 
@@ -79,45 +82,45 @@ async def test_create_needs_a_moderator_and_stores_the_text_in_the_creator_langu
         "channel_id": 9002,
     }
     with pytest.raises(PermissionDenied):
-        await service.create(GUILD, actor=MEMBER, **kwargs)
-    group = await service.create(GUILD, actor=MODERATOR, **kwargs)
+        await service.admin.create(GUILD, actor=MEMBER, **kwargs)
+    group = await service.admin.create(GUILD, actor=MODERATOR, **kwargs)
     assert group.private and group.status == "not_started" and group.source == "command"
     assert group.name.get("fr") == "GT5 – Sécurité" and group.name.get("en") == "GT5 – Sécurité"
     assert group.stake.values == {"fr": "Des mines plus sûres"}
     assert group.mandate.values == {}
     with pytest.raises(UserFacingError) as caught:
-        await service.create(GUILD, actor=MODERATOR, **{**kwargs, "name": "Other"})
+        await service.admin.create(GUILD, actor=MODERATOR, **{**kwargs, "name": "Other"})
     assert caught.value.key == "working_groups.errors.duplicate_key"
     assert await count(db, "wg_groups") == 1
 
 
 async def test_edit_changes_only_the_editor_language(service: WorkingGroupService, config: Config) -> None:
     wg1 = (await seeded(service, config))[0]
-    edited = await service.edit(wg1.id, MODERATOR, "fr", stake="Nouvel enjeu")
+    edited = await service.admin.edit(wg1.id, MODERATOR, "fr", stake="Nouvel enjeu")
     assert edited.stake.get("fr") == "Nouvel enjeu"
     assert edited.stake.get("en") == wg1.stake.get("en")
     with pytest.raises(UserFacingError) as caught:
-        await service.edit(wg1.id, MODERATOR, "en")
+        await service.admin.edit(wg1.id, MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.nothing_to_change"
     with pytest.raises(UserFacingError) as caught:
-        await service.edit(wg1.id, MODERATOR, "en", name="WG2 – Inclusive Workplace Design")
+        await service.admin.edit(wg1.id, MODERATOR, "en", name="WG2 – Inclusive Workplace Design")
     assert caught.value.key == "working_groups.errors.duplicate_name"
     with pytest.raises(PermissionDenied):
-        await service.edit(wg1.id, COORDINATOR, "en", name="Mine")
+        await service.admin.edit(wg1.id, COORDINATOR, "en", name="Mine")
 
 
 async def test_a_coordinator_manages_only_their_own_group(
     service: WorkingGroupService, config: Config, db: Database
 ) -> None:
     wg1, wg2, *_ = await seeded(service, config)
-    await service.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    await service.admin.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     with pytest.raises(UserFacingError) as caught:
-        await service.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+        await service.admin.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.already_coordinator"
     with pytest.raises(PermissionDenied):
-        await service.add_coordinator(wg2.id, COORDINATOR.user_id, COORDINATOR, "en")
+        await service.admin.add_coordinator(wg2.id, COORDINATOR.user_id, COORDINATOR, "en")
 
-    updated = await service.set_status(wg1.id, "needs_attention", "Waiting for data", COORDINATOR, "en")
+    updated = await service.work.set_status(wg1.id, "needs_attention", "Waiting for data", COORDINATOR, "en")
     assert updated.status == "needs_attention"
     history = (await service.card(wg1.id)).history
     assert (history[0].status, history[0].note, history[0].actor_id) == (
@@ -127,12 +130,12 @@ async def test_a_coordinator_manages_only_their_own_group(
     )
     before = await count(db, "wg_status_history")
     for attempt in (
-        service.set_status(wg2.id, "completed", None, COORDINATOR, "en"),
-        service.workplan_add(wg2.id, "Item", "in_progress", COORDINATOR, "en"),
-        service.deliverable_add(wg2.id, COORDINATOR, "en", title="Guide", kind="guide"),
-        service.post_update(wg2.id, "Progress", COORDINATOR, "en"),
-        service.add_document(wg2.id, "Doc", "https://example.org/doc", COORDINATOR, "en"),
-        service.set_status(wg1.id, "completed", None, MEMBER, "en"),
+        service.work.set_status(wg2.id, "completed", None, COORDINATOR, "en"),
+        service.work.workplan_add(wg2.id, "Item", "in_progress", COORDINATOR, "en"),
+        service.work.deliverable_add(wg2.id, COORDINATOR, "en", title="Guide", kind="guide"),
+        service.posts.post_update(wg2.id, "Progress", COORDINATOR, "en"),
+        service.posts.add_document(wg2.id, "Doc", "https://example.org/doc", COORDINATOR, "en"),
+        service.work.set_status(wg1.id, "completed", None, MEMBER, "en"),
     ):
         with pytest.raises(PermissionDenied) as caught:
             await attempt
@@ -140,11 +143,11 @@ async def test_a_coordinator_manages_only_their_own_group(
     assert await count(db, "wg_status_history") == before
     assert await count(db, "wg_posts") == 0
 
-    await service.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    await service.admin.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     with pytest.raises(PermissionDenied):
-        await service.set_status(wg1.id, "completed", None, COORDINATOR, "en")
+        await service.work.set_status(wg1.id, "completed", None, COORDINATOR, "en")
     with pytest.raises(UserFacingError) as caught:
-        await service.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+        await service.admin.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.not_a_coordinator"
 
 
@@ -152,12 +155,12 @@ async def test_archived_group_refuses_changes_and_stops_its_stale_timer(
     service: WorkingGroupService, config: Config, db: Database
 ) -> None:
     wg1 = (await seeded(service, config))[0]
-    archived = await service.archive(wg1.id, MODERATOR, "en")
+    archived = await service.admin.archive(wg1.id, MODERATOR, "en")
     assert archived.archived
     assert wg1.id not in [t["group_id"] for t in await pending(db, WG_STALE)]
     assert wg1.id not in [g.id for g in await service.groups(GUILD)]
     with pytest.raises(UserFacingError) as caught:
-        await service.post_update(wg1.id, "Late news", MODERATOR, "en")
+        await service.posts.post_update(wg1.id, "Late news", MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.archived"
     with pytest.raises(NotFound):
         await service.find(GUILD, "wg1-stem")
@@ -169,12 +172,12 @@ async def test_coordinates_any_is_true_for_a_coordinator_of_some_group_of_this_g
 ) -> None:
     wg1, *_ = await seeded(service, config)
     assert not await service.coordinates_any(GUILD, COORDINATOR.user_id)
-    await service.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    await service.admin.add_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     assert await service.coordinates_any(GUILD, COORDINATOR.user_id)
     assert not await service.coordinates_any(GUILD, MEMBER.user_id)
     assert not await service.coordinates_any(GUILD + 1, COORDINATOR.user_id)
     # An archived group's coordinators may still export its index: they still pass.
-    await service.archive(wg1.id, MODERATOR, "en")
+    await service.admin.archive(wg1.id, MODERATOR, "en")
     assert await service.coordinates_any(GUILD, COORDINATOR.user_id)
-    await service.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
+    await service.admin.remove_coordinator(wg1.id, COORDINATOR.user_id, MODERATOR, "en")
     assert not await service.coordinates_any(GUILD, COORDINATOR.user_id)

@@ -44,7 +44,7 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
         "kind": "programme",
     }
     with pytest.raises(PermissionDenied) as denied:
-        await service.submit_initiative(wg1.id, MEMBER, "es", **entry)  # not in the group
+        await service.initiatives.submit(wg1.id, MEMBER, "es", **entry)  # not in the group
     assert denied.value.key == "working_groups.errors.not_member_to_submit"
     for changes, error in [
         ({"link": "ftp://example.org"}, "validation.bad_url"),
@@ -54,46 +54,46 @@ async def test_initiatives_are_submitted_by_members_approved_by_coordinators_and
         ({"kind": "party"}, "working_groups.errors.bad_kind"),
     ]:
         with pytest.raises(UserFacingError) as caught:
-            await service.submit_initiative(wg1.id, member, "es", **{**entry, **changes})
+            await service.initiatives.submit(wg1.id, member, "es", **{**entry, **changes})
         assert caught.value.key == error
     assert await count(db, "wg_initiatives") == 0
 
-    initiative = await service.submit_initiative(wg1.id, member, "es", **entry)
+    initiative = await service.initiatives.submit(wg1.id, member, "es", **entry)
     assert initiative.status == "pending"
     assert (initiative.country, initiative.country_text) == ("PE", None), "a code, whatever was typed"
     assert [t["initiative_id"] for t in await pending(db, "wg.initiative_review")] == [initiative.id]
     assert await service.search(GUILD, "mentoras", MODERATOR) == [], "pending entries are not searchable"
-    await service.add_coordinator(wg2.id, COORDINATOR.user_id, MODERATOR, "en")
+    await service.admin.add_coordinator(wg2.id, COORDINATOR.user_id, MODERATOR, "en")
     with pytest.raises(PermissionDenied):
-        await service.decide_initiative(initiative.id, True, COORDINATOR, "en")  # another group's
-    approved = await service.decide_initiative(initiative.id, True, MODERATOR, "en")
+        await service.initiatives.decide(initiative.id, True, COORDINATOR, "en")  # another group's
+    approved = await service.initiatives.decide(initiative.id, True, MODERATOR, "en")
     assert approved.status == "approved"
     with pytest.raises(UserFacingError) as caught:
-        await service.decide_initiative(initiative.id, False, MODERATOR, "en")
+        await service.initiatives.decide(initiative.id, False, MODERATOR, "en")
     assert caught.value.key == "working_groups.errors.initiative_decided"
     for typed in ("arequipa peru", "pérou", "Perú"):  # the country's name in any language finds it
         hits = await service.search(GUILD, typed, MEMBER)
         assert [(h.source, h.url) for h in hits] == [("initiative", "https://example.org/mentoras")]
     for typed in ("peru", "PE", "Pérou", "per"):  # a name in any language, alpha-2 or alpha-3
-        assert [i.id for i in await service.initiatives(wg1.id, MEMBER, "en", country=typed)] == [
+        assert [i.id for i in await service.initiatives.approved(wg1.id, MEMBER, "en", country=typed)] == [
             initiative.id
         ]
-    assert await service.initiatives(wg1.id, MEMBER, "en", country="Chile") == []
+    assert await service.initiatives.approved(wg1.id, MEMBER, "en", country="Chile") == []
     with pytest.raises(UserFacingError) as caught:
-        await service.initiatives(wg1.id, MEMBER, "en", country="Atlantis")
+        await service.initiatives.approved(wg1.id, MEMBER, "en", country="Atlantis")
     assert caught.value.key == "orgs.errors.unknown_country"
-    assert await service.initiatives(wg1.id, MEMBER, "en", kind="policy") == []
+    assert await service.initiatives.approved(wg1.id, MEMBER, "en", kind="policy") == []
     with pytest.raises(PermissionDenied):
-        await service.export_initiatives(wg1.id, member, "en")
-    group, exported = await service.export_initiatives(wg1.id, MODERATOR, "en")
+        await service.initiatives.export(wg1.id, member, "en")
+    group, exported = await service.initiatives.export(wg1.id, MODERATOR, "en")
     assert group.id == wg1.id and [i.id for i in exported] == [initiative.id]
 
-    await service.edit(wg1.id, MODERATOR, "en", private=True)
+    await service.admin.edit(wg1.id, MODERATOR, "en", private=True)
     assert await service.search(GUILD, "arequipa", MEMBER) == []
     with pytest.raises(PermissionDenied) as caught:
-        await service.initiatives(wg1.id, MEMBER, "en")
+        await service.initiatives.approved(wg1.id, MEMBER, "en")
     assert caught.value.key == "working_groups.errors.private_group"
-    assert len(await service.initiatives(wg1.id, member, "en")) == 1
+    assert len(await service.initiatives.approved(wg1.id, member, "en")) == 1
 
 
 async def test_countries_typed_before_codes_are_mapped_at_start_and_the_rest_kept_as_written(
@@ -143,16 +143,16 @@ async def test_countries_typed_before_codes_are_mapped_at_start_and_the_rest_kep
             ("CA", None),
             ("CL", None),
         ]
-        group = await service.get(1)
+        group = await service.access.get(1)
         actor = Actor(MODERATOR.user_id, moderator=True)
-        listed = await service.initiatives(group.id, actor, "fr")
+        listed = await service.initiatives.approved(group.id, actor, "fr")
         assert [country_label(i, "fr") for i in listed] == [
             "Atlantis",
             "Chili",
             "Côte d’Ivoire",
             *["Pérou"] * 4,
         ]  # the pending Canadian one is not listed
-        assert [i.id for i in await service.initiatives(group.id, actor, "en", country="Peru")] == [
+        assert [i.id for i in await service.initiatives.approved(group.id, actor, "en", country="Peru")] == [
             1,
             2,
             3,

@@ -39,14 +39,14 @@ async def test_find_card_finds_and_reads_the_card_in_one_go(
     service: WorkingGroupService, config: Config, db: Database
 ) -> None:
     wg1, wg2, *_ = await seeded(service, config)
-    await service.edit(wg2.id, MODERATOR, "en", private=True)
-    await service.post_summary(wg2.id, "Réunion privée", "Ordre du jour", MODERATOR, "fr")
+    await service.admin.edit(wg2.id, MODERATOR, "en", private=True)
+    await service.posts.post_summary(wg2.id, "Réunion privée", "Ordre du jour", MODERATOR, "fr")
     by_key = await service.find_card(GUILD, "wg2-workplace", MEMBER)
     assert by_key.group.id == wg2.id and by_key.archive_hidden and by_key.summaries == []
     by_name = await service.find_card(GUILD, "gt2 – conception de lieux de travail inclusifs", MODERATOR)
     assert by_name.group.id == wg2.id and [p.title for p in by_name.summaries] == ["Réunion privée"]
     assert by_name == await service.card(wg2.id, MODERATOR)
-    await service.archive(wg1.id, MODERATOR, "en")
+    await service.admin.archive(wg1.id, MODERATOR, "en")
     with pytest.raises(NotFound):
         await service.find_card(GUILD, "wg1-stem", MEMBER)
     assert (await service.find_card(GUILD, "wg1-stem", MEMBER, include_archived=True)).group.archived
@@ -61,10 +61,10 @@ async def test_the_card_reads_no_more_documents_than_its_field_can_show(
 
     wg1, *_ = await seeded(service, config)
     for n in range(CARD_DOCUMENTS + 5):
-        await service.add_document(wg1.id, f"Doc {n}", f"https://example.org/{n}", MODERATOR, "en")
+        await service.posts.add_document(wg1.id, f"Doc {n}", f"https://example.org/{n}", MODERATOR, "en")
     card = await service.card(wg1.id, MEMBER)
     assert [d.title for d in card.documents] == [f"Doc {n}" for n in range(CARD_DOCUMENTS)]
-    everything = await service.documents(wg1.id)
+    everything = await service.posts.documents(wg1.id)
     assert len(everything) == CARD_DOCUMENTS + 5
     # The shortest possible lines: the field is the same as with every document, and ends with "…".
     catalog = Catalog.load()
@@ -83,10 +83,14 @@ async def test_search_folds_accents_and_hides_private_groups_without_the_role(
     service: WorkingGroupService, config: Config, db: Database
 ) -> None:
     wg1, wg2, *_ = await seeded(service, config)
-    await service.edit(wg2.id, MODERATOR, "en", private=True)
-    await service.post_update(wg1.id, "Compte rendu de la réunion de mars", MODERATOR, "fr")
-    await service.post_summary(wg2.id, "Réunion privée", "Ordre du jour : réunion des EPI", MODERATOR, "fr")
-    await service.add_document(wg1.id, "Étude de référence", "https://example.org/etude", MODERATOR, "fr")
+    await service.admin.edit(wg2.id, MODERATOR, "en", private=True)
+    await service.posts.post_update(wg1.id, "Compte rendu de la réunion de mars", MODERATOR, "fr")
+    await service.posts.post_summary(
+        wg2.id, "Réunion privée", "Ordre du jour : réunion des EPI", MODERATOR, "fr"
+    )
+    await service.posts.add_document(
+        wg1.id, "Étude de référence", "https://example.org/etude", MODERATOR, "fr"
+    )
 
     hits = await service.search(GUILD, "reunion", MEMBER)
     assert [(h.source, h.group_id) for h in hits] == [("update", wg1.id)]
@@ -116,19 +120,19 @@ async def test_search_ranks_the_most_recent_matches_and_never_hides_older_visibl
     monkeypatch.setattr("bot.repositories.working_groups.posts.RANK_WINDOW", 4)
     wg1, wg2, *_ = await seeded(service, config)
     # The oldest update is the best match (the word three times), then six newer ones.
-    await service.post_update(
+    await service.posts.post_update(
         wg1.id, "Mentoring, mentoring, mentoring: the circle's first year", MODERATOR, "en"
     )
     for n in range(6):
-        await service.post_update(wg1.id, f"Mentoring circle meeting {n}", MODERATOR, "en")
+        await service.posts.post_update(wg1.id, f"Mentoring circle meeting {n}", MODERATOR, "en")
     hits = await service.search(GUILD, "mentoring", MEMBER, limit=3)
     # Ranked among the 4 most recent matches: the bm25 best of those, not the archive's oldest.
     assert [h.snippet.count("**mentoring**") + h.snippet.count("**Mentoring**") for h in hits] == [1, 1, 1]
     assert len(await service.search(GUILD, "mentoring", MEMBER, limit=10)) == 7, "a short page ranks all"
 
     # A private group's newer posts fill the window: the member still gets the older visible ones.
-    await service.edit(wg2.id, MODERATOR, "en", private=True)
+    await service.admin.edit(wg2.id, MODERATOR, "en", private=True)
     for n in range(6):
-        await service.post_update(wg2.id, f"Private mentoring notes {n}", MODERATOR, "en")
+        await service.posts.post_update(wg2.id, f"Private mentoring notes {n}", MODERATOR, "en")
     visible = await service.search(GUILD, "mentoring", MEMBER, limit=3)
     assert len(visible) == 3 and {h.group_id for h in visible} == {wg1.id}
