@@ -125,29 +125,58 @@ class WorkingGroupTimers:
         if request.status != "pending" or request.message_id is not None:
             return
         group = await service.access.get(request.group_id)
-        channel = await self._channel(group.guild_id, group.channel_id, f"join-{request.id}")
+        lang = self.lang
+        posted = await self._ask_coordinators(
+            timer,
+            group,
+            f"join-{request.id}",
+            f"wg:join:{request.id}:approve",
+            "working_groups.join.request_posted",
+            request.user_id,
+            view=decision_view(self.bot.catalog, lang, request.id),
+        )
+        if posted is not None:
+            await service.requests.record_join_request_message(request.id, *posted)
+
+    async def _ask_coordinators(
+        self,
+        timer: Timer,
+        group: Group,
+        what: str,
+        approve_id: str,
+        key: str,
+        member_id: int,
+        *,
+        view: discord.ui.View,
+        embed: discord.Embed | None = None,
+    ) -> tuple[int, int] | None:
+        """Post a decision the group's coordinators take (a join request, an index entry) in its
+        channel, pinging them but not the member asking; once: a retry adopts the post an earlier
+        attempt made, found by its Approve button (``approve_id``). Returns (channel id, message id),
+        or None when the bot cannot post there (reported once, as ``what``)."""
+        channel = await self._channel(group.guild_id, group.channel_id, what)
         if channel is None:
-            return
-        coordinators = await service.coordinators(group.id)
+            return None
+        coordinators = await self.bot.services.working_groups.coordinators(group.id)
         lang = self.lang
         text = self.bot.t(
             lang,
-            "working_groups.join.request_posted",
-            member=f"<@{request.user_id}>",
+            key,
+            member=f"<@{member_id}>",
             group=group.name.get(lang),
             coordinators=_render.mentions(coordinators) or self.bot.t(lang, "working_groups.join.moderators"),
         )
         message = await find_posted(
-            self.bot, channel, has_custom_id(f"wg:join:{request.id}:approve"), since=timer.created_at
+            self.bot, channel, has_custom_id(approve_id), since=timer.created_at
         ) or await channel.send(
             limits.clip(text, limits.MESSAGE_CONTENT),
-            view=decision_view(self.bot.catalog, lang, request.id),
-            # The coordinators are meant to be pinged; the member asking is not.
+            view=view,
             allowed_mentions=discord.AllowedMentions(
                 users=[discord.Object(user_id) for user_id in coordinators], roles=False, everyone=False
             ),
+            embeds=[] if embed is None else [embed],
         )
-        await service.requests.record_join_request_message(request.id, channel.id, message.id)
+        return channel.id, message.id
 
     async def on_join_outcome(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
@@ -302,29 +331,19 @@ class WorkingGroupTimers:
         if initiative.status != "pending" or initiative.message_id is not None:
             return
         group = await service.access.get(initiative.group_id)
-        channel = await self._channel(group.guild_id, group.channel_id, f"initiative-{initiative.id}")
-        if channel is None:
-            return
-        coordinators = await service.coordinators(group.id)
         lang = self.lang
-        content = self.bot.t(
-            lang,
+        posted = await self._ask_coordinators(
+            timer,
+            group,
+            f"initiative-{initiative.id}",
+            f"wg:initiative:{initiative.id}:approve",
             "working_groups.initiative.review",
-            coordinators=_render.mentions(coordinators) or self.bot.t(lang, "working_groups.join.moderators"),
-            member=f"<@{initiative.submitted_by}>",
-            group=group.name.get(lang),
-        )
-        message = await find_posted(
-            self.bot, channel, has_custom_id(f"wg:initiative:{initiative.id}:approve"), since=timer.created_at
-        ) or await channel.send(
-            limits.clip(content, limits.MESSAGE_CONTENT),
-            embed=_render.initiative_embed(self.bot.catalog, lang, initiative),
+            initiative.submitted_by,
             view=initiative_view(self.bot.catalog, lang, initiative.id),
-            allowed_mentions=discord.AllowedMentions(
-                users=[discord.Object(user_id) for user_id in coordinators], roles=False, everyone=False
-            ),
+            embed=_render.initiative_embed(self.bot.catalog, lang, initiative),
         )
-        await service.initiatives.record_message(initiative.id, channel.id, message.id)
+        if posted is not None:
+            await service.initiatives.record_message(initiative.id, *posted)
 
     async def on_initiative_outcome(self, timer: Timer) -> None:
         service = self.bot.services.working_groups
