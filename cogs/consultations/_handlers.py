@@ -219,7 +219,13 @@ class PollTimers:
             lang = self.lang(poll, channel)
             png = await _chart.render_async(self.bot.catalog, lang, tally)
             message = await channel.send(
-                self.bot.t(lang, "consultations_ui.results.closed_post", question=poll.question),
+                self.bot.t(
+                    lang,
+                    "consultations_ui.results.election_closed_post"
+                    if poll.election_id is not None
+                    else "consultations_ui.results.closed_post",
+                    question=poll.question,
+                ),
                 embed=_render.results_embed(self.bot.catalog, lang, tally, final=True).set_image(
                     url=f"attachment://{name}"
                 ),

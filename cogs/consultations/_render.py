@@ -132,6 +132,8 @@ def poll_embed(catalog: Catalog, lang: str, tally: Tally) -> discord.Embed:
     t = catalog.t
     poll = tally.poll
     title_key = "title_organisations" if poll.by_organisation else "title_members"
+    if poll.election_id is not None:
+        title_key = "title_election"
     lines = [
         f"**{poll.question}**",
         "",

@@ -197,6 +197,7 @@ async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_
     posts = results_posts(env, title, mark)
     assert len(posts) == 1, "results posted once"
     results = posts[0]
+    assert f"Election **{title}** is closed" in results.text
     # Quota 2 (Droop: 4 // 4 + 1). Amara's 3 votes elect her in round 1; her surplus of 1 moves at
     # 1/3 of each of her ballots (0.67 to Kwame, 0.33 to Margaux); Valentina (0) then Margaux are
     # eliminated, Margaux's third goes to Grace, and the two left fill the two seats left.
