@@ -84,6 +84,14 @@ SAME_AS_ENGLISH: dict[tuple[str, str], str] = {
     ("es", "cmd.poll.create.options.quorum.name"): "«quórum» without its accent, as names are",
     ("fr", "consultations_ui.chart.quota"): "« Quota » is the French word",
     **{
+        ("fr", key): "« élection » without its accent, as names are"
+        for key in (
+            "cmd.poll.election.name",
+            "cmd.poll.nominate.options.election.name",
+            "cmd.poll.extend.options.election.name",
+        )
+    },
+    **{
         ("es", f"{prefix}.{code}"): "the UN M49 Spanish name is the English one"
         for prefix in ("cmd.org.regions", "orgs.regions")
         for code in ("054", "057")  # Melanesia, Micronesia

@@ -103,11 +103,17 @@ class DmResult:
 
 
 async def send_dm(
-    bot: WimBot, user_id: int, content: str | None, *, embeds: Sequence[discord.Embed] = ()
+    bot: WimBot,
+    user_id: int,
+    content: str | None,
+    *,
+    embeds: Sequence[discord.Embed] = (),
+    view: discord.ui.View | None = None,
 ) -> bool:
     """DM a member; False when their DMs are closed or they left (never worth a retry).
 
-    ``embeds`` (at most 10, within Discord's limits: the caller laid them out) go with the content.
+    ``embeds`` (at most 10, within Discord's limits: the caller laid them out) go with the content;
+    ``view``: persistent buttons (an election's Accept / Decline).
     Other HTTP errors (Discord unavailable) propagate, so a timer handler calling this is retried.
     """
     try:
@@ -115,6 +121,8 @@ async def send_dm(
         channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         try:
             extra: dict[str, Any] = {"embeds": list(embeds)} if embeds else {}
+            if view is not None:
+                extra["view"] = view
             await channel.send(
                 clip(content, MESSAGE_CONTENT) if content else None,
                 allowed_mentions=discord.AllowedMentions.none(),

@@ -470,6 +470,22 @@ def get_election(conn: sqlite3.Connection, election_id: int) -> Election | None:
     return _election(row, None if poll is None else poll[0])
 
 
+def find_elections(
+    conn: sqlite3.Connection, guild_id: int, text: str, statuses: Sequence[str], limit: int
+) -> list[Election]:
+    """Elections of the guild in one of ``statuses`` whose title contains ``text`` (any case), the
+    soonest close of nominations first: the ``election`` option's autocomplete."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    marks = ", ".join("?" for _ in statuses)
+    rows = conn.execute(
+        "SELECT e.*, p.id AS poll_id FROM elections e LEFT JOIN polls p ON p.election_id = e.id"  # noqa: S608  # marks only
+        f" WHERE e.guild_id = ? AND e.status IN ({marks}) AND e.title LIKE ? ESCAPE '\\'"
+        " ORDER BY e.nominations_close_at, e.id LIMIT ?",
+        (guild_id, *statuses, f"%{escaped}%", limit),
+    ).fetchall()
+    return [_election(row, row["poll_id"]) for row in rows]
+
+
 def set_election(conn: sqlite3.Connection, election_id: int, changes: dict[str, Any]) -> None:
     allowed = {"status", "nominations_close_at", "voting_closes_at", "seats"}
     if not changes or not set(changes) <= allowed:

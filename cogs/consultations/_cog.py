@@ -26,6 +26,7 @@ from bot.core.channels import ensure_can_post, post_language
 from bot.core.checks import coordinator_or_moderator, moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText, language_choices
+from bot.core.subcommands import add_subcommands
 from bot.errors import PermissionDenied, UserFacingError
 from bot.limits import CHOICE_NAME, clip
 from bot.services.consultations import (
@@ -43,7 +44,8 @@ from bot.services.consultations import (
     PollDraft,
 )
 from cogs.consultations import _chart, _render
-from cogs.consultations._handlers import PollTimers
+from cogs.consultations._elections import ElectionCommands
+from cogs.consultations._handlers import ElectionTimers, PollTimers
 from cogs.consultations._views import (
     OPTIONS_TEXT_MAX,
     PERSISTENT_ITEMS,
@@ -88,14 +90,20 @@ class Consultations(commands.Cog):
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
         self.handlers = PollTimers(bot)
+        self.election_handlers = ElectionTimers(bot)
+        # /poll election, nominate, extend (``_elections.py``), after the poll's own commands.
+        self.elections = ElectionCommands(self)
+        add_subcommands(self.poll, self.elections)
 
     # --- life cycle ----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
         self.handlers.register(self.bot.services.timers)
+        self.election_handlers.register(self.bot.services.timers)
 
     async def cog_unload(self) -> None:
         self.handlers.unregister(self.bot.services.timers)
+        self.election_handlers.unregister(self.bot.services.timers)
 
     # --- shared helpers ------------------------------------------------------------------------
 
@@ -103,7 +111,7 @@ class Consultations(commands.Cog):
     def service(self) -> ConsultationService:
         return self.bot.services.consultations
 
-    def _guild(self, interaction: discord.Interaction) -> discord.Guild:
+    def guild_of(self, interaction: discord.Interaction) -> discord.Guild:
         if interaction.guild is None:
             raise UserFacingError("errors.guild_only")
         return interaction.guild
@@ -111,7 +119,7 @@ class Consultations(commands.Cog):
     async def _poll_id(self, interaction: discord.Interaction, value: str) -> int:
         """The poll a ``poll`` option names: the autocomplete value, or typed text that matches the
         question of exactly one poll."""
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         text = value.strip()
         if text.isascii() and text.isdigit() and len(text) <= 18:
             return int(text)
@@ -122,11 +130,11 @@ class Consultations(commands.Cog):
 
     async def _poll(self, interaction: discord.Interaction, value: str) -> Poll:
         return await self.service.get(
-            await self._poll_id(interaction, value), guild_id=self._guild(interaction).id
+            await self._poll_id(interaction, value), guild_id=self.guild_of(interaction).id
         )
 
-    async def _zone(self, interaction: discord.Interaction) -> str:
-        settings = await self.bot.services.members.get(self._guild(interaction).id, interaction.user.id)
+    async def zone_of(self, interaction: discord.Interaction) -> str:
+        settings = await self.bot.services.members.get(self.guild_of(interaction).id, interaction.user.id)
         return settings.timezone or self.bot.config.timezone
 
     async def _may_create_here(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
@@ -196,7 +204,7 @@ class Consultations(commands.Cog):
         quorum: Quorum | None = None,
         language: str | None = None,
     ) -> None:
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         channel = interaction.channel
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError("consultations_ui.errors.text_channel_only")
@@ -210,7 +218,7 @@ class Consultations(commands.Cog):
             question=question,
             options=options or "",
             closes=closes,
-            timezone=await self._zone(interaction),
+            timezone=await self.zone_of(interaction),
             kind=kind,
             max_choices=max_choices,
             voters=voters,
@@ -300,7 +308,7 @@ class Consultations(commands.Cog):
 
     @LIST.command(poll)
     async def list_(self, interaction: discord.Interaction) -> None:
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         lang = self.bot.lang_for(interaction)
         states = await self.service.open_polls(guild.id, interaction.user.id, limit=25)
         await reply(interaction, embed=_render.list_embed(self.bot.catalog, lang, states))
@@ -334,7 +342,7 @@ class Consultations(commands.Cog):
     async def cast_vote(self, interaction: discord.Interaction, poll_id: int, positions: list[int]) -> None:
         """A click on a poll: record or replace the ballot (one database action) and confirm privately
         what is now recorded. The poll message's tally follows through its pending refresh."""
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         receipt = await self.service.vote(
             poll_id, interaction.user.id, positions, _role_ids(interaction.user), guild_id=guild.id
         )
@@ -342,7 +350,7 @@ class Consultations(commands.Cog):
         await reply(interaction, _render.receipt_text(self.bot.catalog, lang, receipt, interaction.user.id))
 
     async def open_ranking(self, interaction: discord.Interaction, poll_id: int) -> None:
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         poll = await self.service.get(poll_id, guild_id=guild.id)
         if not poll.is_open:
             raise UserFacingError("consultations.errors.poll_closed", question=poll.question)
@@ -358,7 +366,7 @@ class Consultations(commands.Cog):
         self, interaction: discord.Interaction, poll_id: int, ranking: tuple[int, ...]
     ) -> None:
         """The voter's ranking so far, shown again with the next choice (nothing is recorded yet)."""
-        poll = await self.service.get(poll_id, guild_id=self._guild(interaction).id)
+        poll = await self.service.get(poll_id, guild_id=self.guild_of(interaction).id)
         known = {o.position for o in poll.options}
         cleaned = tuple(dict.fromkeys(p for p in ranking if p in known))
         lang = self.bot.lang_for(interaction)
@@ -370,7 +378,7 @@ class Consultations(commands.Cog):
     async def confirm_ranking(
         self, interaction: discord.Interaction, poll_id: int, ranking: tuple[int, ...]
     ) -> None:
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         receipt = await self.service.vote(
             poll_id, interaction.user.id, list(ranking), _role_ids(interaction.user), guild_id=guild.id
         )
@@ -380,7 +388,7 @@ class Consultations(commands.Cog):
         )
 
     async def open_comment(self, interaction: discord.Interaction, poll_id: int) -> None:
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         ballot = await self.service.my_ballot(poll_id, interaction.user.id, guild_id=guild.id)
         if ballot is None:
             raise UserFacingError("consultations_ui.errors.vote_first")
@@ -398,7 +406,7 @@ class Consultations(commands.Cog):
     async def nudge(self, interaction: discord.Interaction, poll_id: int) -> None:
         """The moderators' Nudge: each unanswered WIM organisation not nudged today gets its
         representatives DMed (``poll.nudge`` timers, run at once)."""
-        guild = self._guild(interaction)
+        guild = self.guild_of(interaction)
         lang = self.bot.lang_for(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.service.nudge(poll_id, interaction.user.id, guild_id=guild.id)

@@ -18,7 +18,15 @@ moderators once and the timer ends: retrying would not bring it back.
   moderators get the WIM organisations that have not answered, with a Nudge button;
 * ``poll.nudge``: DMs one organisation's representatives, each in their own language.
 
-Elections' kinds (``election.*``) are handled beside these by the elections module once it exists.
+Elections (``ElectionTimers``), the same way:
+
+* ``election.announce``: the call for nominations in the election's channel (adopted by its text);
+* ``election.nomination``: the nominee's DM with Accept / Decline, in their own language (adopted
+  by its Accept button's custom_id in their DM channel);
+* ``election.nominations_close``: closes nominations (``ConsultationService.close_nominations``,
+  candidates named as the server shows them), then posts the ranked ballot at once (``poll.post``),
+  or, too few candidates, runs ``election.short``;
+* ``election.short``: tells the moderators in mod-log, with the Extend button (adopted by it).
 """
 
 from __future__ import annotations
@@ -39,11 +47,15 @@ from bot.core.channels import (
     postable_channel,
     text_channel,
 )
-from bot.core.dm import dm_members
-from bot.core.outbox import find_posted, has_attachment, has_custom_id, same_text
+from bot.core.dm import dm_members, send_dm
+from bot.core.outbox import find_posted, has_attachment, has_custom_id, may_have_run, same_text
 from bot.core.pacing import background
 from bot.errors import NotFound
 from bot.services.consultations import (
+    ELECTION_ANNOUNCE,
+    ELECTION_NOMINATION,
+    ELECTION_NOMINATIONS_CLOSE,
+    ELECTION_SHORT,
     POLL_CLOSE,
     POLL_NUDGE,
     POLL_POST,
@@ -51,12 +63,13 @@ from bot.services.consultations import (
     POLL_REMIND,
     POLL_RESULTS,
     ConsultationService,
+    Election,
     NudgeTarget,
     Poll,
 )
 from bot.services.timers import Handler, Timer
 from cogs.consultations import _chart, _render
-from cogs.consultations._views import marker, nudge_view, poll_view
+from cogs.consultations._views import extend_view, marker, nomination_view, nudge_view, poll_view
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -206,7 +219,13 @@ class PollTimers:
             lang = self.lang(poll, channel)
             png = await _chart.render_async(self.bot.catalog, lang, tally)
             message = await channel.send(
-                self.bot.t(lang, "consultations_ui.results.closed_post", question=poll.question),
+                self.bot.t(
+                    lang,
+                    "consultations_ui.results.election_closed_post"
+                    if poll.election_id is not None
+                    else "consultations_ui.results.closed_post",
+                    question=poll.question,
+                ),
                 embed=_render.results_embed(self.bot.catalog, lang, tally, final=True).set_image(
                     url=f"attachment://{name}"
                 ),
@@ -276,3 +295,178 @@ class PollTimers:
         )
         if result.closed:
             log.info("Poll %s: nudge DMs closed for %s", poll.id, list(result.closed))
+
+
+class ElectionTimers:
+    """The timer handlers of elections (see the module's docstring)."""
+
+    def __init__(self, bot: WimBot) -> None:
+        self.bot = bot
+
+    @property
+    def service(self) -> ConsultationService:
+        return self.bot.services.consultations
+
+    def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+        return {
+            ELECTION_ANNOUNCE: (self.on_announce, OUTBOX_BACKOFF),
+            ELECTION_NOMINATION: (self.on_nomination, OUTBOX_BACKOFF),
+            ELECTION_NOMINATIONS_CLOSE: (self.on_nominations_close, OUTBOX_BACKOFF),
+            ELECTION_SHORT: (self.on_short, OUTBOX_BACKOFF),
+        }
+
+    def register(self, timers: TimerService) -> None:
+        for kind, (handler, backoff) in self._handlers().items():
+            timers.register(kind, handler, base_backoff=backoff)
+
+    def unregister(self, timers: TimerService) -> None:
+        for kind in self._handlers():
+            timers.unregister(kind)
+
+    async def _election(self, timer: Timer) -> Election | None:
+        try:
+            return await self.service.get_election(int(timer.payload["election_id"]))
+        except NotFound:
+            return None
+
+    async def _channel(self, election: Election) -> discord.TextChannel | None:
+        """The election's channel if the bot can post there; else moderators are told once."""
+        await self.bot.wait_until_ready()
+        guild = self.bot.get_guild(election.guild_id)
+        if guild is None:
+            return None
+        lang = self.bot.config.language
+
+        def gone() -> Report:
+            text = self.bot.t(
+                lang, "consultations_ui.election.log_channel_gone", title=election.title, id=election.id
+            )
+            return f"election:{election.id}:channel", text
+
+        def cannot(channel: discord.TextChannel, missing: list[str]) -> Report:
+            text = self.bot.t(
+                lang,
+                "consultations_ui.election.log_cannot_post",
+                title=election.title,
+                channel=channel.mention,
+                permissions=permission_list(self.bot, lang, missing),
+            )
+            return f"election:{election.id}:access:{','.join(missing)}", text
+
+        channel = text_channel(guild, election.channel_id)
+        return await postable_channel(self.bot, guild.id, channel, gone=gone, cannot=cannot)
+
+    async def on_announce(self, timer: Timer) -> None:
+        election = await self._election(timer)
+        if election is None or election.status not in ("nominating", "short"):
+            return  # gone, or already voting: the ballot itself is the news
+        channel = await self._channel(election)
+        if channel is None:
+            return
+        lang = post_language(self.bot.config, channel, election.language)
+        content = _render.election_call(self.bot.catalog, lang, election)
+        if await find_posted(self.bot, channel, same_text(content), since=timer.created_at) is None:
+            await channel.send(content, allowed_mentions=NONE)
+
+    async def on_nomination(self, timer: Timer) -> None:
+        """DM the nominee, in their remembered language, the nomination with Accept / Decline. A
+        retry first looks in their DM channel for the buttons an earlier run sent: never twice."""
+        await self.bot.wait_until_ready()
+        nomination_id = int(timer.payload["nomination_id"])
+        pending = await self.service.nomination_to_send(nomination_id)
+        if pending is None:
+            return  # answered meanwhile, or gone
+        nomination, election = pending
+        user_id = nomination.nominee_id
+        if may_have_run(self.bot, timer) and await self._already_sent(user_id, nomination_id, timer):
+            return
+        try:
+            organisation = await self.bot.services.organisations.get(
+                election.guild_id, nomination.organisation_id, include_archived=True
+            )
+            organisation_name = organisation.name
+        except NotFound:
+            organisation_name = "?"
+        profiles = await self.bot.services.members.dm_profiles(election.guild_id, [user_id])
+        lang = profiles[user_id].language or self.bot.config.language
+        catalog = self.bot.catalog
+        delivered = await send_dm(
+            self.bot,
+            user_id,
+            _render.nomination_dm(catalog, lang, election, organisation_name),
+            view=nomination_view(catalog, lang, nomination_id),
+        )
+        if not delivered:
+            # The nomination stays pending: moderators can ask the nominee to open their DMs.
+            guild_lang = self.bot.config.language
+            text = self.bot.t(
+                guild_lang,
+                "consultations_ui.nomination.log_unreachable",
+                user=f"<@{user_id}>",
+                title=election.title,
+            )
+            await self.bot.report_once(election.guild_id, f"election:nomination:{nomination_id}:dm", text)
+
+    async def _already_sent(self, user_id: int, nomination_id: int, timer: Timer) -> bool:
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            channel = user.dm_channel or await user.create_dm()
+            wanted = has_custom_id(f"election:nomination:{nomination_id}:approve")
+            return await find_posted(self.bot, channel, wanted, since=timer.created_at) is not None
+        except (discord.Forbidden, discord.NotFound):
+            return False  # closed DMs or a member who left: send_dm says so
+
+    async def on_nominations_close(self, timer: Timer) -> None:
+        election = await self._election(timer)
+        if election is None:
+            return
+        await self.bot.wait_until_ready()
+        names = await self._names(election)
+        outcome = await self.service.close_nominations(election.id, names)
+        if outcome is None:
+            return
+        timers = self.bot.services.timers
+        if outcome.poll is not None:
+            # The ranked ballot among the accepted candidates; the dispatcher retries it if Discord fails.
+            await timers.run_now(POLL_POST, poll_id=outcome.poll.id)
+        elif outcome.election.status == "short":
+            await timers.run_now(ELECTION_SHORT, election_id=election.id)
+
+    async def _names(self, election: Election) -> dict[int, str]:
+        """The accepted candidates' names as the server shows them (the ballot's option labels)."""
+        guild = self.bot.get_guild(election.guild_id)
+        names: dict[int, str] = {}
+        if guild is None:
+            return names
+        for nomination in await self.service.nominations(election.id):
+            if nomination.status != "accepted":
+                continue
+            member = guild.get_member(nomination.nominee_id)
+            if member is None:
+                try:
+                    member = await guild.fetch_member(nomination.nominee_id)
+                except discord.HTTPException:
+                    continue  # left the server: the ballot names them by id
+            names[nomination.nominee_id] = member.display_name
+        return names
+
+    async def on_short(self, timer: Timer) -> None:
+        """Fewer accepted candidates than seats: the moderators' notice with the Extend button."""
+        election = await self._election(timer)
+        if election is None or election.status != "short":
+            return  # extended meanwhile
+        await self.bot.wait_until_ready()
+        channel = self.bot.mod_log_channel(election.guild_id)
+        if channel is None:
+            log.warning("No mod-log channel for the notice of election %s", election.id)
+            return
+        wanted = has_custom_id(f"election:extend:{election.id}")
+        if await find_posted(self.bot, channel, wanted, since=timer.created_at) is not None:
+            return
+        candidates = sum(1 for n in await self.service.nominations(election.id) if n.status == "accepted")
+        lang = self.bot.config.channel_language(self.bot.config.channels.mod_log)
+        await channel.send(
+            _render.election_short(self.bot.catalog, lang, election, candidates),
+            view=extend_view(self.bot.catalog, lang, election.id),
+            allowed_mentions=NONE,
+        )

@@ -17,6 +17,8 @@ from bot import limits
 from bot.core.channels import jump_url
 from bot.i18n import Catalog
 from bot.services.consultations import (
+    Election,
+    NominationAnswer,
     NudgeResult,
     NudgeTarget,
     Poll,
@@ -130,6 +132,8 @@ def poll_embed(catalog: Catalog, lang: str, tally: Tally) -> discord.Embed:
     t = catalog.t
     poll = tally.poll
     title_key = "title_organisations" if poll.by_organisation else "title_members"
+    if poll.election_id is not None:
+        title_key = "title_election"
     lines = [
         f"**{poll.question}**",
         "",
@@ -137,6 +141,8 @@ def poll_embed(catalog: Catalog, lang: str, tally: Tally) -> discord.Embed:
         "",
     ]
     details = [kind_text(catalog, lang, poll)]
+    if poll.election_id is not None:
+        details.append(t(lang, "consultations_ui.election.poll_seats", count=poll.seats))
     if poll.by_organisation:
         details.append(t(lang, "consultations_ui.poll.who_organisations"))
     elif poll.audience_role_id is not None:
@@ -435,4 +441,115 @@ def nudge_dm(catalog: Catalog, lang: str, poll: Poll, target: NudgeTarget) -> st
         at=_at(poll.closes_at),
         relative=_relative(poll.closes_at),
         link=poll_link(poll),
+    )
+
+
+# --- elections of Steering Committee officers --------------------------------------------------------
+
+
+def _method(catalog: Catalog, lang: str, seats: int) -> str:
+    key = "method_irv" if seats == 1 else "method_stv"
+    return catalog.t(lang, f"consultations_ui.election.{key}")
+
+
+def election_call(catalog: Catalog, lang: str, election: Election) -> str:
+    """The call for nominations posted in the election's channel when it is created."""
+    t = catalog.t
+    text = "\n".join(
+        (
+            t(lang, "consultations_ui.election.call_title", title=election.title),
+            t(lang, "consultations_ui.election.call_seats", count=election.seats),
+            t(
+                lang,
+                "consultations_ui.election.call_nominate",
+                count=election.max_nominations,
+                at=_at(election.nominations_close_at),
+                relative=_relative(election.nominations_close_at),
+            ),
+            t(
+                lang,
+                "consultations_ui.election.call_vote",
+                at=_at(election.voting_closes_at),
+                method=_method(catalog, lang, election.seats),
+            ),
+        )
+    )
+    return limits.clip(text, limits.MESSAGE_CONTENT)
+
+
+def election_created(catalog: Catalog, lang: str, election: Election, posted: bool) -> str:
+    key = "created" if posted else "created_pending"
+    return catalog.t(
+        lang,
+        f"consultations_ui.election.{key}",
+        title=election.title,
+        at=_at(election.nominations_close_at),
+        channel=f"<#{election.channel_id}>",
+    )
+
+
+def nomination_dm(catalog: Catalog, lang: str, election: Election, organisation: str) -> str:
+    """The nominee's DM, above the Accept / Decline buttons."""
+    t = catalog.t
+    text = "\n\n".join(
+        (
+            t(
+                lang,
+                "consultations_ui.nomination.dm",
+                organisation=organisation,
+                title=election.title,
+                count=election.seats,
+            ),
+            t(
+                lang,
+                "consultations_ui.nomination.dm_answer",
+                at=_at(election.nominations_close_at),
+                relative=_relative(election.nominations_close_at),
+            ),
+        )
+    )
+    return limits.clip(text, limits.MESSAGE_CONTENT)
+
+
+def nomination_answered(catalog: Catalog, lang: str, answer: NominationAnswer) -> str:
+    """The line added to the DM once the nominee answered, or the reply to a later click."""
+    nomination = answer.nomination
+    accepted = nomination.status == "accepted"
+    if answer.answered_now:
+        key = "accepted" if accepted else "declined"
+    else:
+        key = "already_accepted" if accepted else "already_declined"
+    return catalog.t(
+        lang,
+        f"consultations_ui.nomination.{key}",
+        title=answer.election.title,
+        at=_at(nomination.answered_at or nomination.nominated_at),
+    )
+
+
+def nominated_reply(catalog: Catalog, lang: str, election: Election, nominee_id: int) -> str:
+    return catalog.t(lang, "consultations_ui.nomination.done", user=f"<@{nominee_id}>", title=election.title)
+
+
+def election_short(catalog: Catalog, lang: str, election: Election, candidates: int) -> str:
+    """The moderators' notice (mod-log) when nominations close with fewer candidates than seats."""
+    t = catalog.t
+    text = t(
+        lang,
+        "consultations_ui.election.short",
+        title=election.title,
+        id=election.id,
+        count=candidates,
+        seats=election.seats,
+    )
+    return limits.clip(text, limits.MESSAGE_CONTENT)
+
+
+def election_extended(catalog: Catalog, lang: str, election: Election) -> str:
+    return catalog.t(
+        lang,
+        "consultations_ui.election.extended",
+        title=election.title,
+        at=_at(election.nominations_close_at),
+        voting=_at(election.voting_closes_at),
     )

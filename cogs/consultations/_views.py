@@ -11,7 +11,9 @@ votes); more options, or multiple choice, a select (a multiple choice is one bal
 ticks, which a select sends at once, where toggle buttons would record half a ballot per click);
 ranked, a button that opens the voter's own ephemeral ranking, fixed step by step before confirming.
 Comments go through a modal. The moderators' Nudge is a ``DynamicItem`` of its own rather than a
-``DecisionButton``: it is one action (DM the representatives), not a two-way decision.
+``DecisionButton``: it is one action (DM the representatives), not a two-way decision; so is an
+election's Extend (a form for the new close of nominations). A nominee's Accept / Decline is a
+``DecisionButton`` (``election:nomination:<id>:<approve|decline>``), in their DM.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import discord
 
 from bot import limits
 from bot.core.tree import handle_interaction_error, reporting_errors
-from bot.core.views import loaded_cog
+from bot.core.views import DecisionButton, loaded_cog
 from bot.errors import UserFacingError
 from bot.i18n import Catalog
 from bot.services.consultations import MAX_COMMENT_LENGTH, Poll
@@ -292,6 +294,51 @@ class NudgeButton(
             await _cog(interaction).nudge(interaction, self.poll_id)
 
 
+class NominationButton(
+    DecisionButton, prefix="election:nomination", labels="consultations_ui.nomination.buttons"
+):
+    """``election:nomination:<nomination_id>:<approve|decline>``: Accept or Decline under the nominee's
+    DM. Only the nominee may answer, which the service judges (it knows whose nomination it is)."""
+
+    moderators_only = False
+
+    async def decide(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).elections.answer(interaction, self.target_id, accept=self.approve)
+
+
+class ExtendButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"election:extend:(?P<election_id>{_ID})",
+):
+    """``election:extend:<election_id>``: under the moderators' notice of an election short of
+    candidates; opens a form for the new close of nominations."""
+
+    def __init__(self, election_id: int, *, label: str = "", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=limits.clip(label or "Extend", limits.BUTTON_LABEL),
+                emoji="⏳",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"election:extend:{election_id}",
+                disabled=disabled,
+            )
+        )
+        self.election_id = election_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ExtendButton:
+        return cls(int(match["election_id"]), label=getattr(item, "label", None) or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with reporting_errors(interaction):
+            bot: Any = interaction.client  # a WimBot; discord.py types it Client
+            if not bot.is_moderator(interaction.user):
+                raise UserFacingError("errors.not_moderator")
+            await _cog(interaction).elections.open_extend(interaction, self.election_id)
+
+
 PERSISTENT_ITEMS: Final = (
     VoteButton,
     PickSelect,
@@ -300,6 +347,8 @@ PERSISTENT_ITEMS: Final = (
     RankingSelect,
     RankingButton,
     NudgeButton,
+    NominationButton,
+    ExtendButton,
 )
 
 
@@ -390,6 +439,18 @@ def ranking_view(catalog: Catalog, lang: str, poll: Poll, ranking: Sequence[int]
     return view
 
 
+def nomination_view(
+    catalog: Catalog, lang: str, nomination_id: int, *, disabled: bool = False
+) -> discord.ui.View:
+    return NominationButton.buttons(catalog, lang, nomination_id, disabled=disabled)
+
+
+def extend_view(catalog: Catalog, lang: str, election_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ExtendButton(election_id, label=catalog.t(lang, "consultations_ui.election.extend_button")))
+    return view
+
+
 def nudge_view(catalog: Catalog, lang: str, poll_id: int, *, disabled: bool = False) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(
@@ -465,4 +526,40 @@ def comment_modal(catalog: Catalog, lang: str, current: str | None, submit: Subm
         max_length=min(limits.MODAL_TEXT_INPUT, MAX_COMMENT_LENGTH),
         required=False,
         default=current,
+    )
+
+
+#: "2027-03-15 18:00" or "1w 2d 6h", with room for stray spaces (as /poll create's ``closes``).
+CLOSES_TEXT_MAX: Final = 40
+
+
+class _LineModal(discord.ui.Modal):
+    def __init__(self, *, title: str, label: str, placeholder: str, submit: Submit) -> None:
+        super().__init__(title=limits.clip(title, 45), timeout=600)
+        self._submit = submit
+        self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="duration",
+            label=limits.clip(label, 45),
+            style=discord.TextStyle.short,
+            max_length=CLOSES_TEXT_MAX,
+            required=True,
+            placeholder=limits.clip(placeholder, 100),
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._submit(interaction, self.text.value or "")
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]  # discord.py types Modal.on_error with BaseView's item
+        await handle_interaction_error(interaction, error)
+
+
+def extend_modal(catalog: Catalog, lang: str, submit: Submit) -> discord.ui.Modal:
+    """An election's Extend: the new close of nominations, a duration or a local date and time."""
+    t = catalog.t
+    return _LineModal(
+        title=t(lang, "consultations_ui.election.extend_title"),
+        label=t(lang, "consultations_ui.election.extend_label"),
+        placeholder=t(lang, "consultations_ui.election.extend_placeholder"),
+        submit=submit,
     )

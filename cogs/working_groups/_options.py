@@ -2,25 +2,31 @@
 module's commands join the cog's /wg group.
 
 ``/wg create`` and ``/wg status`` are children of /wg itself, not of a sub-group, yet live in
-``_manage.py`` and ``_work.py``: a method marked ``@subcommand(CommandText(...))`` there becomes an
-``app_commands.Command`` bound to its module's object (discord.py unwraps a bound method's
-``__self__`` as the command's binding) when the cog calls ``add_subcommands``.
+``_manage.py`` and ``_work.py``: they are marked with ``bot.core.subcommands.subcommand`` (re-exported
+here) and the cog calls ``add_subcommands``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any, Final, TypeVar
+from typing import Final
 
 from discord import app_commands
 
-from bot.core.strings import CommandText, cmd_str
+from bot.core.strings import cmd_str
+from bot.core.subcommands import add_subcommands, subcommand
 from bot.errors import NotFound
 from bot.services.working_groups import DELIVERABLE_KINDS, INITIATIVE_KINDS, STATUSES, Texts
 
-F = TypeVar("F", bound=Callable[..., Coroutine[Any, Any, None]])
-
-_SUBCOMMAND: Final = "__wg_subcommand__"
+__all__ = [
+    "INITIATIVE_CHOICES",
+    "KIND_CHOICES",
+    "STATUS_CHOICES",
+    "add_subcommands",
+    "blank",
+    "parse_id",
+    "subcommand",
+    "texts",
+]
 
 
 def _choices(values: tuple[str, ...], prefix: str) -> list[app_commands.Choice[str]]:
@@ -47,28 +53,3 @@ def parse_id(value: str, error: str) -> int:
 
 def texts(lang: str, value: str | None) -> Texts:
     return Texts({lang: value.strip()} if value and value.strip() else {})
-
-
-def subcommand(text: CommandText) -> Callable[[F], F]:
-    """Marks a method as ``/wg <name>``, named and described from ``text``; ``add_subcommands``
-    makes the command. The option decorators (``text.options``, ``autocomplete``, ``choices``,
-    checks) go below it, as under ``group.command``."""
-
-    def mark(func: F) -> F:
-        setattr(func, _SUBCOMMAND, text)
-        return func
-
-    return mark
-
-
-def add_subcommands(group: app_commands.Group, owner: object) -> None:
-    """Add ``owner``'s ``@subcommand`` methods to ``group``, in the order the class defines them
-    (the order Discord and docs/commands.md list them in)."""
-    for attr, value in vars(type(owner)).items():
-        text = getattr(value, _SUBCOMMAND, None)
-        if not isinstance(text, CommandText):
-            continue
-        command: app_commands.Command[Any, ..., Any] = app_commands.Command(
-            name=text.name, description=text.description, callback=getattr(owner, attr), parent=group
-        )
-        group.add_command(command)

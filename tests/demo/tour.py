@@ -195,7 +195,8 @@ class Tour:
         self.transcript.add(Action(persona, f"pressed [{label}] on {on}"))
         handle = await self.double.click(current, custom_id, user=self.member(persona))
         answer = await handle.message(timeout=WAIT)
-        self.record(answer, viewer=persona if answer.ephemeral else None)
+        private = answer.ephemeral or answer.channel_id not in self._channel_ids()  # or in their DMs
+        self.record(answer, viewer=persona if private else None)
         return answer
 
     # -- waiting for what the bot does on its own ----------------------------------------------------

@@ -82,6 +82,12 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         "question": "Long input probe?",
         "closes": "3d",
         "poll": "1",
+        # /poll election, nominate, extend: the periods; the election named need not exist.
+        "seats": 1,
+        "nominations": "2d",
+        "voting": "3d",
+        "election": "1",
+        "duration": "3d",
     }
     tried: list[str] = []
     for path, options in _leaf_commands(double.registered_commands()):

@@ -38,6 +38,7 @@ from bot.services.consultations import validation
 from bot.services.consultations.counting import count_ranked
 from bot.services.consultations.elections import Elections
 from bot.services.consultations.model import (
+    ELECTION_ANNOUNCE,
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
     from bot.services.timers import TimerService
 
 __all__ = [
+    "ELECTION_ANNOUNCE",
     "ELECTION_NOMINATION",
     "ELECTION_NOMINATIONS_CLOSE",
     "ELECTION_SHORT",
@@ -551,6 +553,14 @@ class ConsultationService:
     async def get_election(self, election_id: int, *, guild_id: int | None = None) -> Election:
         """See :meth:`Elections.get`."""
         return await self._elections.get(election_id, guild_id=guild_id)
+
+    async def search_elections(
+        self, guild_id: int, text: str, *, statuses: Sequence[str] | None = None, limit: int = 25
+    ) -> list[Election]:
+        """See :meth:`Elections.search` (``statuses`` None: those still taking nominations)."""
+        if statuses is None:
+            return await self._elections.search(guild_id, text, limit=limit)
+        return await self._elections.search(guild_id, text, statuses=statuses, limit=limit)
 
     async def nominate(self, election_id: int, user_id: int, nominee_id: int, *, guild_id: int) -> Nomination:
         """See :meth:`Elections.nominate`."""

@@ -1,7 +1,9 @@
 """Elections of Steering Committee officers: nominations by the WIM organisations, the nominees'
 answers, and the close of nominations that opens the ranked ballot among the accepted candidates.
 
-* ``create``: the election and its ``election.nominations_close`` timer.
+* ``create``: the election, its ``election.announce`` timer (the call for nominations in its channel,
+  outbox) and its ``election.nominations_close`` timer.
+* ``search``: the elections a member may name (autocomplete, typed titles).
 * ``nominate``: a verified representative of an active organisation nominates a verified leader (or
   representative) of the same organisation, up to ``max_nominations`` per organisation (declined
   nominations do not count); an ``election.nomination`` timer DMs the nominee the accept/decline
@@ -17,7 +19,8 @@ answers, and the close of nominations that opens the ranked ballot among the acc
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.clock import Clock
 from bot.countries import fold
@@ -27,11 +30,13 @@ from bot.limits import clip
 from bot.repositories import consultations as repo
 from bot.services.consultations import validation
 from bot.services.consultations.model import (
+    ELECTION_ANNOUNCE,
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
     MAX_OPTION_LENGTH,
     MAX_OPTIONS,
+    MAX_QUESTION_LENGTH,
     MIN_OPEN,
     Election,
     ElectionDraft,
@@ -44,6 +49,10 @@ from bot.timeutil import utc_iso
 if TYPE_CHECKING:
     from bot.services.consultations import ConsultationService
     from bot.services.timers import TimerService
+
+#: Elections still taking nominations (``short``: nominations closed with too few candidates, until
+#: the moderators extend them).
+OPEN_STATUSES: Final = ("nominating", "short")
 
 
 class Elections:
@@ -77,18 +86,26 @@ class Elections:
         }
         async with self._db.transaction() as tx:
             election_id = await self._db.write(repo.insert_election, values)
-            await self._timers.schedule(
-                ELECTION_NOMINATIONS_CLOSE,
-                nominations_close,
-                {"guild_id": draft.guild_id, "election_id": election_id},
-                tx=tx,
-            )
+            payload = {"guild_id": draft.guild_id, "election_id": election_id}
+            await self._timers.schedule(ELECTION_ANNOUNCE, now, payload, tx=tx)
+            await self._timers.schedule(ELECTION_NOMINATIONS_CLOSE, nominations_close, payload, tx=tx)
             election = await self._db.read(repo.get_election, election_id)
         assert election is not None
         return election
 
     async def get(self, election_id: int, *, guild_id: int | None = None) -> Election:
         return _usable(await self._db.read(repo.get_election, election_id), guild_id)
+
+    async def search(
+        self, guild_id: int, text: str, *, statuses: Sequence[str] = OPEN_STATUSES, limit: int = 25
+    ) -> list[Election]:
+        """Elections of the guild in ``statuses`` (default: taking nominations, or short of
+        candidates) whose title contains ``text``, soonest close of nominations first."""
+        if not statuses or limit <= 0:
+            return []
+        return await self._db.read(
+            repo.find_elections, guild_id, text.strip()[:MAX_QUESTION_LENGTH], tuple(statuses), limit
+        )
 
     async def nominate(self, election_id: int, user_id: int, nominee_id: int, *, guild_id: int) -> Nomination:
         """Raises ``consultations.errors.{unknown_election, nominations_closed, not_representative,

@@ -19,6 +19,7 @@ POLL_REMIND: Final = "poll.remind"  # 24 h before the deadline: the reminder (an
 POLL_CLOSE: Final = "poll.close"  # at the deadline: close (ConsultationService.close_due)
 POLL_RESULTS: Final = "poll.results"  # written by the close: post the results once
 POLL_NUDGE: Final = "poll.nudge"  # {"guild_id", "poll_id", "organisation_id"}: DM its representatives
+ELECTION_ANNOUNCE: Final = "election.announce"  # {"guild_id", "election_id"}: post the call for nominations
 ELECTION_NOMINATION: Final = "election.nomination"  # {"guild_id", "nomination_id"}: DM the nominee
 ELECTION_NOMINATIONS_CLOSE: Final = "election.nominations_close"  # {"guild_id", "election_id"}
 ELECTION_SHORT: Final = "election.short"  # {"guild_id", "election_id"}: tell moderators (too few)

@@ -7,7 +7,7 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import consultations, digest, directory, events, working_groups
+from tests.demo.scenes import consultations, digest, directory, elections, events, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
@@ -15,5 +15,6 @@ SCENES: tuple[Scene, ...] = (
     *working_groups.SCENES,
     *directory.SCENES,
     *consultations.SCENES,
+    *elections.SCENES,
     *digest.SCENES,
 )

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.services.consultations import (
+    ELECTION_ANNOUNCE,
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
@@ -154,3 +155,39 @@ async def test_too_few_candidates_at_the_close_is_reported_and_nominations_can_b
     assert extended.voting_closes_at > extended.nominations_close_at
     [pending] = await timers_of(db, ELECTION_NOMINATIONS_CLOSE)
     assert pending["due_at"] == extended.nominations_close_at.isoformat()
+
+
+async def test_creating_an_election_writes_its_call_for_nominations_with_it(
+    service: ConsultationService, db: Database
+) -> None:
+    created = await service.create_election(election())
+    [announce] = await timers_of(db, ELECTION_ANNOUNCE)
+    assert (announce["guild_id"], announce["election_id"]) == (GUILD, created.id)
+    [close] = await timers_of(db, ELECTION_NOMINATIONS_CLOSE)
+    assert close["election_id"] == created.id
+
+
+async def test_elections_are_found_by_part_of_their_title_and_status(
+    service: ConsultationService, organisations: OrganisationService, clock: FakeClock
+) -> None:
+    made = await add_organisations(organisations, leaders=1)
+    officers = await service.create_election(election(title="Steering Committee officers 2027"))
+    treasurer = await service.create_election(
+        election(title="Treasurer 2027", seats=1, nominations_close="1d")
+    )
+    other_guild = await service.create_election(election(guild_id=GUILD + 1, title="Treasurer 2027 (other)"))
+    assert [e.id for e in await service.search_elections(GUILD, "2027")] == [treasurer.id, officers.id]
+    assert [e.id for e in await service.search_elections(GUILD, "treasurer")] == [treasurer.id]
+    assert await service.search_elections(GUILD, "100%_") == []  # LIKE's wildcards are literal
+    assert other_guild.id not in [e.id for e in await service.search_elections(GUILD, "")]
+    # Nominations close with too few candidates: "short", found only when asked for.
+    nomination = await service.nominate(treasurer.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
+    await service.answer_nomination(nomination.id, nomination.nominee_id, accept=False)
+    clock.advance(timedelta(days=1, minutes=1))
+    await service.close_nominations(treasurer.id)
+    assert [e.id for e in await service.search_elections(GUILD, "2027", statuses=("nominating",))] == [
+        officers.id
+    ]
+    found = await service.search_elections(GUILD, "2027")
+    assert [(e.id, e.status) for e in found] == [(treasurer.id, "short"), (officers.id, "nominating")]
+    assert await service.search_elections(GUILD, "2027", limit=0) == []
