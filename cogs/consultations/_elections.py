@@ -18,7 +18,7 @@ round, the quota, transfer and tie rules) are posted at the close and in /poll e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import discord
 from discord import app_commands
@@ -43,6 +43,7 @@ from cogs.consultations import _render
 from cogs.consultations._views import CLOSES_TEXT_MAX, extend_modal, nomination_view
 
 if TYPE_CHECKING:
+    from bot.core.bot import WimBot
     from cogs.consultations._cog import Consultations
 
 ELECTION = CommandText("poll.election")
@@ -68,8 +69,8 @@ async def _choices(
 ) -> list[app_commands.Choice[str]]:
     if interaction.guild is None:
         return []
-    bot: Any = interaction.client  # a WimBot; discord.py types it Client
-    found = await bot.services.consultations.search_elections(
+    bot = cast("WimBot", interaction.client)  # discord.py types it Client
+    found = await bot.services.consultations.elections.search(
         interaction.guild.id, current[:ELECTION_REF_MAX], statuses=statuses, limit=25
     )
     choices = []
@@ -111,9 +112,9 @@ class ElectionCommands:
         guild = self.cog.guild_of(interaction)
         text = value.strip()
         if text.isascii() and text.isdigit() and len(text) <= 18:
-            return await self.service.get_election(int(text), guild_id=guild.id)
+            return await self.service.elections.get(int(text), guild_id=guild.id)
         found = (
-            await self.service.search_elections(guild.id, text, statuses=statuses, limit=2) if text else []
+            await self.service.elections.search(guild.id, text, statuses=statuses, limit=2) if text else []
         )
         if len(found) != 1:
             raise UserFacingError("consultations.errors.unknown_election")
@@ -155,7 +156,7 @@ class ElectionCommands:
             language=post_language(self.bot.config, channel, language),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        created = await self.service.create_election(draft)
+        created = await self.service.elections.create(draft)
         posted = await self.bot.services.timers.run_now(ELECTION_ANNOUNCE, election_id=created.id)
         await reply(interaction, _render.election_created(self.bot.catalog, lang, created, posted))
 
@@ -171,7 +172,9 @@ class ElectionCommands:
         lang = self.bot.lang_for(interaction)
         found = await self._election(interaction, election, NOMINATING)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        nomination = await self.service.nominate(found.id, interaction.user.id, member.id, guild_id=guild.id)
+        nomination = await self.service.elections.nominate(
+            found.id, interaction.user.id, member.id, guild_id=guild.id
+        )
         # The outbox: the nomination and its DM's timer committed together; the DM goes now.
         await self.bot.services.timers.run_now(ELECTION_NOMINATION, nomination_id=nomination.id)
         await reply(interaction, _render.nominated_reply(self.bot.catalog, lang, found, member.id))
@@ -189,7 +192,7 @@ class ElectionCommands:
     async def _extend(self, interaction: discord.Interaction, election_id: int, duration: str) -> None:
         guild = self.cog.guild_of(interaction)
         lang = self.bot.lang_for(interaction)
-        extended = await self.service.extend_nominations(
+        extended = await self.service.elections.extend(
             election_id, duration, await self.cog.zone_of(interaction), guild_id=guild.id
         )
         await reply(interaction, _render.election_extended(self.bot.catalog, lang, extended))
@@ -199,7 +202,7 @@ class ElectionCommands:
     async def open_extend(self, interaction: discord.Interaction, election_id: int) -> None:
         """The Extend button under the mod-log notice: a form for the new close of nominations."""
         lang = self.bot.lang_for(interaction)
-        await self.service.get_election(election_id, guild_id=self.cog.guild_of(interaction).id)
+        await self.service.elections.get(election_id, guild_id=self.cog.guild_of(interaction).id)
 
         async def submit(answer: discord.Interaction, typed: str) -> None:
             await self._extend(answer, election_id, typed)
@@ -210,7 +213,7 @@ class ElectionCommands:
         """The nominee's Accept / Decline in their DM: decided once; a later click learns what was
         decided. The DM keeps its text, with the answer below and the buttons disabled."""
         lang = self.bot.lang_for(interaction)
-        answer = await self.service.answer_nomination(nomination_id, interaction.user.id, accept=accept)
+        answer = await self.service.elections.answer(nomination_id, interaction.user.id, accept=accept)
         outcome = _render.nomination_answered(self.bot.catalog, lang, answer)
         if not answer.answered_now:
             await reply(interaction, outcome)

@@ -23,7 +23,7 @@ Elections (``ElectionTimers``), the same way:
 * ``election.announce``: the call for nominations in the election's channel (adopted by its text);
 * ``election.nomination``: the nominee's DM with Accept / Decline, in their own language (adopted
   by its Accept button's custom_id in their DM channel);
-* ``election.nominations_close``: closes nominations (``ConsultationService.close_nominations``,
+* ``election.nominations_close``: closes nominations (``Elections.close_nominations``,
   candidates named as the server shows them), then posts the ranked ballot at once (``poll.post``),
   or, too few candidates, runs ``election.short``;
 * ``election.short``: tells the moderators in mod-log, with the Extend button (adopted by it).
@@ -325,7 +325,7 @@ class ElectionTimers:
 
     async def _election(self, timer: Timer) -> Election | None:
         try:
-            return await self.service.get_election(int(timer.payload["election_id"]))
+            return await self.service.elections.get(int(timer.payload["election_id"]))
         except NotFound:
             return None
 
@@ -373,7 +373,7 @@ class ElectionTimers:
         retry first looks in their DM channel for the buttons an earlier run sent: never twice."""
         await self.bot.wait_until_ready()
         nomination_id = int(timer.payload["nomination_id"])
-        pending = await self.service.nomination_to_send(nomination_id)
+        pending = await self.service.elections.nomination_to_send(nomination_id)
         if pending is None:
             return  # answered meanwhile, or gone
         nomination, election = pending
@@ -422,7 +422,7 @@ class ElectionTimers:
             return
         await self.bot.wait_until_ready()
         names = await self._names(election)
-        outcome = await self.service.close_nominations(election.id, names)
+        outcome = await self.service.elections.close_nominations(election.id, names)
         if outcome is None:
             return
         timers = self.bot.services.timers
@@ -438,7 +438,7 @@ class ElectionTimers:
         names: dict[int, str] = {}
         if guild is None:
             return names
-        for nomination in await self.service.nominations(election.id):
+        for nomination in await self.service.elections.nominations(election.id):
             if nomination.status != "accepted":
                 continue
             member = guild.get_member(nomination.nominee_id)
@@ -463,7 +463,9 @@ class ElectionTimers:
         wanted = has_custom_id(f"election:extend:{election.id}")
         if await find_posted(self.bot, channel, wanted, since=timer.created_at) is not None:
             return
-        candidates = sum(1 for n in await self.service.nominations(election.id) if n.status == "accepted")
+        candidates = sum(
+            1 for n in await self.service.elections.nominations(election.id) if n.status == "accepted"
+        )
         lang = self.bot.config.channel_language(self.bot.config.channels.mod_log)
         await channel.send(
             _render.election_short(self.bot.catalog, lang, election, candidates),

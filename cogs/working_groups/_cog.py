@@ -30,6 +30,7 @@ from bot.core.checks import moderator_only
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText
+from bot.core.subcommands import add_subcommands
 from bot.core.tree import translated_params
 from bot.errors import NotFound, UserFacingError
 from bot.services.timers import Handler
@@ -53,7 +54,6 @@ from cogs.working_groups._autocomplete import group_autocomplete
 from cogs.working_groups._handlers import WorkingGroupTimers
 from cogs.working_groups._initiatives import InitiativeGroup, Initiatives
 from cogs.working_groups._manage import Coordinator, Manage
-from cogs.working_groups._options import add_subcommands
 from cogs.working_groups._views import (
     InitiativeDecisionButton,
     JoinDecisionButton,

@@ -13,10 +13,11 @@ from bot import countries, limits
 from bot.core.checks import coordinator_or_moderator
 from bot.core.replies import reply
 from bot.core.strings import CommandText
+from bot.core.subcommands import subcommand
 from bot.errors import UserFacingError
 from cogs.working_groups import _render
 from cogs.working_groups._autocomplete import country_autocomplete, group_autocomplete
-from cogs.working_groups._options import INITIATIVE_CHOICES, blank, subcommand
+from cogs.working_groups._options import INITIATIVE_CHOICES, blank
 from cogs.working_groups._views import InitiativeModal, initiative_view
 
 if TYPE_CHECKING:

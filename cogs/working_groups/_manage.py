@@ -19,11 +19,12 @@ from discord import app_commands
 from bot.core.checks import moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
+from bot.core.subcommands import subcommand
 from bot.errors import UserFacingError
 from bot.services.working_groups import WG_ARCHIVE_CHANNEL, WG_OVERWRITES, WG_ROLE_NAME, Group
 from cogs.working_groups import _discord
 from cogs.working_groups._autocomplete import group_autocomplete
-from cogs.working_groups._options import subcommand, texts
+from cogs.working_groups._options import texts
 
 if TYPE_CHECKING:
     from cogs.working_groups._cog import WorkingGroups

@@ -1,9 +1,8 @@
-"""What the /wg command modules share: the choice lists, the parsing of typed options, and how a
-module's commands join the cog's /wg group.
+"""What the /wg command modules share: the choice lists and the parsing of typed options.
 
 ``/wg create`` and ``/wg status`` are children of /wg itself, not of a sub-group, yet live in
-``_manage.py`` and ``_work.py``: they are marked with ``bot.core.subcommands.subcommand`` (re-exported
-here) and the cog calls ``add_subcommands``.
+``_manage.py`` and ``_work.py``: they are marked with ``bot.core.subcommands.subcommand`` and the cog
+calls ``add_subcommands``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Final
 from discord import app_commands
 
 from bot.core.strings import cmd_str
-from bot.core.subcommands import add_subcommands, subcommand
 from bot.errors import NotFound
 from bot.services.working_groups import DELIVERABLE_KINDS, INITIATIVE_KINDS, STATUSES, Texts
 
@@ -21,10 +19,8 @@ __all__ = [
     "INITIATIVE_CHOICES",
     "KIND_CHOICES",
     "STATUS_CHOICES",
-    "add_subcommands",
     "blank",
     "parse_id",
-    "subcommand",
     "texts",
 ]
 

@@ -17,6 +17,7 @@ from bot import limits
 from bot.core.checks import coordinator_or_moderator, moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
+from bot.core.subcommands import subcommand
 from bot.errors import NotFound
 from bot.services.working_groups import Deliverable, WorkplanItem
 from cogs.working_groups import _render
@@ -27,7 +28,7 @@ from cogs.working_groups._autocomplete import (
     group_autocomplete,
     item_autocomplete,
 )
-from cogs.working_groups._options import KIND_CHOICES, STATUS_CHOICES, blank, parse_id, subcommand
+from cogs.working_groups._options import KIND_CHOICES, STATUS_CHOICES, blank, parse_id
 from cogs.working_groups._views import SummaryModal
 
 if TYPE_CHECKING:

@@ -163,7 +163,7 @@ class ConsultationService:
         self._db = db
         self._clock = clock
         self._timers = timers
-        self._elections = Elections(db, clock, timers, self)
+        self.elections = Elections(db, clock, timers, self)  # the cog calls it directly
         organisations.add_removal_guard(self._removal_guard)
 
     async def _removal_guard(self, organisation_id: int) -> str | None:
@@ -543,52 +543,6 @@ class ConsultationService:
 
     async def record_reminder_posted(self, poll_id: int, channel_id: int, message_id: int) -> bool:
         return await self._db.write(repo.set_message, poll_id, "reminder", channel_id, message_id)
-
-    # --- elections (elections.py) ----------------------------------------------------------------
-
-    async def create_election(self, draft: ElectionDraft) -> Election:
-        """See :meth:`Elections.create`."""
-        return await self._elections.create(draft)
-
-    async def get_election(self, election_id: int, *, guild_id: int | None = None) -> Election:
-        """See :meth:`Elections.get`."""
-        return await self._elections.get(election_id, guild_id=guild_id)
-
-    async def search_elections(
-        self, guild_id: int, text: str, *, statuses: Sequence[str] | None = None, limit: int = 25
-    ) -> list[Election]:
-        """See :meth:`Elections.search` (``statuses`` None: those still taking nominations)."""
-        if statuses is None:
-            return await self._elections.search(guild_id, text, limit=limit)
-        return await self._elections.search(guild_id, text, statuses=statuses, limit=limit)
-
-    async def nominate(self, election_id: int, user_id: int, nominee_id: int, *, guild_id: int) -> Nomination:
-        """See :meth:`Elections.nominate`."""
-        return await self._elections.nominate(election_id, user_id, nominee_id, guild_id=guild_id)
-
-    async def answer_nomination(self, nomination_id: int, user_id: int, *, accept: bool) -> NominationAnswer:
-        """See :meth:`Elections.answer`."""
-        return await self._elections.answer(nomination_id, user_id, accept=accept)
-
-    async def nominations(self, election_id: int) -> list[Nomination]:
-        """See :meth:`Elections.nominations`."""
-        return await self._elections.nominations(election_id)
-
-    async def nomination_to_send(self, nomination_id: int) -> tuple[Nomination, Election] | None:
-        """See :meth:`Elections.nomination_to_send`."""
-        return await self._elections.nomination_to_send(nomination_id)
-
-    async def close_nominations(
-        self, election_id: int, names: dict[int, str] | None = None
-    ) -> NominationsOutcome | None:
-        """See :meth:`Elections.close_nominations`."""
-        return await self._elections.close_nominations(election_id, names)
-
-    async def extend_nominations(
-        self, election_id: int, closes: str, timezone: str, *, guild_id: int
-    ) -> Election:
-        """See :meth:`Elections.extend`."""
-        return await self._elections.extend(election_id, closes, timezone, guild_id=guild_id)
 
     # --- internals -------------------------------------------------------------------------------
 

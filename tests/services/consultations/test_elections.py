@@ -60,7 +60,7 @@ async def test_bad_elections_are_refused(
     service: ConsultationService, db: Database, overrides: dict[str, object], key: str
 ) -> None:
     with pytest.raises(UserFacingError) as refused:
-        await service.create_election(election(**overrides))
+        await service.elections.create(election(**overrides))
     assert refused.value.key == key
     assert await db.fetchval("SELECT count(*) FROM elections") == 0
 
@@ -69,14 +69,14 @@ async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_
     service: ConsultationService, organisations: OrganisationService, db: Database, clock: FakeClock
 ) -> None:
     made = await add_organisations(organisations, leaders=2)
-    created = await service.create_election(election())
+    created = await service.elections.create(election())
     assert created.voting_closes_at == created.nominations_close_at + timedelta(days=7)
     assert len(await timers_of(db, ELECTION_NOMINATIONS_CLOSE)) == 1
 
     nominations = []
     for _, [rep], leaders in made:
         for leader in leaders:
-            nominations.append(await service.nominate(created.id, rep, leader, guild_id=GUILD))
+            nominations.append(await service.elections.nominate(created.id, rep, leader, guild_id=GUILD))
     assert len(await timers_of(db, ELECTION_NOMINATION)) == 8
 
     # Refusals: a third nominee, a leader of another organisation, twice, not a representative.
@@ -87,23 +87,23 @@ async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_
         (MEMBER, chile_leader, "consultations.errors.not_representative"),
     ):
         with pytest.raises(UserFacingError) as refused:
-            await service.nominate(created.id, user, nominee, guild_id=GUILD)
+            await service.elections.nominate(created.id, user, nominee, guild_id=GUILD)
         assert refused.value.key == key
 
     with pytest.raises(UserFacingError) as not_theirs:
-        await service.answer_nomination(nominations[0].id, MEMBER, accept=True)
+        await service.elections.answer(nominations[0].id, MEMBER, accept=True)
     assert not_theirs.value.key == "consultations.errors.not_your_nomination"
-    declined = await service.answer_nomination(nominations[0].id, nominations[0].nominee_id, accept=False)
+    declined = await service.elections.answer(nominations[0].id, nominations[0].nominee_id, accept=False)
     assert (declined.nomination.status, declined.answered_now) == ("declined", True)
-    again = await service.answer_nomination(nominations[0].id, nominations[0].nominee_id, accept=True)
+    again = await service.elections.answer(nominations[0].id, nominations[0].nominee_id, accept=True)
     assert (again.nomination.status, again.answered_now) == ("declined", False)
     accepted = nominations[1:6]  # five accept, two never answer
     for nomination in accepted:
-        await service.answer_nomination(nomination.id, nomination.nominee_id, accept=True)
+        await service.elections.answer(nomination.id, nomination.nominee_id, accept=True)
 
     clock.advance(timedelta(days=7))
     names = {n.nominee_id: f"Candidate {i}" for i, n in enumerate(nominations)}
-    outcome = await service.close_nominations(created.id, names)
+    outcome = await service.elections.close_nominations(created.id, names)
     assert outcome is not None and outcome.poll is not None
     poll = outcome.poll
     assert [c.nominee_id for c in outcome.candidates] == [n.nominee_id for n in accepted]
@@ -115,9 +115,9 @@ async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_
         created.id,
     )
     assert poll.closes_at == created.voting_closes_at
-    assert (await service.get_election(created.id)).status == "voting"
+    assert (await service.elections.get(created.id)).status == "voting"
     assert any(t["poll_id"] == poll.id for t in await timers_of(db, POLL_POST))
-    assert (await service.close_nominations(created.id)).poll == poll  # type: ignore[union-attr]  # idempotent
+    assert (await service.elections.close_nominations(created.id)).poll == poll  # type: ignore[union-attr]  # idempotent
 
     # Four organisations rank the five candidates (positions 1-5).
     for (_, [rep], _), ranking in zip(made, ([1, 2, 3], [1, 3, 2], [4, 5, 1], [5, 4, 2]), strict=True):
@@ -128,19 +128,19 @@ async def test_an_election_with_nominations_a_decline_and_an_stv_count_of_three_
     tally = await service.tally(poll.id)
     assert tally.ranked is not None and tally.ranked.method == "stv" and tally.ranked.quota == 2.0
     assert len(tally.winners) == 3 and tally.winners[0] == 1
-    assert (await service.get_election(created.id)).status == "closed"
+    assert (await service.elections.get(created.id)).status == "closed"
 
 
 async def test_too_few_candidates_at_the_close_is_reported_and_nominations_can_be_extended(
     service: ConsultationService, organisations: OrganisationService, db: Database, clock: FakeClock
 ) -> None:
     made = await add_organisations(organisations, leaders=1)
-    created = await service.create_election(election(seats=3))
-    nomination = await service.nominate(created.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
-    await service.answer_nomination(nomination.id, nomination.nominee_id, accept=True)
+    created = await service.elections.create(election(seats=3))
+    nomination = await service.elections.nominate(created.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
+    await service.elections.answer(nomination.id, nomination.nominee_id, accept=True)
 
     clock.advance(timedelta(days=7))
-    outcome = await service.close_nominations(created.id)
+    outcome = await service.elections.close_nominations(created.id)
     assert outcome is not None and (outcome.poll, outcome.short_by, outcome.election.status) == (
         None,
         2,
@@ -149,7 +149,7 @@ async def test_too_few_candidates_at_the_close_is_reported_and_nominations_can_b
     assert len(await timers_of(db, ELECTION_SHORT)) == 1
     assert await db.fetchval("SELECT count(*) FROM polls") == 0
 
-    extended = await service.extend_nominations(created.id, "3d", "UTC", guild_id=GUILD)
+    extended = await service.elections.extend(created.id, "3d", "UTC", guild_id=GUILD)
     assert extended.status == "nominating"
     assert extended.nominations_close_at == clock.now() + timedelta(days=3)
     assert extended.voting_closes_at > extended.nominations_close_at
@@ -160,7 +160,7 @@ async def test_too_few_candidates_at_the_close_is_reported_and_nominations_can_b
 async def test_creating_an_election_writes_its_call_for_nominations_with_it(
     service: ConsultationService, db: Database
 ) -> None:
-    created = await service.create_election(election())
+    created = await service.elections.create(election())
     [announce] = await timers_of(db, ELECTION_ANNOUNCE)
     assert (announce["guild_id"], announce["election_id"]) == (GUILD, created.id)
     [close] = await timers_of(db, ELECTION_NOMINATIONS_CLOSE)
@@ -171,23 +171,23 @@ async def test_elections_are_found_by_part_of_their_title_and_status(
     service: ConsultationService, organisations: OrganisationService, clock: FakeClock
 ) -> None:
     made = await add_organisations(organisations, leaders=1)
-    officers = await service.create_election(election(title="Steering Committee officers 2027"))
-    treasurer = await service.create_election(
+    officers = await service.elections.create(election(title="Steering Committee officers 2027"))
+    treasurer = await service.elections.create(
         election(title="Treasurer 2027", seats=1, nominations_close="1d")
     )
-    other_guild = await service.create_election(election(guild_id=GUILD + 1, title="Treasurer 2027 (other)"))
-    assert [e.id for e in await service.search_elections(GUILD, "2027")] == [treasurer.id, officers.id]
-    assert [e.id for e in await service.search_elections(GUILD, "treasurer")] == [treasurer.id]
-    assert await service.search_elections(GUILD, "100%_") == []  # LIKE's wildcards are literal
-    assert other_guild.id not in [e.id for e in await service.search_elections(GUILD, "")]
+    other_guild = await service.elections.create(election(guild_id=GUILD + 1, title="Treasurer 2027 (other)"))
+    assert [e.id for e in await service.elections.search(GUILD, "2027")] == [treasurer.id, officers.id]
+    assert [e.id for e in await service.elections.search(GUILD, "treasurer")] == [treasurer.id]
+    assert await service.elections.search(GUILD, "100%_") == []  # LIKE's wildcards are literal
+    assert other_guild.id not in [e.id for e in await service.elections.search(GUILD, "")]
     # Nominations close with too few candidates: "short", found only when asked for.
-    nomination = await service.nominate(treasurer.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
-    await service.answer_nomination(nomination.id, nomination.nominee_id, accept=False)
+    nomination = await service.elections.nominate(treasurer.id, made[0][1][0], made[0][2][0], guild_id=GUILD)
+    await service.elections.answer(nomination.id, nomination.nominee_id, accept=False)
     clock.advance(timedelta(days=1, minutes=1))
-    await service.close_nominations(treasurer.id)
-    assert [e.id for e in await service.search_elections(GUILD, "2027", statuses=("nominating",))] == [
+    await service.elections.close_nominations(treasurer.id)
+    assert [e.id for e in await service.elections.search(GUILD, "2027", statuses=("nominating",))] == [
         officers.id
     ]
-    found = await service.search_elections(GUILD, "2027")
+    found = await service.elections.search(GUILD, "2027")
     assert [(e.id, e.status) for e in found] == [(treasurer.id, "short"), (officers.id, "nominating")]
-    assert await service.search_elections(GUILD, "2027", limit=0) == []
+    assert await service.elections.search(GUILD, "2027", limit=0) == []
