@@ -22,6 +22,7 @@ from bot.core.bot import WimBot
 from bot.db import Database
 from bot.i18n import Catalog
 from bot.services.container import Services, build_services
+from bot.web import WebHub, start_hub
 
 __all__ = ["Services", "StartupError", "build_bot", "build_offline_bot", "build_services", "run_bot"]
 
@@ -91,6 +92,7 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
     log.info("Runtime: %s", runtime.describe())
     db = await Database.open(config.database)
     bot = build_bot(config, db, start_timers=not sync_only, force_sync=sync_only, clock=clock)
+    hub: WebHub | None = None
     try:
         async with bot:
             if sync_only:
@@ -101,6 +103,9 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
                 runtime.settle_heap()
 
             bot.add_listener(settle_heap, "on_ready")
+            # The public hub (web: in config.yml) serves from the database alone: it starts before
+            # Discord answers, and a port it cannot open is logged, never a reason to stop the bot.
+            hub = await start_hub(config, db, bot.clock, bot.catalog, bot.services.consultations)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
@@ -119,6 +124,8 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
             "Privileged Gateway Intents: enable 'Server Members Intent'."
         ) from exc
     finally:
+        if hub is not None:
+            await hub.stop()  # before the database closes: no page is built from a closed database
         await bot.services.members.close()  # the languages remembered in the last second
         await db.close()
         log.info("Stopped")

@@ -506,3 +506,20 @@ def digest_zone(name: str) -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
+
+
+def test_the_web_hub_is_off_by_default_and_validated() -> None:
+    assert parse_config(minimal(), base_dir=REPO_ROOT).web.enabled is False
+    on = parse_config({**minimal(), "web": {"enabled": True, "port": 8443}}, base_dir=REPO_ROOT).web
+    assert (on.enabled, on.bind, on.port, on.base_url) == (True, "127.0.0.1", 8443, "http://127.0.0.1:8443")
+    for web, key in (
+        ({"enabled": "yes"}, "web.enabled"),
+        ({"port": 70000}, "web.port"),
+        ({"bind": "my laptop"}, "web.bind"),
+        ({"base_url": "hub.example.org"}, "web.base_url"),
+        ({"base_url": "https://hub.example.org/?x=1"}, "web.base_url"),
+        ({"tls": True}, "web.tls"),
+    ):
+        with pytest.raises(ConfigError) as error:
+            parse_config({**minimal(), "web": web}, base_dir=REPO_ROOT)
+        assert error.value.key == key

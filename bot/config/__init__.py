@@ -38,6 +38,7 @@ from bot.config.server import (
     read_guild_ids,
     read_moderator_roles,
 )
+from bot.config.web import WebConfig, read_web
 from bot.config.working_groups import (
     WG_DELIVERABLE_KINDS,
     WG_ITEM_LIMIT,
@@ -75,6 +76,7 @@ __all__ = [
     "RecurringEventConfig",
     "RemindersConfig",
     "SeedOrganisation",
+    "WebConfig",
     "WorkingGroupConfig",
     "WorkingGroupSettings",
     "WorkplanItemConfig",
@@ -104,6 +106,7 @@ class Config:
     # (channel name casefolded, language of its public posts); other channels speak ``language``.
     channel_languages: tuple[tuple[str, str], ...] = ()
     directory: DirectoryConfig = field(default_factory=lambda: DirectoryConfig())
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -142,6 +145,7 @@ _TOP_KEYS = (
     "calendar",
     "channel_languages",
     "directory",
+    "web",
 )
 
 
@@ -189,6 +193,7 @@ def parse_config(data: Any, *, base_dir: Path, environ: Mapping[str, str] | None
         calendar=read_calendar(root, timezone, events.default_duration_minutes),
         channel_languages=read_channel_languages(root),
         directory=read_directory(root),
+        web=read_web(root),
     )
 
 

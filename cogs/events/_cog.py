@@ -620,6 +620,9 @@ class Events(commands.Cog):
             data = await self.bot.services.events.ics_for(guild.id, occurrence.id)
             content = self.bot.t(lang, "events_ui.calendar.one", title=occurrence.title)
             filename = f"wim-event-{occurrence.id}.ics"
+        web = self.bot.config.web
+        if web.enabled:  # the hub's live feed follows every change; a file is a snapshot
+            content += "\n" + self.bot.t(lang, "web.subscribe_hint", url=web.url("/calendar.ics"))
         await reply(interaction, content, file=discord.File(io.BytesIO(data), filename=filename))
 
     @DM.command(event)
