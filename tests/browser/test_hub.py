@@ -1,6 +1,7 @@
 """The web hub in headless Chromium (Debian's, through Playwright): each page in English, French and
 Spanish at a laptop's and a phone's width, screenshotted (build/screenshots/hub/), with no sideways
-scroll, every link followed and none broken, axe-core finding no serious or critical violation, the
+scroll, every link followed and none broken, axe-core finding no serious or critical violation (at the
+laptop width in each language, at the phone width in English), the
 times rewritten into the visitor's zone by the page's script, and the keyboard's skip link first."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, BrowserContext
 
 from bot.clock import FakeClock
 from bot.db import Database
@@ -86,20 +87,36 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubThread]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def contexts(browser: Browser) -> Iterator[dict[tuple[str, int], BrowserContext]]:
+    """One browser context per language and width (its locale, the viewport, the visitor's zone),
+    shared by the pages: a context costs about as much as loading a page."""
+    opened: dict[tuple[str, int], BrowserContext] = {}
+    for lang in LANGUAGES:
+        for width in WIDTHS:
+            opened[lang, width] = browser.new_context(
+                viewport={"width": width, "height": 900},
+                locale={"en": "en-GB", "fr": "fr-FR", "es": "es-PE"}[lang],
+                timezone_id="America/Lima",
+                bypass_csp=True,
+            )
+    yield opened
+    for context in opened.values():
+        context.close()
+
+
+# The site's own links already requested: the menus and language switches repeat on every page.
+LINKS_CHECKED: set[str] = set()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", PAGES)
 def test_each_page_in_each_language_and_width(
-    browser: Browser, hub: HubThread, name: str, lang: str, width: int
+    contexts: dict[tuple[str, int], BrowserContext], hub: HubThread, name: str, lang: str, width: int
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": width, "height": 900},
-        locale={"en": "en-GB", "fr": "fr-FR", "es": "es-PE"}[lang],
-        timezone_id="America/Lima",
-        bypass_csp=True,
-    )
+    page = contexts[lang, width].new_page()
     try:
-        page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         response = page.goto(f"{hub.base}/{lang}{PAGES[name]}", wait_until="load")
@@ -128,20 +145,24 @@ def test_each_page_in_each_language_and_width(
         hrefs = page.eval_on_selector_all(
             "a[href], link[href]", "els => els.map(e => e.getAttribute('href'))"
         )
-        for href in {h for h in hrefs if h and h.startswith("/")}:
-            assert page.request.get(hub.base + href.split("#")[0]).status == 200, href
+        for href in {h.split("#")[0] for h in hrefs if h and h.startswith("/")} - LINKS_CHECKED:
+            assert page.request.get(hub.base + href).status == 200, href
+            LINKS_CHECKED.add(href)
         for anchor in {h for h in hrefs if h and h.startswith("#")}:
             assert page.locator(anchor).count() == 1, anchor
 
-        results = AXE.run(page)
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
+        # axe-core at the laptop's width in every language, and at the phone's in English (the
+        # style sheet's narrow layout; the languages change the words, not the colours).
+        if width == WIDTHS[0] or lang == "en":
+            results = AXE.run(page)
+            serious = [
+                f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert serious == []
     finally:
-        context.close()
+        page.close()
 
 
 def test_the_pages_print(browser: Browser, hub: HubThread) -> None:
