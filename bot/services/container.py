@@ -18,6 +18,7 @@ from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
 from bot.services.organisations import OrganisationService
+from bot.services.stats import StatsService
 from bot.services.timers import TimerService
 from bot.services.working_groups import WorkingGroupService
 
@@ -38,6 +39,7 @@ class Services:
     organisations: OrganisationService
     consultations: ConsultationService
     digest: DigestService
+    stats: StatsService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -59,4 +61,5 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         organisations=organisations,
         consultations=consultations,
         digest=digest,
+        stats=StatsService(db, clock, config, digest.catalog),
     )

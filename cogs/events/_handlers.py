@@ -434,7 +434,7 @@ class EventTimerHandlers:
                         everyone=False, users=False, roles=roles or False
                     ),
                     suppress_embeds=True,
-                    **({"view": links} if links is not None else {}),
+                    view=links if links is not None else discord.utils.MISSING,
                 )
             except Exception as error:
                 outcomes.update((item, error) for item in chunk)
