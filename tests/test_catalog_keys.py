@@ -55,6 +55,11 @@ ERROR_CLASSES = frozenset({"UserFacingError", "NotFound", "PermissionDenied"})
 DYNAMIC: dict[tuple[str, str, str], str] = {
     ("bot/core/tree.py", "_user_message", "error.key"): "a UserFacingError's key, checked where it is raised",
     (
+        "bot/cli/newsletter.py",
+        "cmd_newsletter",
+        "error.key",
+    ): "a UserFacingError's key, checked where it is raised",
+    (
         "bot/i18n.py",
         "render_params",
         "item.key",

@@ -228,3 +228,71 @@ def totals(conn: sqlite3.Connection, guild_id: int, at: datetime) -> tuple[int, 
         (guild_id, utc_iso(at)),
     ).fetchone()[0]
     return int(organisations), int(members)
+
+
+# --- what the newsletter adds ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupPost:
+    group_id: int
+    group_name: str  # JSON texts
+    kind: str  # update | summary
+    title: str | None
+    body: str
+    occurrence_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    occurrence_id: int
+    title: str
+    starts_at: datetime
+
+
+def public_posts(conn: sqlite3.Connection, guild_id: int, start: datetime, end: datetime) -> list[GroupPost]:
+    """Progress updates and meeting notes of public groups in [start, end): the newsletter is public."""
+    rows = conn.execute(
+        "SELECT p.group_id, g.name, p.kind, p.title, p.body, p.occurrence_id, p.created_at FROM wg_posts p"
+        " JOIN wg_groups g ON g.id = p.group_id WHERE g.guild_id = ? AND g.visibility = 'public'"
+        " AND g.archived_at IS NULL AND p.created_at >= ? AND p.created_at < ?"
+        " ORDER BY g.key, p.created_at, p.id",
+        (guild_id, utc_iso(start), utc_iso(end)),
+    ).fetchall()
+    return [
+        GroupPost(
+            group_id=int(row[0]),
+            group_name=str(row[1]),
+            kind=str(row[2]),
+            title=row[3],
+            body=str(row[4]),
+            occurrence_id=row[5],
+            created_at=from_iso(row[6]),
+        )
+        for row in rows
+    ]
+
+
+def upcoming(
+    conn: sqlite3.Connection, guild_id: int, start: datetime, end: datetime, limit: int
+) -> list[Upcoming]:
+    rows = conn.execute(
+        "SELECT o.id, coalesce(o.title, s.title), o.starts_at FROM event_occurrences o"
+        " JOIN event_series s ON s.id = o.series_id WHERE o.guild_id = ? AND o.status = 'scheduled'"
+        " AND o.starts_at >= ? AND o.starts_at < ? ORDER BY o.starts_at, o.id LIMIT ?",
+        (guild_id, utc_iso(start), utc_iso(end), limit),
+    ).fetchall()
+    return [Upcoming(int(row[0]), str(row[1]), from_iso(row[2])) for row in rows]
+
+
+def new_organisations(
+    conn: sqlite3.Connection, guild_id: int, start: datetime, end: datetime
+) -> list[tuple[str, str, str]]:
+    """(name, country, website) of the active organisations added in [start, end)."""
+    rows = conn.execute(
+        "SELECT name, country, website FROM organisations WHERE guild_id = ? AND status = 'active'"
+        " AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
+        (guild_id, utc_iso(start), utc_iso(end)),
+    ).fetchall()
+    return [(str(row[0]), str(row[1]), str(row[2])) for row in rows]

@@ -17,6 +17,7 @@ from bot.services.consultations.digest import ConsultationsDigest
 from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
+from bot.services.newsletter import NewsletterService
 from bot.services.organisations import OrganisationService
 from bot.services.stats import StatsService
 from bot.services.timers import TimerService
@@ -40,6 +41,7 @@ class Services:
     consultations: ConsultationService
     digest: DigestService
     stats: StatsService
+    newsletter: NewsletterService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -62,4 +64,5 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         consultations=consultations,
         digest=digest,
         stats=StatsService(db, clock, config, digest.catalog),
+        newsletter=NewsletterService(db, clock, config, digest.catalog),
     )
