@@ -18,6 +18,7 @@ from tests.bench import (
     events_bench,
     organisations_bench,
     reminders_bench,
+    stats_bench,
     working_groups_bench,
 )
 
@@ -27,6 +28,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]]
     "working_groups": working_groups_bench.run,
     "organisations": organisations_bench.run,
     "consultations": consultations_bench.run,
+    "stats": stats_bench.run,
     "discord": discord_bench.run,
 }
 

@@ -197,6 +197,14 @@ def gather(
     )
 
 
+def with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> NewsletterData:
+    """The data with each consultation's chart drawn (once, for however many formats follow)."""
+    if all(result.chart is not None for result in data.results):
+        return data
+    with _LOCK:
+        return _with_charts(catalog, lang, data)
+
+
 def _with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> NewsletterData:
     results = tuple(
         Result(
@@ -217,8 +225,7 @@ def _with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> Newslette
 
 def render(catalog: Catalog, lang: str, data: NewsletterData, fmt: str) -> Draft:
     """The draft as Markdown or HTML, the charts drawn and embedded as data URIs (one file)."""
-    with _LOCK:
-        drawn = _with_charts(catalog, lang, data)
+    drawn = with_charts(catalog, lang, data)
 
     def t(key: str, **params: Any) -> str:
         return catalog.t(lang, key, **params)
