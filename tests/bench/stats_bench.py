@@ -97,9 +97,10 @@ async def _seed_polls(db: Database, organisations: list[int]) -> None:
                 "SELECT id, region FROM organisations WHERE guild_id = ?", (GUILD_ID,)
             )
         }
-        eligible = {"total": len(regions), "regions": {}}
+        by_region: dict[str, int] = {}
         for region in regions.values():
-            eligible["regions"][region] = eligible["regions"].get(region, 0) + 1  # type: ignore[index]
+            by_region[region] = by_region.get(region, 0) + 1
+        eligible = {"total": len(regions), "regions": by_region}
         for p in range(POLLS):
             closed = NOW - timedelta(days=2 * (POLLS - p))
             poll_id = await tx.insert(

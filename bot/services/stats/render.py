@@ -195,7 +195,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                 ],
             ),
             chart,
-            f"{stem}-consultations.png",
+            f"{stem}-turnout.png",
         )
     )
 

@@ -7,13 +7,15 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import consultations, digest, directory, events, working_groups
+from tests.demo.scenes import consultations, digest, directory, events, stats, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
     *events.SCENES,
+    *stats.JOIN_SCENES,
     *working_groups.SCENES,
     *directory.SCENES,
     *consultations.SCENES,
     *digest.SCENES,
+    *stats.SCENES,
 )
