@@ -62,3 +62,62 @@ def bar_chart_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
+
+
+#: Colours of the series of a grouped chart: distinct on white, the figure's own background, which
+#: Discord shows as a light card in its dark theme and its light theme alike.
+SERIES_COLOURS = ("#8E44AD", "#16A085", "#E67E22", "#2980B9", "#C0392B")
+
+
+def grouped_bar_chart_png(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    *,
+    title: str,
+    axis_label: str,
+    notes: Sequence[str] | None = None,
+    width_px: int = 900,
+) -> bytes:
+    """Vertical bars: for each category (left to right), one bar per series, with a legend; ``notes``
+    (one per category, e.g. a rate) are written above each group. PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    count = max(len(categories), 1)
+    height_px = 420
+    figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.08, right=0.98, top=1 - 50 / height_px, bottom=110 / height_px)
+    axes = figure.add_subplot()
+    width = 0.8 / max(len(series), 1)
+    top = max((value for _, values in series for value in values), default=0) or 1
+    for index, (name, values) in enumerate(series):
+        axes.bar(
+            [column - 0.4 + width * (index + 0.5) for column in range(len(values))],
+            list(values),
+            width=width,
+            color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+            label=name,
+        )
+    if notes:
+        for column, note in enumerate(notes):
+            if note:
+                group_top = max((values[column] for _, values in series if column < len(values)), default=0)
+                axes.text(column, group_top + top * 0.02, note, ha="center", va="bottom", fontsize=8)
+    axes.set_xlim(-0.6, count - 0.4)
+    axes.set_ylim(0, top * 1.15)
+    step = max(1, len(categories) // 12)  # at most a dozen labels under the axis
+    axes.set_xticks(range(0, len(categories), step))
+    axes.set_xticklabels(list(categories)[::step], rotation=30, ha="right", fontsize=8)
+    axes.set_title(title)
+    axes.set_ylabel(axis_label)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
+    return buffer.getvalue()

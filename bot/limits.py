@@ -20,6 +20,8 @@ EMBED_FOOTER: Final = 2048
 EMBED_AUTHOR: Final = 256
 EMBED_TOTAL: Final = 6000
 EMBEDS_PER_MESSAGE: Final = 10
+#: Attachments one message may carry.
+FILES_PER_MESSAGE: Final = 10
 BUTTON_LABEL: Final = 80
 SELECT_OPTIONS: Final = 25
 SELECT_OPTION_LABEL: Final = 100

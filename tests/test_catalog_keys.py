@@ -60,6 +60,11 @@ DYNAMIC: dict[tuple[str, str, str], str] = {
     ): "the hub's menu: literals in MENU, rendered by tests/web/test_pages.py",
     ("bot/core/tree.py", "_user_message", "error.key"): "a UserFacingError's key, checked where it is raised",
     (
+        "bot/cli/newsletter.py",
+        "cmd_newsletter",
+        "error.key",
+    ): "a UserFacingError's key, checked where it is raised",
+    (
         "bot/i18n.py",
         "render_params",
         "item.key",

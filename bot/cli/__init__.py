@@ -1,4 +1,4 @@
-"""Command line: ``wim-bot`` / ``python -m bot`` with run, check, backup, sync and docs.
+"""Command line: ``wim-bot`` / ``python -m bot`` with run, check, backup, sync, docs and newsletter.
 
 Operators meet this first, so every failure they can fix (no token, a config mistake, a backup that
 would overwrite a file) is one plain sentence on stderr and exit code 2 or 1, never a traceback.
@@ -17,6 +17,7 @@ from bot.cli.backup import cmd_backup
 from bot.cli.check import cmd_check
 from bot.cli.docs import DEFAULT_DOCS, cmd_docs
 from bot.cli.invite import INVITE_PERMISSIONS, invite_permissions, invite_url, token_help
+from bot.cli.newsletter import cmd_newsletter
 from bot.cli.run import cmd_run, cmd_sync
 from bot.docs import generate_command_reference, render_command_reference
 
@@ -77,6 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--output", metavar="PATH", default=str(DEFAULT_DOCS), help=f"default: {DEFAULT_DOCS}")
     docs.add_argument("--check", action="store_true", help="exit 1 if PATH differs from the generated text")
     docs.set_defaults(handler=cmd_docs)
+
+    newsletter = sub.add_parser(
+        "newsletter", parents=[common], help="draft the bi-monthly newsletter from the database (read-only)"
+    )
+    newsletter.add_argument("--from", dest="first", metavar="YYYY-MM-DD", required=True, help="first day")
+    newsletter.add_argument(
+        "--to", dest="last", metavar="YYYY-MM-DD", required=True, help="last day (included)"
+    )
+    newsletter.add_argument("--language", choices=("en", "fr", "es"), default="en", help="default: en")
+    newsletter.add_argument(
+        "--format", choices=("markdown", "html"), default="markdown", help="default: markdown"
+    )
+    newsletter.add_argument(
+        "--guild", type=int, default=None, help="server id (default: the first of guild_ids)"
+    )
+    newsletter.add_argument(
+        "--output", metavar="PATH", default=None, help="file or directory (default: stdout)"
+    )
+    newsletter.set_defaults(handler=cmd_newsletter)
     return parser
 
 

@@ -60,6 +60,7 @@ async def reply(
     embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
     file: discord.File | None = None,
+    files: list[discord.File] | None = None,
     ephemeral: bool = True,
     allowed_mentions: discord.AllowedMentions | None = None,
 ) -> None:
@@ -81,6 +82,8 @@ async def reply(
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
+    elif files is not None:
+        kwargs["files"] = files[: limits.FILES_PER_MESSAGE]
     if interaction.response.is_done():
         kwargs.setdefault("view", MISSING)
         await interaction.followup.send(**kwargs)

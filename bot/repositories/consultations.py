@@ -549,3 +549,17 @@ def answer_nomination(conn: sqlite3.Connection, nomination_id: int, status: str,
         (status, utc_iso(at), nomination_id),
     )
     return cursor.rowcount == 1
+
+
+# --- what the digest, the statistics and the newsletter read ----------------------------------------
+
+
+def closed_between(conn: sqlite3.Connection, guild_id: int, since: datetime, until: datetime) -> list[Poll]:
+    """Polls closed in [since, until), in the order they closed (``polls_guild_open`` covers the
+    guild and status; closed polls of a server are few next to its ballots)."""
+    rows = conn.execute(
+        f"SELECT {_POLL_COLUMNS} FROM polls WHERE guild_id = ? AND status = 'closed'"  # noqa: S608
+        " AND closed_at >= ? AND closed_at < ? ORDER BY closed_at, id",
+        (guild_id, utc_iso(since), utc_iso(until)),
+    ).fetchall()
+    return [_poll(row, options_of(conn, row["id"])) for row in rows]

@@ -12,10 +12,14 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
 from bot.services.consultations import ConsultationService
+from bot.services.consultations.digest import ORDER as CONSULTATIONS_ORDER
+from bot.services.consultations.digest import ConsultationsDigest
 from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
+from bot.services.newsletter import NewsletterService
 from bot.services.organisations import OrganisationService
+from bot.services.stats import StatsService
 from bot.services.timers import TimerService
 from bot.services.working_groups import WorkingGroupService
 
@@ -36,20 +40,29 @@ class Services:
     organisations: OrganisationService
     consultations: ConsultationService
     digest: DigestService
+    stats: StatsService
+    newsletter: NewsletterService
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
     timers = TimerService(db, clock, concurrency=TIMER_CONCURRENCY)
     events = EventService(db, clock, timers, config)
     organisations = OrganisationService(db, clock, timers, config)
+    # Registers its removal guard with the directory: /org remove waits for open consultations.
+    consultations = ConsultationService(db, clock, timers, organisations)
+    digest = DigestService(db, clock, timers, config)
+    # Features with a digest section register it here: digest.register_section(key, builder, order=).
+    digest.register_section(
+        "consultations", ConsultationsDigest(consultations, digest.catalog).section, order=CONSULTATIONS_ORDER
+    )
     return Services(
         timers=timers,
         members=MemberSettingsService(db, clock),
         events=events,
         working_groups=WorkingGroupService(db, clock, timers, config, events),
         organisations=organisations,
-        # Registers its removal guard with the directory: /org remove waits for open consultations.
-        consultations=ConsultationService(db, clock, timers, organisations),
-        # Features with a digest section register it here: digest.register_section(key, builder, order=).
-        digest=DigestService(db, clock, timers, config),
+        consultations=consultations,
+        digest=digest,
+        stats=StatsService(db, clock, config, digest.catalog),
+        newsletter=NewsletterService(db, clock, config, digest.catalog),
     )

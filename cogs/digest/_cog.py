@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ PREVIEW = CommandText("digest.preview")
 SEND = CommandText("digest.send")
 SUBSCRIBE = CommandText("digest.subscribe")
 UNSUBSCRIBE = CommandText("digest.unsubscribe")
+NEWSLETTER = CommandText("digest.newsletter")
 
 # A post a moderator waits for retries in seconds; the DMs of a whole server can wait longer.
 POST_BACKOFF = timedelta(seconds=5)
@@ -126,4 +128,26 @@ class DigestCog(commands.Cog, name="Digest"):
         await reply(
             interaction,
             self.bot.t(lang, "digest.unsubscribe.done" if removed else "digest.unsubscribe.already"),
+        )
+
+    @NEWSLETTER.command(digest)
+    @NEWSLETTER.options("start", "end")
+    @moderator_only()
+    async def newsletter(
+        self,
+        interaction: discord.Interaction,
+        start: discord.app_commands.Range[str, 1, 10],
+        end: discord.app_commands.Range[str, 1, 10],
+    ) -> None:
+        """The bi-monthly newsletter's draft, as the command line makes it: Markdown and HTML files."""
+        guild_id = self._guild_id(interaction)
+        lang = self.bot.lang_for(interaction)
+        service = self.bot.services.newsletter
+        first, last = service.dates(start, end)  # a date it cannot read is told before anything is done
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        drafts = await service.drafts(guild_id, first, last, lang)
+        await reply(
+            interaction,
+            self.bot.t(lang, "digest.newsletter.done", first=first.isoformat(), last=last.isoformat()),
+            files=[discord.File(io.BytesIO(draft.data), filename=draft.filename) for draft in drafts],
         )

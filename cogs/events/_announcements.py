@@ -76,6 +76,7 @@ class Announcements:
             rsvp_open=open_,
             check_in=check_in,
             check_in_open=open_,
+            link=bool(occurrence.link) and occurrence.status == "scheduled",
         )
         return embed, view
 

@@ -55,7 +55,7 @@ from cogs.events import _render
 from cogs.events._announcements import Announcements
 from cogs.events._handlers import EventTimerHandlers
 from cogs.events._mirror import EventsTabMirror
-from cogs.events._views import CheckInButton, RsvpButton, ScopeAction, ScopeChooser
+from cogs.events._views import CheckInButton, MeetingLinkButton, RsvpButton, ScopeAction, ScopeChooser
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -596,6 +596,17 @@ class Events(commands.Cog):
         key = "events_ui.checkin.already" if result.already else "events_ui.checkin.done"
         await reply(interaction, self.bot.t(lang, key, title=result.occurrence.title))
 
+    async def answer_meeting_link(self, interaction: discord.Interaction, occurrence_id: int) -> None:
+        """The "Join the meeting" button: the link, privately; the click is counted for /stats (a
+        failed count is logged by the service and the link still answered)."""
+        lang = self.bot.lang_for(interaction)
+        found = await self.bot.services.events.meeting_link(
+            occurrence_id, interaction.user.id, guild_id=self._guild(interaction).id
+        )
+        await reply(
+            interaction, _render.meeting_link_text(self.bot.catalog, lang, found.occurrence, found.link)
+        )
+
     @ATTENDEES.command(event)
     @ATTENDEES.options("event")
     @app_commands.autocomplete(event=event_autocomplete)
@@ -636,4 +647,4 @@ class Events(commands.Cog):
 
 
 # Kept for the smoke test and docs: the persistent custom_id templates this cog owns.
-PERSISTENT_ITEMS: Final = (RsvpButton, CheckInButton)
+PERSISTENT_ITEMS: Final = (RsvpButton, CheckInButton, MeetingLinkButton)

@@ -47,7 +47,12 @@ from bot.services.timers import Handler, Timer
 from cogs.events import _render
 from cogs.events._announcements import Announcements, card_of
 from cogs.events._mirror import EventsTabMirror
-from cogs.events._views import check_in_view, closing_check_in_view, shared_check_in_view
+from cogs.events._views import (
+    check_in_view,
+    closing_check_in_view,
+    reminder_links_view,
+    shared_check_in_view,
+)
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
@@ -68,6 +73,8 @@ REMINDER_BATCH_MAX_ITEMS = 50
 START_BATCH_WINDOW = 1.0
 START_BATCH_IDLE = 0.15
 START_BATCH_MAX_ITEMS = 25
+# A message holds at most 25 buttons (5 rows of 5): a shared reminder's "Join" buttons stay within it.
+MAX_COMPONENTS = 25
 # An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
 OUTBOX_BACKOFF = timedelta(seconds=5)
 
@@ -412,6 +419,14 @@ class EventTimerHandlers:
                 outcomes[item] = error
         for chunk in self._chunks(announced):
             roles = list({item.role.id: item.role for item in chunk if item.role is not None}.values())
+            links = reminder_links_view(
+                self.bot.catalog,
+                [
+                    (item.occurrence.id, self.announcements.lang(item.occurrence), item.occurrence.title)
+                    for item in chunk
+                    if item.occurrence.link
+                ],
+            )
             try:
                 message = await channel.send(
                     "\n".join(self._line(item) for item in chunk),
@@ -419,6 +434,7 @@ class EventTimerHandlers:
                         everyone=False, users=False, roles=roles or False
                     ),
                     suppress_embeds=True,
+                    view=links if links is not None else discord.utils.MISSING,
                 )
             except Exception as error:
                 outcomes.update((item, error) for item in chunk)
@@ -434,20 +450,26 @@ class EventTimerHandlers:
             occurrence,
             late=item.late,
             role_mention=item.role.mention if item.role else None,
+            link_button=True,  # the post's "Join" button carries the meeting link (counted)
         )
         return f"{text} {self.announcements.url(occurrence)}"
 
     def _chunks(self, items: list[_ReminderPost]) -> list[list[_ReminderPost]]:
-        """``items`` in order, grouped so each group's lines fit in one message."""
+        """``items`` in order, grouped so each group's lines fit in one message and its "Join" buttons
+        (one per event with a meeting link) within a message's 25 components."""
         chunks: list[list[_ReminderPost]] = []
         length = 0
+        buttons = 0
         for item in items:
             line = len(self._line(item)) + 1
-            if not chunks or length + line > MESSAGE_CONTENT:
+            button = 1 if item.occurrence.link else 0
+            if not chunks or length + line > MESSAGE_CONTENT or buttons + button > MAX_COMPONENTS:
                 chunks.append([])
                 length = 0
+                buttons = 0
             chunks[-1].append(item)
             length += line
+            buttons += button
         return chunks
 
     async def _post_one(self, channel: discord.TextChannel, item: _ReminderPost) -> int:
@@ -458,6 +480,7 @@ class EventTimerHandlers:
             occurrence,
             late=item.late,
             role_mention=role.mention if role else None,
+            link_button=True,  # the card posted with it has the "Join the meeting" button
         )
         # Only the audience role may be pinged, and only by this post; no role means no ping at all.
         mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role] if role else False)

@@ -76,7 +76,6 @@ def announcement_embed(
         title=clip(title, EMBED_TITLE_LIMIT),
         description=clip(description, EMBED_DESCRIPTION_LIMIT) or None,
         colour=CANCELLED_COLOUR if cancelled or ended else ANNOUNCEMENT_COLOUR,
-        url=occurrence.link or None,
     )
     t = catalog.t
     embed.add_field(
@@ -104,8 +103,7 @@ def announcement_embed(
             else t(lang, "events_ui.announcement.audience_everyone")
         ),
     )
-    if occurrence.link:
-        embed.add_field(name=t(lang, "events_ui.announcement.link"), value=occurrence.link, inline=False)
+    # The meeting link is behind the card's "Join the meeting" button (counted for /stats), not shown.
     embed.add_field(
         name=t(lang, "events_ui.announcement.replies"),
         value=replies_line(catalog, lang, occurrence.counts),
@@ -193,14 +191,16 @@ def _link_suffix(catalog: Catalog, lang: str, link: str | None) -> str:
     return catalog.t(lang, "events_ui.reminder.link_suffix", link=link) if link else ""
 
 
-def _reminder_body(catalog: Catalog, lang: str, key: str, occurrence: Occurrence, *, late: bool) -> str:
+def _reminder_body(
+    catalog: Catalog, lang: str, key: str, occurrence: Occurrence, *, late: bool, link_button: bool = False
+) -> str:
     text = catalog.t(
         lang,
         key,
         title=occurrence.title,
         relative=format_dt(occurrence.starts_at, "R"),
         when=format_dt(occurrence.starts_at, "F"),
-        link=_link_suffix(catalog, lang, occurrence.link),
+        link="" if link_button else _link_suffix(catalog, lang, occurrence.link),
     )
     if late:
         text += catalog.t(lang, "events_ui.reminder.late")
@@ -208,10 +208,19 @@ def _reminder_body(catalog: Catalog, lang: str, key: str, occurrence: Occurrence
 
 
 def reminder_text(
-    catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool, role_mention: str | None
+    catalog: Catalog,
+    lang: str,
+    occurrence: Occurrence,
+    *,
+    late: bool,
+    role_mention: str | None,
+    link_button: bool = False,
 ) -> str:
-    """The channel reminder: the audience role (if any) first, so it is the only mention."""
-    text = _reminder_body(catalog, lang, "events_ui.reminder.post", occurrence, late=late)
+    """The channel reminder: the audience role (if any) first, so it is the only mention. With
+    ``link_button`` the meeting link is left to the post's "Join" button (counted) instead of the text."""
+    text = _reminder_body(
+        catalog, lang, "events_ui.reminder.post", occurrence, late=late, link_button=link_button
+    )
     if role_mention:
         text = f"{role_mention} {text}"
     return clip(text, MESSAGE_CONTENT_LIMIT)
@@ -225,6 +234,14 @@ def reminder_dm_text(
     if url is not None and url.startswith("https://"):
         text = f"{text} {url}"
     return clip(text, MESSAGE_CONTENT_LIMIT)
+
+
+def meeting_link_text(catalog: Catalog, lang: str, occurrence: Occurrence, link: str) -> str:
+    """The ephemeral answer of the "Join the meeting" button."""
+    return clip(
+        catalog.t(lang, "events_ui.link.answer", title=occurrence.title, when=when(occurrence), link=link),
+        MESSAGE_CONTENT_LIMIT,
+    )
 
 
 def start_text(catalog: Catalog, lang: str, occurrence: Occurrence) -> str:

@@ -101,6 +101,63 @@ class CheckInButton(
             await _events_cog(interaction).answer_check_in(interaction, self.occurrence_id)
 
 
+class MeetingLinkButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"event:link:(?P<occurrence_id>[0-9]{1,20})",
+):
+    """``event:link:<occurrence_id>``: answers privately with the meeting link and counts the click
+    (a link-style button would open the link without telling the bot)."""
+
+    def __init__(self, occurrence_id: int, *, label: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🔗",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"event:link:{occurrence_id}",
+                disabled=disabled,
+            )
+        )
+        self.occurrence_id = occurrence_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MeetingLinkButton:
+        return cls(int(match["occurrence_id"]), label=getattr(item, "label", None) or "Join")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async with reporting_errors(interaction):
+            await _events_cog(interaction).answer_meeting_link(interaction, self.occurrence_id)
+
+
+def meeting_link_button(
+    catalog: Catalog, lang: str, occurrence_id: int, *, disabled: bool = False
+) -> MeetingLinkButton:
+    return MeetingLinkButton(
+        occurrence_id, label=catalog.t(lang, "events_ui.buttons.join"), disabled=disabled
+    )
+
+
+def reminder_links_view(
+    catalog: Catalog, occurrences: Sequence[tuple[int, str, str]]
+) -> discord.ui.View | None:
+    """One "Join" button per event with a meeting link in a shared reminder post, each naming its
+    event when there are several; None when none has a link. ``occurrences``: (occurrence id,
+    language of its posts, title); at most 25 (a message's limit: the reminder chunks see to it)."""
+    if not occurrences:
+        return None
+    view = discord.ui.View(timeout=None)
+    for occurrence_id, lang, title in occurrences:
+        label = (
+            catalog.t(lang, "events_ui.buttons.join")
+            if len(occurrences) == 1
+            else clip(catalog.t(lang, "events_ui.buttons.join_to", title=title), BUTTON_LABEL)
+        )
+        view.add_item(MeetingLinkButton(occurrence_id, label=label))
+    return view
+
+
 def event_buttons(
     catalog: Catalog,
     lang: str,
@@ -109,8 +166,10 @@ def event_buttons(
     rsvp_open: bool = True,
     check_in: bool = False,
     check_in_open: bool = True,
+    link: bool = False,
 ) -> discord.ui.View:
-    """The buttons under an announcement or reminder. A persistent view: it never times out."""
+    """The buttons under an announcement or reminder. A persistent view: it never times out.
+    ``link``: the event has a meeting link, behind its "Join the meeting" button."""
     view = discord.ui.View(timeout=None)
     for status in RSVP_STATUSES:
         view.add_item(
@@ -123,6 +182,9 @@ def event_buttons(
         )
     if check_in:
         view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=not check_in_open))
+    if link:
+        # An ended card is inert, like its other buttons.
+        view.add_item(meeting_link_button(catalog, lang, occurrence_id, disabled=not rsvp_open))
     return view
 
 

@@ -19,6 +19,7 @@ from tests.bench import (
     organisations_bench,
     reminders_bench,
     web_bench,
+    stats_bench,
     working_groups_bench,
 )
 
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, bool]]]
     "organisations": organisations_bench.run,
     "consultations": consultations_bench.run,
     "web": web_bench.run,
+    "stats": stats_bench.run,
     "discord": discord_bench.run,
 }
 

@@ -186,3 +186,71 @@ async def test_a_scheduled_digest_it_cannot_post_is_told_to_moderators_once(isol
     await asyncio.sleep(2)
     reports = [m for m in double.messages(seed.mod_log, after=mark) if "weekly digest" in m.text]
     assert len(reports) == 1
+
+
+async def test_the_consultations_section_and_the_newsletter_draft(isolated_env: DiscordEnv) -> None:
+    from html.parser import HTMLParser
+
+    from tests.e2e.test_consultations import click, create_poll, poll_id_of
+
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    closing = await create_poll(env, "Adopt the mentoring charter?", "Yes; No", closes="1h")
+    open_poll = await create_poll(
+        env, "Which city for the 2028 Global WIM Summit?", "Lima; Accra", closes="5d"
+    )
+    await click(double, closing, f"poll:vote:{poll_id_of(closing)}:1", seed.member_en)
+    await double.advance(timedelta(hours=1, minutes=1))
+    await double.wait_until(
+        lambda d: any(
+            "Adopt the mentoring charter?" in m.text and m.attachments
+            for m in d.messages(env.seed.channels["general"], after=0)
+        ),
+        timeout=TIMEOUT,
+        what="the results post",
+    )
+    preview = await answer(env, "digest preview", seed.member_en)
+    assert "Consultations and results" in preview
+    assert "**Which city for the 2028 Global WIM Summit?**: open until" in preview
+    assert "✅ **Adopt the mentoring charter?** is closed: Yes · 1 ballot" in preview
+    assert poll_id_of(open_poll)
+
+    # The newsletter draft: the same files the command line writes, attached.
+    today = double.clock.now().date()
+    handle = await double.invoke(
+        "digest newsletter",
+        user=seed.moderator,
+        options={"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat()},
+    )
+    response = await handle.response(timeout=5)
+    assert response.elapsed < 3.0
+    final = await handle.message(timeout=TIMEOUT)
+    assert final.ephemeral and "newsletter draft" in final.text
+    names = sorted(a.filename for a in final.attachments)
+    assert [name.rsplit(".", 1)[1] for name in names] == ["html", "md"]
+    html = next(a for a in final.attachments if a.filename.endswith(".html")).data.decode("utf-8")
+    images: list[str] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            assert tag != "script"
+            if tag == "img":
+                images.append(str(dict(attrs)["src"]))
+
+    Images().feed(html)
+    assert len(images) == 1 and images[0].startswith("data:image/png;base64,")
+    markdown = next(a for a in final.attachments if a.filename.endswith(".md")).data.decode("utf-8")
+    assert "### Adopt the mentoring charter?" in markdown
+
+    # Bad input: told privately, nothing attached.
+    for start, expected in (("2027-99-01", "cannot read the date"), ("2099-01-01", "has not come yet")):
+        bad = await double.invoke(
+            "digest newsletter", user=seed.moderator, options={"from": start, "to": "2099-02-01"}
+        )
+        await bad.response(timeout=5)
+        told = await bad.message(timeout=TIMEOUT)
+        assert told.ephemeral and expected in told.text and not told.attachments
+    refused = await double.invoke(
+        "digest newsletter", user=seed.member_en, options={"from": "2026-01-01", "to": "2026-02-01"}
+    )
+    await refused.response(timeout=5)
+    assert "moderators" in (await refused.message(timeout=TIMEOUT)).text.lower()

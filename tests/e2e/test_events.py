@@ -181,7 +181,8 @@ async def test_create_announces_with_buttons_mirrors_and_answers_privately(disco
     assert f"<t:{int(start_utc.timestamp())}:R>" in field(announcement, "When")
     assert field(announcement, "Duration") == "1 h 30 min"
     assert "America/Lima" in field(announcement, "Event time zone")
-    assert field(announcement, "Link") == "https://meet.example.org/wim-call"
+    # The meeting link is behind the persistent "Join the meeting" button (counted for /stats).
+    assert "https://meet.example.org/wim-call" not in announcement.text
     assert field(announcement, "For") == "Everyone"
     assert field(announcement, "Repeats") == "Does not repeat"
     assert "0 going" in field(announcement, "Replies")
@@ -189,6 +190,7 @@ async def test_create_announces_with_buttons_mirrors_and_answers_privately(disco
         f"event:rsvp:{occurrence_id}:going",
         f"event:rsvp:{occurrence_id}:maybe",
         f"event:rsvp:{occurrence_id}:declined",
+        f"event:link:{occurrence_id}",
     }
     mirrored = await double.wait_for_scheduled_event(lambda e: e.name == "Global WIM Call: critical minerals")
     assert mirrored.start == start_utc and mirrored.end == start_utc + timedelta(minutes=90)
@@ -412,12 +414,13 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
         timeout=REMINDER_TIMEOUT,
     )
     assert double.clock.at(reminder.created_at) >= start - timedelta(seconds=lead)  # never early
-    assert "Reminder probe" in reminder.content and "https://meet.example.org/probe" in reminder.content
+    assert "Reminder probe" in reminder.content and "https://meet.example.org/probe" not in reminder.content
     assert f"<t:{int(start.timestamp())}:R>" in reminder.content
     assert reminder.pinged_role_ids == frozenset({audience.id})
     assert not reminder.pinged_user_ids and not reminder.pinged_everyone
-    # A short message linking to the announcement (jump link), not a second card with buttons.
-    assert reminder.custom_ids() == [] and reminder.embeds == []
+    # A short message linking to the announcement (jump link), not a second card: its only button
+    # is the meeting link's.
+    assert reminder.custom_ids() == [f"event:link:{occurrence_id}"] and reminder.embeds == []
     assert f"https://discord.com/channels/{double.guild_id}/{seed.announcements.id}/{announcement.id}" in (
         reminder.content
     )

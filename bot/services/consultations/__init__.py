@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
@@ -413,6 +414,10 @@ class ConsultationService:
         return await self._db.read(
             repo.find_polls, guild_id, text.strip()[:MAX_QUESTION_LENGTH], max(limit, 0)
         )
+
+    async def closed_between(self, guild_id: int, since: datetime, until: datetime) -> list[Poll]:
+        """Polls closed in [since, until), in the order they closed: the digest, /stats, the newsletter."""
+        return await self._db.read(repo.closed_between, guild_id, since, until)
 
     async def tally(
         self, poll_id: int, *, viewer_is_moderator: bool = False, guild_id: int | None = None

@@ -109,6 +109,11 @@ class DigestService:
         )
 
     @property
+    def catalog(self) -> Catalog:
+        """The catalog the sections are worded from (a feature's builder words its own with it)."""
+        return self._catalog
+
+    @property
     def section_keys(self) -> tuple[str, ...]:
         return tuple(entry.key for entry in self._sections)
 

@@ -18,6 +18,7 @@ Errors the user can fix are ``UserFacingError("events.errors.<key>", ...)``; eve
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from bot.config import Config, RecurringEventConfig
 from bot.db import Database
 from bot.errors import Choices, NotFound, UserFacingError
 from bot.limits import excerpt
+from bot.repositories import engagement as engagement_repo
 from bot.repositories import events as repo
 from bot.services.events.calendar import Calendar
 from bot.services.events.editing import Editing
@@ -60,6 +62,7 @@ from bot.services.events.model import (
     EndPlan,
     EventChanges,
     EventDraft,
+    MeetingLink,
     MovePlan,
     NoticeDmStatus,
     NoticeOutcome,
@@ -80,6 +83,8 @@ from bot.services.events.validation import checked_usable, require_audience, usa
 
 if TYPE_CHECKING:
     from bot.services.timers import TimerService
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CHECK_IN_EARLY",
@@ -109,6 +114,7 @@ __all__ = [
     "EventChanges",
     "EventDraft",
     "EventService",
+    "MeetingLink",
     "MovePlan",
     "NoticeDmStatus",
     "NoticeOutcome",
@@ -255,6 +261,25 @@ class EventService:
             check_in = await repo.get_check_in(tx, occurrence_id, user_id)
         assert check_in is not None
         return CheckInResult(occurrence=occurrence, check_in=check_in, already=not inserted)
+
+    async def meeting_link(self, occurrence_id: int, user_id: int, *, guild_id: int) -> MeetingLink:
+        """The meeting link behind an event's "Join the meeting" button, the click counted (once per
+        member for the unique count, every press in ``clicks``). The count is best effort: when it
+        fails the link is still returned (``counted=False``), logged. Raises ``events.errors.
+        {unknown_event, event_cancelled, no_link}``."""
+        occurrence = await usable(self._db, occurrence_id)
+        if occurrence.guild_id != guild_id:
+            raise NotFound("events.errors.unknown_event")
+        if not occurrence.link:
+            raise UserFacingError("events.errors.no_link", title=occurrence.title)
+        try:
+            first = await self._db.write(
+                engagement_repo.record_link_click, occurrence_id, user_id, self._clock.now()
+            )
+        except Exception:
+            log.warning("Meeting-link click on occurrence %s not counted", occurrence_id, exc_info=True)
+            return MeetingLink(occurrence, occurrence.link, counted=False, first=False)
+        return MeetingLink(occurrence, occurrence.link, counted=True, first=first)
 
     # --- queries ----------------------------------------------------------------------------------
 

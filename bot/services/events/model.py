@@ -283,6 +283,17 @@ class CheckInResult:
 
 
 @dataclass(frozen=True)
+class MeetingLink:
+    """What the meeting-link button answers: the link, and whether the click was counted (a failed
+    count never keeps the member from their meeting)."""
+
+    occurrence: Occurrence
+    link: str
+    counted: bool
+    first: bool  # the member's first click for this occurrence
+
+
+@dataclass(frozen=True)
 class Attendees:
     rsvps: tuple[Rsvp, ...]  # latest choice per member: going first, then maybe, then declined
     check_ins: tuple[CheckIn, ...]  # in check-in order

@@ -7,14 +7,16 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import consultations, digest, directory, elections, events, working_groups
+from tests.demo.scenes import consultations, digest, directory, elections, events, stats, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
     *events.SCENES,
+    *stats.JOIN_SCENES,
     *working_groups.SCENES,
     *directory.SCENES,
     *consultations.SCENES,
     *elections.SCENES,
     *digest.SCENES,
+    *stats.SCENES,
 )
