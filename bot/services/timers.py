@@ -21,9 +21,9 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,6 +39,11 @@ __all__ = ["FailureCallback", "Handler", "Timer", "TimerService"]
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Timer], Awaitable[None]]
+# A feature's timer kinds: each kind's handler and its first retry delay (None: the service's).
+HandlerTable = Mapping[str, tuple[Handler, timedelta | None]]
+# The first retry of an outbox post or change a member is waiting for: 5 s, 10 s, 20 s... rather
+# than the service's default.
+OUTBOX_BACKOFF: Final = timedelta(seconds=5)
 FailureCallback = Callable[[Timer, str], Awaitable[None]]
 
 WAKE_JOB_ID = "timers.wake"
@@ -113,6 +118,16 @@ class TimerService:
         if self.running:
             # Timers of this kind may have been waiting for a handler: let the dispatcher look.
             self._wake.set()
+
+    def register_all(self, table: HandlerTable) -> None:
+        """``register`` each kind of a feature's table (its cog's ``cog_load``)."""
+        for kind, (handler, backoff) in table.items():
+            self.register(kind, handler, base_backoff=backoff)
+
+    def unregister_all(self, table: HandlerTable) -> None:
+        """Undo ``register_all`` (its cog's ``cog_unload``): the timers stay pending for a reloaded cog."""
+        for kind in table:
+            self.unregister(kind)
 
     def unregister(self, kind: str) -> bool:
         """Stop handling ``kind`` (a cog's ``cog_unload`` undoes its ``cog_load``); its timers stay

@@ -98,12 +98,10 @@ class Consultations(commands.Cog):
     # --- life cycle ----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        self.handlers.register(self.bot.services.timers)
-        self.election_handlers.register(self.bot.services.timers)
+        self.bot.services.timers.register_all({**self.handlers.table(), **self.election_handlers.table()})
 
     async def cog_unload(self) -> None:
-        self.handlers.unregister(self.bot.services.timers)
-        self.election_handlers.unregister(self.bot.services.timers)
+        self.bot.services.timers.unregister_all({**self.handlers.table(), **self.election_handlers.table()})
 
     # --- shared helpers ------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -67,18 +66,15 @@ from bot.services.consultations import (
     NudgeTarget,
     Poll,
 )
-from bot.services.timers import Handler, Timer
+from bot.services.timers import OUTBOX_BACKOFF, HandlerTable, Timer
 from cogs.consultations import _chart, _render
 from cogs.consultations._views import extend_view, marker, nomination_view, nudge_view, poll_view
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
-    from bot.services.timers import TimerService
 
 log = logging.getLogger(__name__)
 
-# A post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
-OUTBOX_BACKOFF = timedelta(seconds=5)
 POST_FILES = (*POST_EMBEDS, "attach_files")
 NONE = discord.AllowedMentions.none()
 
@@ -91,7 +87,7 @@ class PollTimers:
     def service(self) -> ConsultationService:
         return self.bot.services.consultations
 
-    def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+    def table(self) -> HandlerTable:
         return {
             POLL_POST: (self.on_post, OUTBOX_BACKOFF),
             POLL_REFRESH: (self.on_refresh, OUTBOX_BACKOFF),
@@ -100,14 +96,6 @@ class PollTimers:
             POLL_REMIND: (self.on_remind, None),
             POLL_NUDGE: (self.on_nudge, OUTBOX_BACKOFF),
         }
-
-    def register(self, timers: TimerService) -> None:
-        for kind, (handler, backoff) in self._handlers().items():
-            timers.register(kind, handler, base_backoff=backoff)
-
-    def unregister(self, timers: TimerService) -> None:
-        for kind in self._handlers():
-            timers.unregister(kind)
 
     # --- where and in which language -------------------------------------------------------------
 
@@ -307,21 +295,13 @@ class ElectionTimers:
     def service(self) -> ConsultationService:
         return self.bot.services.consultations
 
-    def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+    def table(self) -> HandlerTable:
         return {
             ELECTION_ANNOUNCE: (self.on_announce, OUTBOX_BACKOFF),
             ELECTION_NOMINATION: (self.on_nomination, OUTBOX_BACKOFF),
             ELECTION_NOMINATIONS_CLOSE: (self.on_nominations_close, OUTBOX_BACKOFF),
             ELECTION_SHORT: (self.on_short, OUTBOX_BACKOFF),
         }
-
-    def register(self, timers: TimerService) -> None:
-        for kind, (handler, backoff) in self._handlers().items():
-            timers.register(kind, handler, base_backoff=backoff)
-
-    def unregister(self, timers: TimerService) -> None:
-        for kind in self._handlers():
-            timers.unregister(kind)
 
     async def _election(self, timer: Timer) -> Election | None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,7 +14,7 @@ from bot.core.checks import moderator_only
 from bot.core.replies import reply
 from bot.core.strings import CommandText
 from bot.errors import UserFacingError
-from bot.services.digest import DIGEST_DM, DIGEST_POST, DIGEST_WEEKLY, DigestService
+from bot.services.digest import DIGEST_POST, DigestService
 from bot.services.digest.sections import timestamp
 from cogs.digest import _render
 from cogs.digest._handlers import DigestHandlers
@@ -31,9 +30,6 @@ SEND = CommandText("digest.send")
 SUBSCRIBE = CommandText("digest.subscribe")
 UNSUBSCRIBE = CommandText("digest.unsubscribe")
 NEWSLETTER = CommandText("digest.newsletter")
-
-# A post a moderator waits for retries in seconds; the DMs of a whole server can wait longer.
-POST_BACKOFF = timedelta(seconds=5)
 
 
 class DigestCog(commands.Cog, name="Digest"):
@@ -51,18 +47,13 @@ class DigestCog(commands.Cog, name="Digest"):
     # --- life cycle ------------------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        timers = self.bot.services.timers
-        timers.register(DIGEST_WEEKLY, self.handlers.on_weekly)
-        timers.register(DIGEST_POST, self.handlers.on_post, base_backoff=POST_BACKOFF)
-        timers.register(DIGEST_DM, self.handlers.on_dm)
+        self.bot.services.timers.register_all(self.handlers.table())
         # Before the timers start, so a digest missed while the bot was down runs (or is skipped) at once.
         for guild_id in self.bot.config.guild_ids:
             await self.service.arm(guild_id)
 
     async def cog_unload(self) -> None:
-        timers = self.bot.services.timers
-        for kind in (DIGEST_WEEKLY, DIGEST_POST, DIGEST_DM):
-            timers.unregister(kind)
+        self.bot.services.timers.unregister_all(self.handlers.table())
 
     # --- helpers -----------------------------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ import discord
 from bot.core.channels import Report, configured_channel, permission_list, post_language, postable_channel
 from bot.core.dm import DM_CONCURRENCY, RESUME_SEARCH_LIMIT, send_dm
 from bot.core.outbox import Matcher, find_posted
-from bot.services.digest import Delivery, DigestService, EmbedSpec
+from bot.services.digest import DIGEST_DM, DIGEST_POST, DIGEST_WEEKLY, Delivery, DigestService, EmbedSpec
 from bot.services.digest.sections import timestamp
-from bot.services.timers import Timer
+from bot.services.timers import OUTBOX_BACKOFF, HandlerTable, Timer
 from cogs.digest import _render
 
 if TYPE_CHECKING:
@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 class DigestHandlers:
     def __init__(self, bot: WimBot) -> None:
         self.bot = bot
+
+    def table(self) -> HandlerTable:
+        return {
+            DIGEST_WEEKLY: (self.on_weekly, None),
+            DIGEST_POST: (self.on_post, OUTBOX_BACKOFF),
+            DIGEST_DM: (self.on_dm, None),
+        }
 
     @property
     def service(self) -> DigestService:

@@ -118,10 +118,10 @@ class Events(commands.Cog):
     # --- life cycle ----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        self.handlers.register(self.bot.services.timers)
+        self.bot.services.timers.register_all(self.handlers.table())
 
     async def cog_unload(self) -> None:
-        self.handlers.unregister(self.bot.services.timers)
+        self.bot.services.timers.unregister_all(self.handlers.table())
         await self.handlers.close()
 
     @commands.Cog.listener()

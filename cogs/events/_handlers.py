@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -43,7 +43,7 @@ from bot.services.events import (
     NoticePlan,
     Occurrence,
 )
-from bot.services.timers import Handler, Timer
+from bot.services.timers import OUTBOX_BACKOFF, HandlerTable, Timer
 from cogs.events import _render
 from cogs.events._announcements import Announcements, card_of
 from cogs.events._mirror import EventsTabMirror
@@ -56,7 +56,6 @@ from cogs.events._views import (
 
 if TYPE_CHECKING:
     from bot.core.bot import WimBot
-    from bot.services.timers import TimerService
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,6 @@ START_BATCH_IDLE = 0.15
 START_BATCH_MAX_ITEMS = 25
 # A message holds at most 25 buttons (5 rows of 5): a shared reminder's "Join" buttons stay within it.
 MAX_COMPONENTS = 25
-# An outbox post a member is waiting for is retried after 5 s, 10 s, 20 s... (not the default 30 s).
-OUTBOX_BACKOFF = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ class EventTimerHandlers:
             max_items=START_BATCH_MAX_ITEMS,
         )
 
-    def _handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
+    def table(self) -> HandlerTable:
         return {
             EVENT_REMINDER: (self.on_reminder, None),
             EVENT_START: (self.on_start, None),
@@ -119,14 +116,6 @@ class EventTimerHandlers:
             EVENT_NOTICE: (self.on_notice, OUTBOX_BACKOFF),
             EVENT_NOTIFY: (self.on_notify, OUTBOX_BACKOFF),
         }
-
-    def register(self, timers: TimerService) -> None:
-        for kind, (handler, backoff) in self._handlers().items():
-            timers.register(kind, handler, base_backoff=backoff)
-
-    def unregister(self, timers: TimerService) -> None:
-        for kind in self._handlers():
-            timers.unregister(kind)
 
     async def close(self) -> None:
         """Send reminders and start posts still gathering into a batch (when the cog unloads)."""

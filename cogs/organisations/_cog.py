@@ -23,9 +23,6 @@ from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, clip
 from bot.services.organisations import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
-    ORG_CLAIM_OUTCOME,
-    ORG_CLAIM_POST,
-    ORG_ROLE_SYNC,
     STANDINGS,
     OrganisationChanges,
     OrganisationDraft,
@@ -98,10 +95,10 @@ class Organisations(commands.Cog):
     # --- life cycle ------------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        timers = self.bot.services.timers
-        timers.register(ORG_CLAIM_POST, self.handlers.on_claim_post)
-        timers.register(ORG_CLAIM_OUTCOME, self.handlers.on_claim_outcome)
-        timers.register(ORG_ROLE_SYNC, self.handlers.on_role_sync)
+        self.bot.services.timers.register_all(self.handlers.table())
+
+    async def cog_unload(self) -> None:
+        self.bot.services.timers.unregister_all(self.handlers.table())
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

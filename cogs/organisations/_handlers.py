@@ -18,8 +18,15 @@ import discord
 from bot.core.channels import POST_EMBEDS, Report, permission_list, postable_channel
 from bot.core.dm import send_dm_once
 from bot.core.outbox import find_posted, has_custom_id, may_have_run
-from bot.services.organisations import Claim, Organisation, OrganisationService
-from bot.services.timers import Timer
+from bot.services.organisations import (
+    ORG_CLAIM_OUTCOME,
+    ORG_CLAIM_POST,
+    ORG_ROLE_SYNC,
+    Claim,
+    Organisation,
+    OrganisationService,
+)
+from bot.services.timers import HandlerTable, Timer
 from cogs.organisations import _render
 from cogs.organisations._views import claim_buttons
 
@@ -34,6 +41,13 @@ class DirectoryHandlers:
         self.bot = bot
         # Role changes this process is making right now: their on_member_update is not "by hand".
         self._own_changes: set[tuple[int, int, bool]] = set()
+
+    def table(self) -> HandlerTable:
+        return {
+            ORG_CLAIM_POST: (self.on_claim_post, None),
+            ORG_CLAIM_OUTCOME: (self.on_claim_outcome, None),
+            ORG_ROLE_SYNC: (self.on_role_sync, None),
+        }
 
     @property
     def service(self) -> OrganisationService:

@@ -17,7 +17,6 @@ Posts in group channels speak the guild's language (``config.language``); replie
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 import discord
@@ -33,19 +32,9 @@ from bot.core.strings import CommandText
 from bot.core.subcommands import add_subcommands
 from bot.core.tree import translated_params
 from bot.errors import NotFound, UserFacingError
-from bot.services.timers import Handler
 from bot.services.working_groups import (
-    OUTBOX_BACKOFF,
-    WG_ARCHIVE_CHANNEL,
-    WG_INITIATIVE_OUTCOME,
-    WG_INITIATIVE_REVIEW,
     WG_JOIN_OUTCOME,
-    WG_JOIN_REQUEST,
-    WG_OVERWRITES,
     WG_PANEL,
-    WG_POST,
-    WG_ROLE_NAME,
-    WG_STALE,
     Actor,
     Group,
 )
@@ -104,30 +93,11 @@ class WorkingGroups(commands.Cog):
 
     # --- life cycle ------------------------------------------------------------------------------
 
-    def _timer_handlers(self) -> dict[str, tuple[Handler, timedelta | None]]:
-        """Each kind's handler, and its first retry delay (None: the service's): the outbox's posts
-        and changes a member is waiting for retry within seconds."""
-        return {
-            WG_POST: (self.timers.on_post, OUTBOX_BACKOFF),
-            WG_JOIN_REQUEST: (self.timers.on_join_request, OUTBOX_BACKOFF),
-            WG_JOIN_OUTCOME: (self.timers.on_join_outcome, OUTBOX_BACKOFF),
-            WG_STALE: (self.timers.on_stale, None),
-            WG_INITIATIVE_REVIEW: (self.timers.on_initiative_review, OUTBOX_BACKOFF),
-            WG_INITIATIVE_OUTCOME: (self.timers.on_initiative_outcome, OUTBOX_BACKOFF),
-            WG_OVERWRITES: (self.timers.on_overwrites, OUTBOX_BACKOFF),
-            WG_ROLE_NAME: (self.timers.on_role_name, OUTBOX_BACKOFF),
-            WG_ARCHIVE_CHANNEL: (self.timers.on_archive_channel, OUTBOX_BACKOFF),
-            WG_PANEL: (self.timers.on_panel, OUTBOX_BACKOFF),
-        }
-
     async def cog_load(self) -> None:
-        for kind, (handler, backoff) in self._timer_handlers().items():
-            self.bot.services.timers.register(kind, handler, base_backoff=backoff)
+        self.bot.services.timers.register_all(self.timers.table())
 
     async def cog_unload(self) -> None:
-        # The timers stay pending in the table; a reloaded cog handles them again.
-        for kind in self._timer_handlers():
-            self.bot.services.timers.unregister(kind)
+        self.bot.services.timers.unregister_all(self.timers.table())
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -32,8 +32,20 @@ from bot.core.outbox import (
     may_have_run,
     same_text,
 )
-from bot.services.timers import Timer
-from bot.services.working_groups import Group
+from bot.services.timers import OUTBOX_BACKOFF, HandlerTable, Timer
+from bot.services.working_groups import (
+    WG_ARCHIVE_CHANNEL,
+    WG_INITIATIVE_OUTCOME,
+    WG_INITIATIVE_REVIEW,
+    WG_JOIN_OUTCOME,
+    WG_JOIN_REQUEST,
+    WG_OVERWRITES,
+    WG_PANEL,
+    WG_POST,
+    WG_ROLE_NAME,
+    WG_STALE,
+    Group,
+)
 from cogs.working_groups import _discord, _render
 from cogs.working_groups._views import decision_view, initiative_view
 
@@ -47,6 +59,22 @@ class WorkingGroupTimers:
     def __init__(self, cog: WorkingGroups) -> None:
         self.cog = cog
         self.bot = cog.bot
+
+    def table(self) -> HandlerTable:
+        """Each kind's handler, and its first retry delay (None: the service's): the outbox's posts
+        and changes a member is waiting for retry within seconds."""
+        return {
+            WG_POST: (self.on_post, OUTBOX_BACKOFF),
+            WG_JOIN_REQUEST: (self.on_join_request, OUTBOX_BACKOFF),
+            WG_JOIN_OUTCOME: (self.on_join_outcome, OUTBOX_BACKOFF),
+            WG_STALE: (self.on_stale, None),
+            WG_INITIATIVE_REVIEW: (self.on_initiative_review, OUTBOX_BACKOFF),
+            WG_INITIATIVE_OUTCOME: (self.on_initiative_outcome, OUTBOX_BACKOFF),
+            WG_OVERWRITES: (self.on_overwrites, OUTBOX_BACKOFF),
+            WG_ROLE_NAME: (self.on_role_name, OUTBOX_BACKOFF),
+            WG_ARCHIVE_CHANNEL: (self.on_archive_channel, OUTBOX_BACKOFF),
+            WG_PANEL: (self.on_panel, OUTBOX_BACKOFF),
+        }
 
     @property
     def lang(self) -> str:

@@ -18,8 +18,8 @@ from tests.bench import (
     events_bench,
     organisations_bench,
     reminders_bench,
-    web_bench,
     stats_bench,
+    web_bench,
     working_groups_bench,
 )
 

@@ -455,6 +455,8 @@ def test_every_command_refuses_a_member_exactly_when_the_reference_says_it_is_no
         "voting": "3d",
         "election": "1",
         "duration": "3d",
+        "from": "2026-09-01",
+        "to": "2026-10-31",
         "item": "1",
         "deliverable": "1",
         "document": "1",

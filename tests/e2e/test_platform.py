@@ -88,6 +88,9 @@ async def test_an_over_long_value_in_any_string_option_gets_an_answer_that_fits(
         "voting": "3d",
         "election": "1",
         "duration": "3d",
+        # /digest newsletter: a past range of dates.
+        "from": "2026-09-01",
+        "to": "2026-10-31",
     }
     tried: list[str] = []
     for path, options in _leaf_commands(double.registered_commands()):

@@ -65,8 +65,6 @@ WG_PANEL: Final = "wg.panel"  # {guild_id, channel_id, request}: post a Join/Lea
 # The timers a command runs at once itself (TimerService.run_now) are due this much later, so the
 # dispatcher picks one up only when that first attempt failed or the bot stopped during it.
 OUTBOX_GRACE: Final = timedelta(seconds=10)
-# A failed outbox timer is retried after 5 s, then 10, 20...: the member who acted is waiting for it.
-OUTBOX_BACKOFF: Final = timedelta(seconds=5)
 
 INITIATIVE_KINDS: Final = ("programme", "campaign", "policy", "provider", "resource", "other")
 INITIATIVE_TITLE_LIMIT: Final = 100

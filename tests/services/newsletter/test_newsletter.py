@@ -69,7 +69,7 @@ async def seeded(tmp_path: Path, clock: FakeClock) -> tuple[Path, FakeClock]:
         await services.events.rsvp(event.id, 3000, "going", [], guild_id=guild)
         clock.advance(timedelta(hours=1, minutes=5))
         await services.events.check_in(event.id, 3000, [])
-        await services.working_groups.post_update(
+        await services.working_groups.posts.post_update(
             groups[0].id, "Mentoring survey sent to 30 WIM organisations", Actor(2001, moderator=True), "en"
         )
         await services.organisations.add(

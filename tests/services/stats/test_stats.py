@@ -78,7 +78,7 @@ async def test_the_report_counts_attendance_turnout_groups_growth_and_clicks(
 ) -> None:
     start = clock.now()
     groups = await services.working_groups.seed(GUILD, make_config().working_groups)
-    await services.working_groups.post_update(groups[0].id, "Survey sent", MODERATOR, "en")
+    await services.working_groups.posts.post_update(groups[0].id, "Survey sent", MODERATOR, "en")
     event = await services.events.create_event(
         EventDraft(
             guild_id=GUILD,
