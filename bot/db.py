@@ -1,18 +1,18 @@
 """The SQLite store: one write connection and one read connection, each on its own thread; WAL,
 numbered migrations, batched writes.
 
-A call from the event loop to the database is a *hand-off* to a connection's thread and back, which
-costs more than most statements, so the layer is shaped to need few of them:
+A call from the event loop to a connection's thread and back (a *hand-off*) costs more than most
+statements, so the layer needs few of them:
 
-* ``write(fn, *args)`` runs a synchronous function on the write thread as one action. Calls made
-  while a batch is on the thread queue up, and the next batch takes them all: one hand-off, one
-  ``BEGIN IMMEDIATE``, a ``SAVEPOINT`` per action (a failing action undoes only its own rows), one
-  COMMIT. A call returns only after the COMMIT that holds its action.
-* ``transaction()`` is an action of several statements awaited one by one (a hand-off each): it holds
-  the write lock from its first statement to its own COMMIT, alone in its ``BEGIN IMMEDIATE``.
-  Nested ``transaction()`` / ``write()`` in the task that opened it run in a SAVEPOINT of their own.
-* ``read(fn, *args)`` and ``fetchone/fetchall/fetchval`` run on the read connection: in WAL mode it
-  sees only committed rows and never waits for the writer. Inside a transaction they join it.
+* ``write(fn, *args)`` runs the synchronous ``fn(conn, *args)`` as one action. Calls made while a batch
+  is on the thread go together in the next one: one hand-off, one ``BEGIN IMMEDIATE``, a ``SAVEPOINT``
+  each (a failing action undoes only its own rows), one COMMIT. When the database is idle, the action
+  runs at once on the loop's thread instead (``_write_inline``). A call returns after its COMMIT.
+* ``transaction()`` is an action of statements awaited one by one, alone in its ``BEGIN IMMEDIATE``
+  from its first statement to its COMMIT. Nested ``transaction()``/``write()``/``read()`` in the task
+  that opened it run in a SAVEPOINT of their own.
+* ``read(fn, *args)`` and ``fetchone/fetchall/fetchval`` run on the read connection, which sees only
+  committed rows and never waits for the writer. Inside a transaction they join it.
 * ``close()`` refuses new actions (``DatabaseClosed``), waits for the open ones, stops the threads.
 """
 
@@ -42,20 +42,19 @@ log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
-# At most this many write() actions share one batch (one COMMIT).
-BATCH_MAX = 256
-# Seconds close() waits for the open actions before rolling them back.
-CLOSE_GRACE = 5.0
-# Seconds after a COMMIT before the WAL is checkpointed (PASSIVE, on its own connection and thread).
-CHECKPOINT_DELAY = 0.5
-# A worker that finds jobs queued behind the one it ran runs them before waking the event loop, and
-# hands their results back in one callback: a result waits at most this long (or this many jobs).
+BATCH_MAX = 256  # write() actions in one batch (one COMMIT) at most
+CLOSE_GRACE = 5.0  # seconds close() waits for the open actions before rolling them back
+CHECKPOINT_DELAY = 0.5  # seconds after a COMMIT before a PASSIVE checkpoint, on its own connection
+# A worker hands the results of jobs queued together back in one wake-up of the loop: a result waits
+# at most this long (or this many jobs) for the ones after it.
 WAKE_BATCH_SECONDS = 0.001
 WAKE_BATCH_MAX = 64
+# A write runs on the loop's thread only this long after the last one that did: writes closer together
+# are a burst, cheaper in shared COMMITs on the thread, beside the loop.
+INLINE_SPACING = 0.005
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
-_Job = tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]
 _Done = list[tuple[asyncio.Future[Any], Any, BaseException | None]]
 
 
@@ -85,45 +84,25 @@ def load_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 class _Worker:
     """One thread owning one connection; ``call(fn, *args)`` runs ``fn(conn, *args)`` there, in order.
-
-    Once ``stop`` has begun, ``call`` raises ``DatabaseClosed``: every job handed over before it runs
-    before the connection closes, so no caller waits for a thread that is gone.
-    """
+    Once ``stop`` has begun, ``call`` raises ``DatabaseClosed``; what was handed over before still runs."""
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[..., Any], Any] | None]
+        self._jobs = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._stopped = False
         self.conn: sqlite3.Connection | None = None
+        self.busy = 0  # jobs handed over whose results the loop has not received: at 0 the thread waits
 
     def _run(self) -> None:
-        held: _Job | None = None
         stopping = False
-        while not stopping:
-            job = held if held is not None else self._jobs.get()
-            held = None
-            if job is None:
-                return
-            loop, started = job[0], time.perf_counter()
+        while not stopping and (job := self._jobs.get()) is not None:
+            started = time.perf_counter()
             done: _Done = []
             while True:
-                _, future, fn, args = job
+                future, fn, args = job
                 try:
                     done.append((future, fn(self.conn, *args), None))
                 except BaseException as exc:  # handed to the awaiting task, which raises it
@@ -137,27 +116,42 @@ class _Worker:
                 if following is None:
                     stopping = True
                     break
-                if following[0] is not loop:  # another event loop: deliver what this one has first
-                    held = following
-                    break
                 job = following
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-                loop.call_soon_threadsafe(_resolve_all, done)
+                self._loop.call_soon_threadsafe(self._resolve, done)
+
+    def _resolve(self, done: _Done) -> None:
+        self.busy -= len(done)
+        for future, result, error in done:
+            if future.cancelled():
+                continue
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
 
     def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         if self._stopped:
             raise DatabaseClosed("the database is closed")
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put((loop, future, fn, args))
+        future: asyncio.Future[T] = self._loop.create_future()
+        self.busy += 1
+        self._jobs.put((future, fn, args))
         return future
 
     async def start(self, path: Path, *pragmas: str) -> None:
+        self._loop = asyncio.get_running_loop()
         self._thread.start()
 
         def open_connection(_: None) -> None:
-            self.conn = _connect(path)
-            for pragma in pragmas:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds nothing implicit.
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            for pragma in (
+                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA synchronous = NORMAL",
+                *pragmas,
+            ):
                 self.conn.execute(pragma).close()
 
         await self.call(open_connection)
@@ -180,17 +174,7 @@ class _Worker:
             await asyncio.to_thread(self._thread.join)
 
 
-def _resolve_all(done: _Done) -> None:
-    for future, result, error in done:
-        if future.cancelled():
-            continue
-        if error is None:
-            future.set_result(result)
-        else:
-            future.set_exception(error)
-
-
-# --- what runs on the write thread ------------------------------------------------------------------
+# --- what runs on the write thread (or, for an inline write, on the loop's) ----------------------
 
 
 class Result:
@@ -199,9 +183,7 @@ class Result:
     __slots__ = ("_rows", "lastrowid", "rowcount")
 
     def __init__(self, rowcount: int, lastrowid: int | None, rows: list[sqlite3.Row]) -> None:
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
-        self._rows = rows
+        self.rowcount, self.lastrowid, self._rows = rowcount, lastrowid, rows
 
     async def fetchone(self) -> sqlite3.Row | None:
         return self._rows.pop(0) if self._rows else None
@@ -230,14 +212,10 @@ def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str
         if mode == "execute":
             rows = cursor.fetchall() if cursor.description is not None else []
             return Result(cursor.rowcount, cursor.lastrowid, rows)
-        if mode == "insert":
-            return cursor.lastrowid
-        if mode == "one":
-            return cursor.fetchone()
         if mode == "all":
             return cursor.fetchall()
-        row = cursor.fetchone()  # "val"
-        return None if row is None else row[0]
+        row = cursor.fetchone()
+        return row if mode == "one" or row is None else row[0]
     finally:
         cursor.close()
 
@@ -257,23 +235,51 @@ def _in_savepoint(conn: sqlite3.Connection, name: str, fn: Callable[..., T], arg
     return value
 
 
-def _commit(conn: sqlite3.Connection) -> None:
-    if not conn.in_transaction:
-        raise _lost()
+def _nested(conn: sqlite3.Connection, opening: list[str], name: str, fn: Callable[..., T], args: Any) -> T:
+    for pending in opening:
+        conn.execute(pending)
+    return _in_savepoint(conn, name, fn, args)
+
+
+def _commit(conn: sqlite3.Connection, opening: Iterable[str] = ()) -> None:
+    """COMMIT (after a transaction()'s deferred statements); on any failure ROLLBACK and raise."""
     try:
+        for pending in opening:
+            conn.execute(pending)
+        if not conn.in_transaction:
+            raise _lost()
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _try_begin(conn: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE without waiting: False when another connection holds the write lock."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return True
+
+
 def _write_batch(
-    conn: sqlite3.Connection, jobs: list[tuple[Callable[..., Any], Any]]
+    conn: sqlite3.Connection, jobs: list[tuple[Callable[..., Any], Any]], begun: bool = False
 ) -> list[tuple[bool, Any]]:
-    """Several write() actions in one transaction, a savepoint each; (ok, value or exception) each."""
+    """write() actions in one transaction, a savepoint each; (ok, value or exception) for each."""
+    if not begun:
+        conn.execute("BEGIN IMMEDIATE")
     outcomes: list[tuple[bool, Any]] = []
-    conn.execute("BEGIN IMMEDIATE")
     try:
         for fn, args in jobs:
             try:
@@ -282,29 +288,11 @@ def _write_batch(
                 if not conn.in_transaction:
                     raise
                 outcomes.append((False, exc))
-        _commit(conn)
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
+    _commit(conn)
     return outcomes
-
-
-def _nested(conn: sqlite3.Connection, opening: list[str], name: str, fn: Callable[..., T], args: Any) -> T:
-    for pending in opening:
-        conn.execute(pending)
-    return _in_savepoint(conn, name, fn, args)
-
-
-def _finish(conn: sqlite3.Connection, opening: list[str], began: bool, commit: bool) -> None:
-    """End a transaction() action: COMMIT (after its deferred statements) or ROLLBACK."""
-    if commit:
-        for pending in opening:
-            conn.execute(pending)
-        if began:
-            _commit(conn)
-    elif conn.in_transaction:
-        conn.execute("ROLLBACK")
 
 
 def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) -> T:
@@ -316,40 +304,33 @@ def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) ->
         conn.execute("COMMIT")
 
 
-def _passive_checkpoint(conn: sqlite3.Connection) -> None:
-    """Copy into the database file what no reader still needs; never blocks the writer."""
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-
-
 # --- transactions ---------------------------------------------------------------------------------
 
 
 class Transaction:
     """An open write action. Only valid inside its ``async with db.transaction()`` block."""
 
-    def __init__(self, db: Database, parent: Transaction | None, savepoint: str | None) -> None:
+    def __init__(self, db: Database, parent: Transaction | None) -> None:
         self._db = db
         self._root: Transaction = self if parent is None else parent._root
-        self._savepoint = savepoint
         self._owner = asyncio.current_task()
         self._open = True
         self._after_commit: list[Callable[[], None]] = []
         # Statements deferred to travel with the next one (root only): BEGIN, SAVEPOINT, RELEASE...
         self._opening: list[str] = ["BEGIN IMMEDIATE"] if parent is None else []
-        self._began = False
+        self._began = False  # a statement went to the thread (with the BEGIN)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this action is committed (never if it rolls back), even if its task
-        is cancelled while waiting for the COMMIT. For what must not run before other connections can
-        see the rows: waking a reader early would find nothing."""
+        is cancelled while waiting for the COMMIT: for what must wait until other connections see the
+        rows (waking a reader early would find nothing)."""
         self._after_commit.append(callback)
 
     def _take_opening(self) -> list[str]:
         if not self._open:
             raise RuntimeError("this transaction is finished")
         root = self._root
-        opening, root._opening = root._opening, []
-        root._began = root._began or bool(opening and opening[0] == "BEGIN IMMEDIATE")
+        opening, root._opening, root._began = root._opening, [], True
         return opening
 
     async def _call(self, mode: str, sql: str, params: Any) -> Any:
@@ -364,10 +345,10 @@ class Transaction:
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
-        row_id = await self._call("insert", sql, params)
-        if row_id is None:
+        result = await self.execute(sql, params)
+        if result.lastrowid is None:
             raise RuntimeError("INSERT did not produce a row id")
-        return int(row_id)
+        return result.lastrowid
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = await self._call("one", sql, params)
@@ -390,8 +371,7 @@ class _WriteJob:
     __slots__ = ("args", "fn", "future")
 
     def __init__(self, fn: Callable[..., Any], args: Any) -> None:
-        self.fn = fn
-        self.args = args
+        self.fn, self.args = fn, args
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
 
@@ -405,6 +385,7 @@ class Database:
         self._lock = asyncio.Lock()  # the write connection, from a transaction's start to its end
         self._queue: collections.deque[_WriteJob] = collections.deque()
         self._runner: asyncio.Task[None] | None = None
+        self._last_inline = float("-inf")
         self._savepoints = itertools.count(1)
         self._open_actions = 0
         self._no_open_action = asyncio.Event()
@@ -424,12 +405,11 @@ class Database:
         # Stop the threads on any failure (a file that is not a database fails at the first PRAGMA):
         # the process must be able to exit.
         try:
-            await db._writer.start(path, "PRAGMA journal_mode = WAL")
+            # No COMMIT checkpoints (wal_autocheckpoint = 0): an automatic checkpoint runs inside the
+            # COMMIT that pushes the WAL past 1,000 pages and holds that action's answer.
+            await db._writer.start(path, "PRAGMA journal_mode = WAL", "PRAGMA wal_autocheckpoint = 0")
             await db._migrate()
             if not memory:
-                # Checkpoints leave the write path (_checkpoint): an automatic one runs inside
-                # whichever COMMIT pushes the WAL past 1,000 pages and holds that action's answer.
-                await db._writer.call(lambda conn: conn.execute("PRAGMA wal_autocheckpoint = 0").close())
                 db._reader = _Worker("db-read")
                 await db._reader.start(path)
                 db._checkpointer = _Worker("db-checkpoint")
@@ -492,17 +472,15 @@ class Database:
         """True inside ``async with db.transaction()`` opened by the current task."""
         return self._joined() is not None
 
-    # -- checkpoints and migrations ---------------------------------------------------------------
-
-    def _committed(self, _: object = None) -> None:
+    def _committed(self) -> None:
         if self._checkpointer is not None and not self._closing:
             self._checkpoints.request(CHECKPOINT_DELAY)
 
     async def _checkpoint(self) -> None:
-        if self._checkpointer is None:
-            return
+        """Copy into the database file what no reader still needs (PASSIVE: never blocks the writer)."""
+        assert self._checkpointer is not None
         try:
-            await self._checkpointer.call(_passive_checkpoint)
+            await self._checkpointer.call(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close())
         except (sqlite3.Error, DatabaseClosed):
             log.warning("A WAL checkpoint failed; the next commit schedules another", exc_info=True)
         else:
@@ -530,8 +508,7 @@ class Database:
             try:
                 conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
 
         await self._writer.call(migrate)
@@ -550,7 +527,7 @@ class Database:
             return
         with self._action():
             async with self._lock:
-                tx = Transaction(self, None, None)
+                tx = Transaction(self, None)
                 token = _current_transaction.set(tx)
                 try:
                     yield tx
@@ -559,7 +536,7 @@ class Database:
                     tx._open = False
                     if tx._began:  # handed over now: it runs before any later action, whatever we become
                         with contextlib.suppress(sqlite3.Error, DatabaseClosed):
-                            await asyncio.shield(self._writer.call(_finish, [], True, False))
+                            await asyncio.shield(self._writer.call(_rollback))
                     raise
                 _current_transaction.reset(token)
                 if not tx._began:  # no statement ran: nothing to commit, no hand-off
@@ -568,7 +545,7 @@ class Database:
                         callback()
                     return
                 opening, tx._open = tx._take_opening(), False
-                done = self._writer.call(_finish, opening, True, True)
+                done = self._writer.call(_commit, opening)
                 callbacks = tx._after_commit
                 done.add_done_callback(lambda f: _after_commit(f, callbacks, self._committed))
                 await asyncio.shield(done)
@@ -577,7 +554,7 @@ class Database:
     async def _savepoint(self, outer: Transaction) -> AsyncIterator[Transaction]:
         name = f"s{next(self._savepoints)}"
         root = outer._root
-        inner = Transaction(self, outer, name)
+        inner = Transaction(self, outer)
         root._opening.append(f"SAVEPOINT {name}")
         token = _current_transaction.set(inner)
         try:
@@ -593,54 +570,78 @@ class Database:
         outer._after_commit += inner._after_commit
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` as one write action on the write thread and return its value once
-        committed. ``conn`` is the ``sqlite3.Connection`` inside the action's savepoint: ``fn`` must
-        not BEGIN, COMMIT or ROLLBACK. If it raises, its rows are undone and the exception is raised
-        here. Inside a transaction() of this task, it runs in a savepoint of that action.
+        """Run ``fn(conn, *args)`` as one write action and return its value once committed. ``conn`` is
+        the write connection inside the action's savepoint: ``fn`` must be quick and must not BEGIN,
+        COMMIT or ROLLBACK. If it raises, its rows are undone and the exception is raised here. Inside
+        a transaction() of this task, it runs in a savepoint of that action.
 
         Calls made while a batch is on the thread go together in the next one (``_run_batches``).
         Cancelled while queued, the action never runs; once taken, it runs and commits regardless."""
         outer = self._joined()
         if outer is not None:
-            name = f"s{next(self._savepoints)}"
-            return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+            return await self._in_savepoint_of(outer, fn, args)
         with self._action():
+            outcome = self._write_inline(fn, args)
+            if outcome is not None:
+                ok, value = outcome
+                if not ok:
+                    raise value
+                return value  # type: ignore[no-any-return]  # ok: fn's result
             job = _WriteJob(fn, args)
             self._queue.append(job)
             if self._runner is None or self._runner.done():
                 self._runner = asyncio.create_task(self._run_batches(), name="db-write-batches")
             return await job.future  # type: ignore[no-any-return]  # ok: fn's result
 
+    async def _in_savepoint_of(self, outer: Transaction, fn: Callable[..., T], args: Any) -> T:
+        name = f"s{next(self._savepoints)}"
+        return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+
+    def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
+        """The action on the loop's own thread, alone in its transaction, when nothing else is writing
+        (no transaction() open, no batch queued or on the thread) and the last inline write was at
+        least ``INLINE_SPACING`` ago; None otherwise. A hand-off costs more CPU than a click's
+        statements with their COMMIT. Never waits for another process's lock: then None."""
+        conn, now = self._writer.conn, time.monotonic()
+        if (
+            conn is None
+            or self._writer.busy
+            or self._lock.locked()
+            or self._queue
+            or now - self._last_inline < INLINE_SPACING
+            or not _try_begin(conn)
+        ):
+            return None
+        self._last_inline = now
+        [outcome] = _write_batch(conn, [(fn, args)], begun=True)
+        self._committed()
+        return outcome
+
     async def _run_batches(self) -> None:
+        jobs: list[_WriteJob] = []
         try:
-            await self._take_batches()
+            while self._queue:
+                async with self._lock:
+                    count = min(len(self._queue), BATCH_MAX)
+                    # A caller cancelled while queued: never run it.
+                    jobs = [
+                        job for job in (self._queue.popleft() for _ in range(count)) if not job.future.done()
+                    ]
+                    if not jobs:
+                        continue
+                    call = self._writer.call(_write_batch, [(job.fn, job.args) for job in jobs])
+                    # Delivered by the call itself, so the callers learn the outcome even if we are cancelled.
+                    call.add_done_callback(functools.partial(self._deliver, jobs=jobs))
+                    jobs = []
+                    with contextlib.suppress(Exception):  # the callers have it
+                        await asyncio.shield(call)
         except BaseException as error:  # cancelled (the loop is ending) or closed: nothing more runs
-            for job in self._queue:
+            for job in [*jobs, *self._queue]:
                 if not job.future.done():
                     job.future.set_exception(DatabaseClosed("the database is closed"))
             self._queue.clear()
             if not isinstance(error, DatabaseClosed):
                 raise
-
-    async def _take_batches(self) -> None:
-        while self._queue:
-            async with self._lock:
-                jobs: list[_WriteJob] = []
-                while self._queue and len(jobs) < BATCH_MAX:
-                    job = self._queue.popleft()
-                    if not job.future.done():  # a caller cancelled while queued: never run it
-                        jobs.append(job)
-                if not jobs:
-                    continue
-                try:
-                    call = self._writer.call(_write_batch, [(job.fn, job.args) for job in jobs])
-                except DatabaseClosed:
-                    self._queue.extendleft(reversed(jobs))  # failed with the rest by _run_batches
-                    raise
-                # Delivered by the call itself, so the callers learn the outcome even if we are cancelled.
-                call.add_done_callback(functools.partial(self._deliver, jobs=jobs))
-                with contextlib.suppress(Exception):  # the callers have it
-                    await asyncio.shield(call)
 
     def _deliver(self, call: asyncio.Future[list[tuple[bool, Any]]], *, jobs: list[_WriteJob]) -> None:
         error = asyncio.CancelledError() if call.cancelled() else call.exception()
@@ -655,10 +656,6 @@ class Database:
             else:
                 job.future.set_exception(value)
 
-    # quick_write and quick_read ran on the loop's own thread when the database was idle: the hand-off
-    # saved is small beside a click's cost through Discord, and SQL on the loop delays every answer.
-    quick_write = write
-
     # -- reads ------------------------------------------------------------------------------------
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -666,23 +663,21 @@ class Database:
         must only read. Inside a transaction() of this task it runs in that action instead."""
         outer = self._joined()
         if outer is not None:
-            name = f"s{next(self._savepoints)}"
-            return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+            return await self._in_savepoint_of(outer, fn, args)
+        result: T = await self._on_reader(_read_function, fn, args)
+        return result
+
+    async def _on_reader(self, job: Callable[..., Any], *args: Any) -> Any:
         if self._reader is None:  # ":memory:": the one connection, between write actions
             async with self._lock:
-                return await self._writer.call(_read_function, fn, args)
-        return await self._reader.call(_read_function, fn, args)
-
-    quick_read = read
+                return await self._writer.call(job, *args)
+        return await self._reader.call(job, *args)
 
     async def _read(self, mode: str, sql: str, params: Params) -> Any:
         tx = self._joined()
         if tx is not None:
             return await tx._call(mode, sql, params)
-        if self._reader is None:
-            async with self._lock:
-                return await self._writer.call(_statement, [], mode, sql, params)
-        return await self._reader.call(_statement, [], mode, sql, params)
+        return await self._on_reader(_statement, [], mode, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = await self._read("one", sql, params)
@@ -700,12 +695,10 @@ class Database:
 
         def size(conn: sqlite3.Connection) -> int:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-            return int(pages) * int(page_size)
+            return int(pages) * int(conn.execute("PRAGMA page_size").fetchone()[0])
 
         wal = self.path.with_name(self.path.name + "-wal")
-        wal_size = wal.stat().st_size if wal.exists() else 0
-        return await self.read(size) + wal_size
+        return await self.read(size) + (wal.stat().st_size if wal.exists() else 0)
 
 
 def _after_commit(
@@ -723,11 +716,8 @@ def _after_commit(
 
 
 def backup_database(source: str | Path, dest: str | Path) -> None:
-    """Consistent copy of a live database with SQLite's online backup API.
-
-    Safe while the bot is running: the backup reads a consistent snapshot and retries pages
-    written meanwhile.
-    """
+    """Consistent copy of a live database with SQLite's online backup API: it reads a snapshot and
+    retries pages written meanwhile, so it is safe while the bot runs."""
     source, dest = Path(source), Path(dest)
     if not source.exists():
         raise FileNotFoundError(f"no database at {source}")

@@ -534,9 +534,10 @@ async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db:
     results = await asyncio.gather(*(db.write(put, i) for i in range(1000)))
     assert results == list(range(1000))
     assert await db.fetchval("SELECT COUNT(*) FROM meta") == 1000
-    # 1,000 actions queued at once: a handful of batches (GROUP_MAX each), not 1,000 trips.
+    # 1,000 actions at once: the first runs inline (the database was idle), the rest in a handful of
+    # batches (BATCH_MAX each), not 1,000 trips.
     assert len(hand_offs) <= 8, hand_offs
-    assert 1 <= len(commits) <= len(hand_offs)
+    assert 1 <= len(commits) <= len(hand_offs) + 1
 
 
 async def test_results_of_queued_jobs_wake_the_loop_once_per_batch(
@@ -585,10 +586,8 @@ async def test_checkpoints_run_off_the_write_path(tmp_path: Path, monkeypatch: p
         raw.close()
 
 
-async def test_no_query_runs_on_the_event_loop_thread(db: Database) -> None:
-    """Defect: one-row reads (fetchone/fetchval) ran on the loop's thread whenever the reader was idle,
-    whatever the query cost; quick_read and quick_write too. Every statement runs on a database thread."""
-    loop_thread = threading.current_thread().name
+def whoami_on(db: Database) -> str:
+    """Give both connections a whoami() that names the thread a statement runs on; the loop's name."""
 
     def whoami() -> str:
         return threading.current_thread().name
@@ -596,49 +595,104 @@ async def test_no_query_runs_on_the_event_loop_thread(db: Database) -> None:
     for worker in (db._writer, db._reader):
         assert worker is not None and worker.conn is not None
         worker.conn.create_function("whoami", 0, whoami)
+    return threading.current_thread().name
 
-    def run(conn: sqlite3.Connection) -> str:
-        return str(conn.execute("SELECT whoami()").fetchone()[0])
 
+def where(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("SELECT whoami()").fetchone()[0])
+
+
+async def test_no_read_runs_on_the_event_loop_thread(db: Database) -> None:
+    """Defect: one-row reads (fetchone/fetchval) ran on the loop's thread whenever the reader was idle,
+    whatever the query cost. Every read runs on the read thread."""
+    loop_thread = whoami_on(db)
     await asyncio.sleep(0.05)  # idle
     seen = [
         await db.fetchval("SELECT whoami()"),
         (await db.fetchone("SELECT whoami()"))[0],  # type: ignore[index]
-        await db.quick_read(run),
-        await db.read(run),
-        await db.quick_write(run),
-        await db.write(run),
+        await db.read(where),
     ]
-    assert loop_thread not in seen, seen
-    assert set(seen) == {"db-read", "db-write"}
+    assert loop_thread not in seen and set(seen) == {"db-read"}, seen
 
 
-async def test_quick_writes_in_a_burst_are_committed_together_on_the_thread(db: Database) -> None:
+async def test_a_write_runs_inline_when_idle_and_on_the_thread_otherwise(db: Database) -> None:
+    loop_thread = whoami_on(db)
+    hand_offs = count_hand_offs(db)
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    assert await db.write(where) == loop_thread  # idle: no hand-off
+    assert hand_offs == []
+    assert await db.write(where) == "db-write"  # within INLINE_SPACING of the last inline one
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    async with db.transaction() as tx:  # the write lock is taken: a write waits for it on the thread
+        await tx.execute("INSERT INTO meta (key, value) VALUES ('tx', '1')")
+        queued = asyncio.create_task(db.write(where))
+        await asyncio.sleep(0)
+        assert not queued.done()
+    assert await queued == "db-write"
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    # The thread has a job (a batch, a transaction's COMMIT): the write goes to it, after that job.
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    on_thread = db._writer.call(lambda conn: time.sleep(0.02))
+    assert await db.write(where) == "db-write"
+    assert on_thread.done()
+
+
+async def test_writes_in_a_burst_are_committed_together_on_the_thread(db: Database) -> None:
     commits = count_commits(db)
 
     def put(conn: sqlite3.Connection, i: int) -> None:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, 'b')", (f"b{i:04d}",))
 
-    # 300 at once, closer together than QUICK_WRITE_SPACING: the first runs on the loop, the rest
-    # share a few COMMITs on the database thread.
-    await asyncio.gather(*(db.quick_write(put, i) for i in range(300)))
+    # 300 at once, closer together than INLINE_SPACING: the first runs on the loop, the rest share a
+    # few COMMITs on the database thread.
+    await asyncio.gather(*(db.write(put, i) for i in range(300)))
     assert await db.fetchval("SELECT COUNT(*) FROM meta") == 300
     assert len(commits) <= 10, len(commits)
 
 
-async def test_a_quick_write_never_blocks_the_loop_on_another_process_lock(db: Database) -> None:
+async def test_an_inline_write_that_fails_undoes_only_its_own_rows(db: Database) -> None:
+    await db.write(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('kept', '1')"))
+
+    def half_done(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('half', '1')")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('kept', '2')")  # the primary key refuses it
+
+    def aborted(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('aborted', '1')")
+        raise Abort
+
+    hand_offs = count_hand_offs(db)
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(half_done)
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    with pytest.raises(Abort):
+        await db.write(aborted)
+    assert hand_offs == []  # both ran inline
+    assert await meta_keys(db) == ["kept"]
+    conn = db._writer.conn
+    assert conn is not None and not conn.in_transaction
+    await asyncio.sleep(bot.db.INLINE_SPACING)
+    await db.write(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('next', '1')"))
+    assert await meta_keys(db) == ["kept", "next"]
+
+
+async def test_an_inline_write_never_blocks_the_loop_on_another_process_lock(db: Database) -> None:
     def put(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO meta (key, value) VALUES ('waited', '1')")
 
+    hand_offs = count_hand_offs(db)
     raw = sqlite3.connect(db.path, isolation_level=None)
     try:
         raw.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        write = asyncio.create_task(db.quick_write(put))
-        started = asyncio.get_running_loop().time()
+        await asyncio.sleep(bot.db.INLINE_SPACING)
+        started = time.monotonic()
+        write = asyncio.create_task(db.write(put))
         await asyncio.sleep(0.05)
-        # The loop kept turning (the sleep ended on time) while the write waited on the thread.
-        assert asyncio.get_running_loop().time() - started < 1.0
+        # The inline attempt gave up at once (busy timeout 0) and the write waits on the thread.
+        assert time.monotonic() - started < 1.0
         assert not write.done()
+        assert hand_offs == ["_write_batch"]
         raw.execute("COMMIT")
         async with asyncio.timeout(5):
             await write

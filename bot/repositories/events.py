@@ -527,19 +527,11 @@ _UPSERT_RSVP_SQL = (
 )
 
 
-async def upsert_rsvp(tx: Transaction, occurrence_id: int, user_id: int, status: str, now: datetime) -> None:
-    await tx.execute(_UPSERT_RSVP_SQL, (occurrence_id, user_id, status, utc_iso(now)))
-
-
 def _counts(row: sqlite3.Row | None) -> RsvpCounts:
     return RsvpCounts() if row is None else RsvpCounts(going=row[0], maybe=row[1], declined=row[2])
 
 
-async def counts(conn: Queryable, occurrence_id: int) -> RsvpCounts:
-    return _counts(await conn.fetchone(_COUNTS_SQL, (occurrence_id,)))
-
-
-# The same three for a ``Database.write`` function (on the database thread, one trip for a click).
+# For a ``Database.write`` or ``read`` function: an RSVP click is one trip to the database thread.
 
 
 def occurrence_in(conn: sqlite3.Connection, occurrence_id: int) -> Occurrence | None:

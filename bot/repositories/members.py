@@ -89,14 +89,6 @@ async def set_dm_reminders(tx: Transaction, guild_id: int, user_id: int, enabled
     )
 
 
-async def set_language(tx: Transaction, guild_id: int, user_id: int, language: str) -> None:
-    await tx.execute(
-        "INSERT INTO member_settings (guild_id, user_id, language) VALUES (?, ?, ?) "
-        "ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language",
-        (guild_id, user_id, language),
-    )
-
-
 async def remember_languages(db: Database, languages: Mapping[tuple[int, int], str]) -> int:
     """Store each member's language ({(guild_id, user_id): language}) unless it is already the stored
     one; one write action for them all. Returns how many rows changed."""

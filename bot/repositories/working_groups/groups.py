@@ -178,16 +178,6 @@ _GROUP_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE id = ?"  # noqa: S60
 _GROUP_BY_KEY_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE guild_id = ? AND key = ?"  # noqa: S608
 
 
-async def get_group(conn: Queryable, group_id: int) -> Group | None:
-    row = await conn.fetchone(_GROUP_SQL, (group_id,))
-    return None if row is None else _group(row)
-
-
-async def get_group_by_key(conn: Queryable, guild_id: int, key: str) -> Group | None:
-    row = await conn.fetchone(_GROUP_BY_KEY_SQL, (guild_id, key))
-    return None if row is None else _group(row)
-
-
 @dataclass(frozen=True)
 class GroupName:
     """What finding a group by name, autocomplete and search need of every group of a guild: no texts
@@ -218,12 +208,8 @@ def _group_name(row: sqlite3.Row) -> GroupName:
     )
 
 
-async def group_names(conn: Queryable, guild_id: int) -> list[GroupName]:
-    """Every group of the guild, archived ones included, by key."""
-    return [_group_name(row) for row in await conn.fetchall(_GROUP_NAMES_SQL, (guild_id,))]
-
-
-# The same for a ``Database.read`` function (several reads in one trip to the database thread).
+# The reads of groups are synchronous, for a ``Database.read`` function: a card's several reads go
+# to the database thread in one trip (``bot/services/working_groups/reads.py``).
 
 
 def get_group_in(conn: sqlite3.Connection, group_id: int) -> Group | None:
@@ -237,6 +223,7 @@ def get_group_by_key_in(conn: sqlite3.Connection, guild_id: int, key: str) -> Gr
 
 
 def group_names_in(conn: sqlite3.Connection, guild_id: int) -> list[GroupName]:
+    """Every group of the guild, archived ones included, by key."""
     return [_group_name(row) for row in conn.execute(_GROUP_NAMES_SQL, (guild_id,))]
 
 
@@ -350,10 +337,6 @@ _COORDINATORS_SQL = "SELECT user_id FROM wg_coordinators WHERE group_id = ? ORDE
 _IS_COORDINATOR_SQL = "SELECT 1 FROM wg_coordinators WHERE group_id = ? AND user_id = ?"
 
 
-async def coordinators(conn: Queryable, group_id: int) -> list[int]:
-    return [int(r["user_id"]) for r in await conn.fetchall(_COORDINATORS_SQL, (group_id,))]
-
-
 def coordinators_in(conn: sqlite3.Connection, group_id: int) -> list[int]:
     return [int(r["user_id"]) for r in conn.execute(_COORDINATORS_SQL, (group_id,))]
 
@@ -372,10 +355,6 @@ async def coordinators_by_group(conn: Queryable, guild_id: int) -> dict[int, lis
     for r in rows:
         found.setdefault(int(r["group_id"]), []).append(int(r["user_id"]))
     return found
-
-
-async def is_coordinator(conn: Queryable, group_id: int, user_id: int) -> bool:
-    return bool(await conn.fetchval(_IS_COORDINATOR_SQL, (group_id, user_id)))
 
 
 # --- panels --------------------------------------------------------------------------------------
@@ -419,18 +398,11 @@ async def link_event(tx: Transaction, group_id: int, series_id: int) -> None:
     )
 
 
-async def roundtables(
-    conn: Queryable, group_id: int, now: datetime, *, upcoming: bool, limit: int
-) -> list[Roundtable]:
-    """The group's scheduled occurrences from now on (soonest first) or before now (latest first),
-    with their check-in counts. Reads the events tables: a group's roundtables are events."""
-    rows = await conn.fetchall(_ROUNDTABLES_SQL[upcoming], (group_id, utc_iso(now), limit))
-    return [_roundtable(r) for r in rows]
-
-
 def roundtables_in(
     conn: sqlite3.Connection, group_id: int, now: datetime, *, upcoming: bool, limit: int
 ) -> list[Roundtable]:
+    """The group's scheduled occurrences from now on (soonest first) or before now (latest first),
+    with their check-in counts. Reads the events tables: a group's roundtables are events."""
     return [_roundtable(r) for r in conn.execute(_ROUNDTABLES_SQL[upcoming], (group_id, utc_iso(now), limit))]
 
 

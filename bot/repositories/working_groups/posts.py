@@ -151,12 +151,8 @@ _DOCUMENTS_SQL = (
 )
 
 
-async def documents(conn: Queryable, group_id: int) -> list[Document]:
-    return [_document(r) for r in await conn.fetchall(_DOCUMENTS_SQL, (group_id,))]
-
-
-def documents_in(conn: sqlite3.Connection, group_id: int, limit: int) -> list[Document]:
-    """The group's first ``limit`` documents (oldest first, as ``documents``)."""
+def documents_in(conn: sqlite3.Connection, group_id: int, limit: int = -1) -> list[Document]:
+    """The group's first ``limit`` documents (all of them by default), oldest first."""
     return [_document(r) for r in conn.execute(f"{_DOCUMENTS_SQL} LIMIT ?", (group_id, limit))]
 
 

@@ -81,10 +81,6 @@ _WORKPLAN_SQL = (
 )
 
 
-async def workplan(conn: Queryable, group_id: int) -> list[WorkplanItem]:
-    return [_item(r) for r in await conn.fetchall(_WORKPLAN_SQL, (group_id,))]
-
-
 def workplan_in(conn: sqlite3.Connection, group_id: int) -> list[WorkplanItem]:
     return [_item(r) for r in conn.execute(_WORKPLAN_SQL, (group_id,))]
 
@@ -155,10 +151,6 @@ async def get_deliverable(conn: Queryable, deliverable_id: int) -> Deliverable |
 
 
 _DELIVERABLES_SQL = f"SELECT {_DELIVERABLE_COLUMNS} FROM wg_deliverables WHERE group_id = ? ORDER BY id"  # noqa: S608
-
-
-async def deliverables(conn: Queryable, group_id: int) -> list[Deliverable]:
-    return [_deliverable(r) for r in await conn.fetchall(_DELIVERABLES_SQL, (group_id,))]
 
 
 def deliverables_in(conn: sqlite3.Connection, group_id: int) -> list[Deliverable]:

@@ -221,13 +221,13 @@ class EventService:
             refresh = mark_refresh(conn, {"guild_id": occurrence.guild_id, "occurrence_id": occurrence_id})
             return RsvpAnswer(occurrence, repo.counts_in(conn, occurrence_id)), refresh
 
-        answered, refresh = await self._db.quick_write(answer)
+        answered, refresh = await self._db.write(answer)
         if refresh is not None:
             self._timers.scheduled(refresh_due)
         return answered
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
-        return await repo.counts(self._db, occurrence_id)
+        return await self._db.read(repo.counts_in, occurrence_id)
 
     async def attendees(self, occurrence_id: int) -> Attendees:
         """RSVPs and check-ins of an occurrence (``events.errors.unknown_event`` if none)."""
@@ -303,7 +303,7 @@ class EventService:
         """
         now = self._clock.now()
         until = now + timedelta(days=max(days, 0))
-        items, total = await self._db.quick_read(
+        items, total = await self._db.read(
             repo.upcoming_page, guild_id, now, until, MAX_DURATION, max(limit, 0), max(offset, 0)
         )
         return UpcomingPage(items=tuple(items), total=total)

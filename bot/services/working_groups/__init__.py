@@ -27,6 +27,7 @@ roundtables.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Final
 
@@ -202,9 +203,7 @@ class WorkingGroupService:
         """The group a ``group`` option names: its key (what autocomplete sends), or its name in any
         language, case and accents ignored. Raises ``working_groups.errors.unknown_group``."""
         cleaned = (text or "").strip()
-        found = (
-            await self._db.quick_read(reads.find, guild_id, cleaned, include_archived) if cleaned else None
-        )
+        found = await self._db.read(reads.find, guild_id, cleaned, include_archived) if cleaned else None
         if found is None:
             raise NotFound("working_groups.errors.unknown_group", group=excerpt(cleaned or "?"))
         return found
@@ -215,7 +214,7 @@ class WorkingGroupService:
         """Active groups whose key or name (in any language, case and accents ignored) holds ``typed``."""
         wanted = fold(typed or "")
         found = []
-        for group in await repo.group_names(self._db, guild_id):
+        for group in await self._db.read(repo.group_names_in, guild_id):
             if group.archived:
                 continue
             haystack = " ".join([group.key, *(fold(name) for name in group.name.all())])
@@ -224,7 +223,7 @@ class WorkingGroupService:
         return found[:limit]
 
     async def coordinators(self, group_id: int) -> list[int]:
-        return await repo.coordinators(self._db, group_id)
+        return await self._db.read(repo.coordinators_in, group_id)
 
     async def coordinators_by_group(self, guild_id: int) -> dict[int, list[int]]:
         return await repo.coordinators_by_group(self._db, guild_id)
@@ -250,7 +249,7 @@ class WorkingGroupService:
         """``find`` then ``card`` in one trip to the database (what /wg info shows)."""
         cleaned = (text or "").strip()
         card = (
-            await self._db.quick_read(
+            await self._db.read(
                 reads.find_card, guild_id, cleaned, include_archived, actor, self._clock.now()
             )
             if cleaned
@@ -313,7 +312,7 @@ class WorkingGroupService:
         match = fts_query(cleaned)
         if match is None:
             raise UserFacingError("working_groups.errors.no_words")
-        return await self._db.quick_read(reads.search, guild_id, match, actor, group_id, limit)
+        return await self._db.read(reads.search, guild_id, match, actor, group_id, limit)
 
     # --- roundtables (events hosted by a group) ----------------------------------------------------
 
@@ -334,7 +333,11 @@ class WorkingGroupService:
     async def roundtables(self, group_id: int) -> tuple[list[Roundtable], list[Roundtable]]:
         """(the next three, the last five) occurrences of the group's events, with attendance."""
         now = self._clock.now()
-        return (
-            await repo.roundtables(self._db, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
-            await repo.roundtables(self._db, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
-        )
+
+        def both(conn: sqlite3.Connection) -> tuple[list[Roundtable], list[Roundtable]]:
+            return (
+                repo.roundtables_in(conn, group_id, now, upcoming=True, limit=UPCOMING_ROUNDTABLES),
+                repo.roundtables_in(conn, group_id, now, upcoming=False, limit=PAST_ROUNDTABLES),
+            )
+
+        return await self._db.read(both)

@@ -20,13 +20,13 @@ class GroupAccess:
         self._db = db
 
     async def get(self, group_id: int) -> Group:
-        group = await repo.get_group(self._db, group_id)
+        group = await self._db.read(repo.get_group_in, group_id)
         if group is None:
             raise NotFound("working_groups.errors.unknown_group", group=str(group_id))
         return group
 
     async def can_manage(self, group: Group, actor: Actor) -> bool:
-        return actor.moderator or await repo.is_coordinator(self._db, group.id, actor.user_id)
+        return actor.moderator or await self._db.read(repo.is_coordinator_in, group.id, actor.user_id)
 
     async def ensure_can_manage(self, group: Group, actor: Actor, lang: str = "en") -> None:
         """Moderators, or coordinators of this very group.

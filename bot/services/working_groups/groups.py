@@ -63,7 +63,7 @@ class GroupAdmin:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             for config in groups:
-                if await repo.get_group_by_key(tx, guild_id, config.key) is not None:
+                if await self._db.read(repo.get_group_by_key_in, guild_id, config.key) is not None:
                     continue
                 group_id = await repo.insert_group(
                     tx,
@@ -98,7 +98,7 @@ class GroupAdmin:
                         now=now,
                     )
                 await self._stale.arm(tx, guild_id, group_id, now)
-            found = [await repo.get_group_by_key(tx, guild_id, config.key) for config in groups]
+            found = [await self._db.read(repo.get_group_by_key_in, guild_id, config.key) for config in groups]
         return [group for group in found if group is not None]
 
     async def check_new(
@@ -121,7 +121,7 @@ class GroupAdmin:
     ) -> None:
         if (
             key is not None
-            and (existing := await repo.get_group_by_key(conn, guild_id, key)) is not None
+            and (existing := await self._db.read(repo.get_group_by_key_in, guild_id, key)) is not None
             and existing.id != skip
         ):
             raise UserFacingError("working_groups.errors.duplicate_key", value=key)
@@ -174,7 +174,7 @@ class GroupAdmin:
             )
             await repo.set_status(tx, group_id, "not_started", None, actor.user_id, now)
             await self._stale.arm(tx, guild_id, group_id, now)
-            group = await repo.get_group(tx, group_id)
+            group = await self._db.read(repo.get_group_in, group_id)
         assert group is not None
         return group
 
@@ -182,7 +182,7 @@ class GroupAdmin:
         """Remember the group's role and channel (after seeding, or ``/wg repair``)."""
         async with self._db.transaction() as tx:
             await repo.set_discord(tx, group_id, role_id, channel_id)
-            group = await repo.get_group(tx, group_id)
+            group = await self._db.read(repo.get_group_in, group_id)
         assert group is not None
         return group
 
@@ -259,7 +259,7 @@ class GroupAdmin:
                 await self._timers.ensure_pending(WG_OVERWRITES, due, payload, tx=tx)
             if "name" in changes:
                 await self._timers.ensure_pending(WG_ROLE_NAME, due, payload, tx=tx)
-            updated = await repo.get_group(tx, group.id)
+            updated = await self._db.read(repo.get_group_in, group.id)
         assert updated is not None
         return updated
 
@@ -279,7 +279,7 @@ class GroupAdmin:
                 {"group_id": group.id, "guild_id": group.guild_id},
                 tx=tx,
             )
-            updated = await repo.get_group(tx, group.id)
+            updated = await self._db.read(repo.get_group_in, group.id)
         assert updated is not None
         return updated
 

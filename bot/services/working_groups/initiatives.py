@@ -52,7 +52,7 @@ class InitiativeIndex:
             return True
         if group.role_id is not None and group.role_id in actor.role_ids:
             return True
-        return await repo.is_coordinator(self._db, group.id, actor.user_id)
+        return await self._db.read(repo.is_coordinator_in, group.id, actor.user_id)
 
     async def submit(
         self,

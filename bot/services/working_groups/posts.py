@@ -142,4 +142,4 @@ class GroupPosts:
         return document
 
     async def documents(self, group_id: int) -> list[Document]:
-        return await repo.documents(self._db, group_id)
+        return await self._db.read(repo.documents_in, group_id)

@@ -55,7 +55,7 @@ class Staleness:
         """Run by the stale timer. A group still quiet is flagged "Needs attention" (once, by the bot)
         and its coordinators are to be nudged, unless this quiet spell was nudged already. A group
         that had activity since is re-armed instead (normally its timer moved already)."""
-        group = await repo.get_group(self._db, group_id)
+        group = await self._db.read(repo.get_group_in, group_id)
         if group is None or group.archived or group.status == "completed":
             return StaleCheck(group, nudge=False)
         now = self._clock.now()
@@ -68,8 +68,10 @@ class Staleness:
         async with self._db.transaction() as tx:
             if group.status != "needs_attention":
                 await repo.set_status(tx, group.id, "needs_attention", None, None, now)
-            flagged = await repo.get_group(tx, group.id)
-        return StaleCheck(flagged, nudge=True, coordinators=await repo.coordinators(self._db, group.id))
+            flagged = await self._db.read(repo.get_group_in, group.id)
+        return StaleCheck(
+            flagged, nudge=True, coordinators=await self._db.read(repo.coordinators_in, group.id)
+        )
 
     async def mark_nudged(self, group: Group) -> bool:
         """Remember that the nudge for this quiet spell went out; False if it already had."""

@@ -67,7 +67,7 @@ class GroupWork:
             await repo.set_status(tx, group.id, status, note, actor.user_id, now)
             if status == "completed":
                 await self._timers.cancel_matching(WG_STALE, tx=tx, group_id=group.id)
-            updated = await repo.get_group(tx, group.id)
+            updated = await self._db.read(repo.get_group_in, group.id)
         assert updated is not None
         return updated
 
@@ -126,10 +126,10 @@ class GroupWork:
         return item
 
     async def workplan(self, group_id: int) -> list[WorkplanItem]:
-        return await repo.workplan(self._db, group_id)
+        return await self._db.read(repo.workplan_in, group_id)
 
     async def deliverables(self, group_id: int) -> list[Deliverable]:
-        return await repo.deliverables(self._db, group_id)
+        return await self._db.read(repo.deliverables_in, group_id)
 
     def _kind(self, kind: str) -> str:
         if kind not in DELIVERABLE_KINDS:
