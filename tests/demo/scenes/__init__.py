@@ -7,7 +7,7 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import consultations, digest, directory, elections, events, working_groups
+from tests.demo.scenes import consultations, digest, directory, elections, events, hub, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
@@ -17,4 +17,5 @@ SCENES: tuple[Scene, ...] = (
     *consultations.SCENES,
     *elections.SCENES,
     *digest.SCENES,
+    *hub.SCENES,
 )
