@@ -20,9 +20,12 @@ and one snapshot.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# The feed's rows are read as the events repository reads them (its select and row readers), so the
+# calendar is built from the same values /event calendar gets.
+from bot.repositories.events import _OCCURRENCE_SELECT, Occurrence, Series, _occurrence, _series
 from bot.repositories.working_groups.groups import Group, Texts, texts
 from bot.timeutil import from_iso, utc_iso
 
@@ -201,19 +204,51 @@ def upcoming_events(
     ]
 
 
-def public_series_ids(conn: sqlite3.Connection, guild_id: int, group_id: int | None = None) -> list[int]:
+@dataclass
+class CalendarRows:
+    """What the rows of a feed's last read were turned into, by their values: a row read again
+    unchanged is not turned into a dataclass again (4,000 rows take tens of milliseconds; comparing
+    their values, a few). Each read keeps only its own rows, so this is as large as the feed."""
+
+    series: dict[tuple[object, ...], Series] = field(default_factory=dict)
+    occurrences: dict[tuple[object, ...], Occurrence] = field(default_factory=dict)
+
+
+def public_calendar(
+    conn: sqlite3.Connection, guild_id: int, group_id: int | None = None, known: CalendarRows | None = None
+) -> list[tuple[Series, list[Occurrence]]]:
     """The series a public calendar feed carries (cancelled ones too: subscribed calendars must learn
-    of the cancellation), the whole guild's or one public group's."""
+    of the cancellation), the whole guild's or one public group's, each with its stored occurrences
+    (cancelled included, by original start): ``build_calendar``'s input, read in one snapshot by the
+    events repository's own select and row readers, on the reader's thread."""
+    known = CalendarRows() if known is None else known
     group_filter = (
         ""
         if group_id is None
         else "AND EXISTS (SELECT 1 FROM wg_events w WHERE w.series_id = s.id AND w.group_id = :group)"
     )
+    params = {"guild": guild_id, "group": group_id}
+    seen = CalendarRows()
     rows = conn.execute(
-        f"SELECT s.id FROM event_series s WHERE {_PUBLIC_SERIES} {group_filter} ORDER BY s.id",  # noqa: S608
-        {"guild": guild_id, "group": group_id},
+        f"SELECT s.* FROM event_series s WHERE {_PUBLIC_SERIES} {group_filter} ORDER BY s.id",  # noqa: S608
+        params,
     )
-    return [int(r[0]) for r in rows]
+    for r in rows:
+        values = tuple(r)
+        seen.series[values] = known.series.get(values) or _series(r)
+    entries: list[tuple[Series, list[Occurrence]]] = [(series, []) for series in seen.series.values()]
+    by_series: dict[int, list[Occurrence]] = {series.id: occurrences for series, occurrences in entries}
+    rows = conn.execute(
+        f"{_OCCURRENCE_SELECT} WHERE {_PUBLIC_SERIES} {group_filter} ORDER BY o.series_id, o.original_start",
+        params,
+    )
+    for r in rows:
+        values = tuple(r)
+        occurrence = known.occurrences.get(values) or _occurrence(r)
+        seen.occurrences[values] = occurrence
+        by_series[occurrence.series_id].append(occurrence)
+    known.series, known.occurrences = seen.series, seen.occurrences
+    return entries
 
 
 _GROUP_COLUMNS = (

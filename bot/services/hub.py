@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
-from bot.repositories import events as events_repo
 from bot.repositories import hub as repo
 from bot.repositories.hub import (
     DigestPart,
@@ -31,7 +30,7 @@ from bot.repositories.hub import (
 )
 from bot.repositories.working_groups.groups import Group
 from bot.services.consultations import ConsultationService
-from bot.services.events.ics import build_calendar
+from bot.services.events.ics import EventTextCache, build_calendar
 
 __all__ = [
     "CALENDAR_STAMP",
@@ -114,6 +113,11 @@ class HubService:
         self._clock = clock
         self._config = config
         self._consultations = consultations
+        # icalendar serialises a VEVENT in about half a millisecond: 2,000 series are a second or more,
+        # and any commit (an RSVP) makes the feeds rebuild. Only the series that changed are
+        # serialised again; see EventTextCache for why its keys cannot go stale.
+        self._event_texts = EventTextCache()
+        self._calendar_rows: dict[int | None, repo.CalendarRows] = {}  # by feed (None: the whole)
 
     @property
     def guild_id(self) -> int:
@@ -217,14 +221,14 @@ class HubService:
             group_id = await self.group_exists(group_key)
             if group_id is None:
                 return None
-        ids = set(await self._db.read(repo.public_series_ids, self.guild_id, group_id))
-        series = [s for s in await events_repo.series_of_guild(self._db, self.guild_id) if s.id in ids]
-        occurrences = await events_repo.occurrences_of_series(self._db, [s.id for s in series])
-        by_series: dict[int, list[events_repo.Occurrence]] = {s.id: [] for s in series}
-        for occurrence in occurrences:
-            by_series[occurrence.series_id].append(replace(occurrence, link=None))
-        # icalendar takes about a second for 2,000 series (make bench): built on a worker thread, so
-        # the bot's event loop goes on answering interactions meanwhile.
+        known = self._calendar_rows.setdefault(group_id, repo.CalendarRows())
+        entries = await self._db.read(repo.public_calendar, self.guild_id, group_id, known)
+        # Built on a worker thread: the first build after a start serialises every series (a second or
+        # more for 2,000), and the bot's event loop goes on answering interactions meanwhile.
         return await asyncio.to_thread(
-            build_calendar, [(replace(s, link=None), by_series[s.id]) for s in series], stamp=CALENDAR_STAMP
+            build_calendar,
+            entries,
+            stamp=CALENDAR_STAMP,
+            links=False,
+            cache=self._event_texts,
         )

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from bot.i18n import Catalog
-from tests.browser.page_check import WIDTHS, look
+from tests.browser.page_check import CHROMIUM, WIDTHS, look
 from tests.demo.__main__ import main
-from tests.demo.scenes import SCENES
+from tests.demo.scenes import SCENES, hub
 
 pytestmark = pytest.mark.e2e
 
@@ -121,6 +121,15 @@ def test_the_tour_plays_and_the_page_shows_every_scene_rendered(demo: Demo) -> N
         "Needs attention: WG1 – Attracting and Retaining STEM Women to Mining\n"
         in "\n".join(page.text) + "\n"
     )
+    # The web hub, served by the bot during the tour: its feed without the leaders-only roundtable,
+    # answered 304 when polled again, and its pages pictured next to the page (when there is a Chromium).
+    assert "without the leaders-only roundtable" in text and "answered 304 Not Modified" in text
+    pictures = [demo.page.parent / "hub" / f"{name}.png" for _, name, _, _ in hub.PAGES]
+    if CHROMIUM.exists():
+        assert all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
+        assert {f"hub/{p.name}" for p in pictures} <= set(page.attributes)
+    else:
+        assert "No pictures of the hub: there is no Chromium" in text
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -132,5 +141,6 @@ def test_the_page_reads_in_a_browser_on_a_laptop_and_a_phone(
     assert seen.spilling == []  # no text over its neighbour (a long URL over the next field)
     # The PNG charts show as images, loaded: the working groups' report and the directory's export.
     assert {i.alt for i in seen.images} >= {"wg-report.png", "wim-organisations-by-region.png"}
+    assert {i.alt for i in seen.images} >= {f"{name}.png" for _, name, _, _ in hub.PAGES}  # the web hub
     assert all(i.complete and i.natural_width > 0 for i in seen.images), seen.images
     assert seen.markers() == []  # no backtick, ** or __ left in what a reader sees

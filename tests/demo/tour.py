@@ -2,7 +2,8 @@
 
 ``run_tour`` starts the double (tests/double) with the Alliance's server (moderators of the Secretariat
 and the Steering Committee, WIM leaders, members whose Discord is in English, French and Spanish), writes
-the shipped ``config.yml`` with only ``guild_ids`` and ``database`` changed (as the e2e fixtures do),
+the shipped ``config.yml`` with only ``guild_ids`` and ``database`` changed (as the e2e fixtures do) and
+the web hub enabled on a free loopback port,
 starts the real bot with ``tests/double/launch_bot.py`` and plays every scene of
 ``tests/demo/scenes.SCENES`` in order. A scene drives the bot only as members would, through the double:
 slash commands and button clicks; it moves time with the test clock.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from tests.demo.transcript import (
     Post,
     Reader,
     SceneLog,
+    Screenshot,
     Transcript,
     moment_text,
 )
@@ -48,6 +52,7 @@ from tests.e2e.conftest import (
 )
 
 WAIT = 15.0  # seconds: the longest any step waits for the bot before the tour fails (never a pause)
+HUB_PICTURES = "hub"  # the folder, next to the page, of the web hub's pictures
 SETTLE = 5.0  # seconds: the longest advance_to waits for earlier timers before going on anyway
 
 
@@ -134,7 +139,8 @@ class Tour:
     cast: Cast
     transcript: Transcript
     database: Path
-    config: Config  # the config.yml the bot runs with (the shipped one, guild id and database changed)
+    config: Config  # the config.yml the bot runs with (the shipped one, guild id, database and web changed)
+    directory: Path  # where the page, the bot's database and log and the hub's pictures go
     shared: dict[str, Any] = field(default_factory=dict)  # what one scene leaves for a later one
 
     # -- reading the world ---------------------------------------------------------------------------
@@ -228,6 +234,55 @@ class Tour:
         )
         self.record(current, caption=caption, at=self.now())
         return current
+
+    # -- the web hub, as a visitor sees it -------------------------------------------------------------
+
+    async def pictures(self, pages: Sequence[tuple[str, str, str, str]]) -> bool:
+        """Open each page of the bot's web hub, ``(path, name, caption, zone)``, in headless Chromium at
+        a laptop's width, as a visitor whose device is in ``zone`` (the page's script shows its times
+        there), and record its picture, saved as ``hub/<name>.png`` next to the page. Without a
+        Chromium (Debian's, as the browser tests drive it: tests/browser/ensure_chromium.sh installs it)
+        or without Playwright, a note says so and the tour goes on: False."""
+        try:
+            from playwright.async_api import Error, async_playwright
+        except ImportError:
+            self.note("No pictures of the hub: Playwright is not installed (make demo installs it).")
+            return False
+        chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # as tests/browser/page_check.py
+        if not await asyncio.to_thread(chromium.exists):
+            self.note(
+                f"No pictures of the hub: there is no Chromium at {chromium} on this machine "
+                "(tests/browser/ensure_chromium.sh installs Debian's). The hub was served all the same."
+            )
+            return False
+        folder = self.directory / HUB_PICTURES
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        shots: list[Screenshot] = []
+        try:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=str(chromium), headless=True)
+                try:
+                    for path, name, caption, zone in pages:
+                        context = await browser.new_context(
+                            viewport={"width": 1280, "height": 860}, device_scale_factor=1, timezone_id=zone
+                        )
+                        page = await context.new_page()
+                        url = self.config.web.url(path)
+                        response = await page.goto(url, wait_until="load", timeout=WAIT * 1000)
+                        if response is None or response.status != 200:
+                            raise RuntimeError(f"{url} answered {response and response.status}")
+                        await page.screenshot(path=str(folder / f"{name}.png"), timeout=WAIT * 1000)
+                        await context.close()
+                        shots.append(Screenshot(f"{HUB_PICTURES}/{name}.png", f"{name}.png", caption, url))
+                finally:
+                    await browser.close()
+        except (Error, RuntimeError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.note(f"No pictures of the hub: Chromium could not show it ({first_line[:200]}).")
+            return False
+        for shot in shots:
+            self.transcript.add(shot)
+        return True
 
     # -- time and the bot process ---------------------------------------------------------------------
 
@@ -350,7 +405,15 @@ def _fresh_directory(directory: Path) -> None:
     """Remove what a previous tour left there (its database, log and config); create it if needed."""
     for stale in ("bot.db", "bot.db-wal", "bot.db-shm", "bot.log", "config.yml"):
         (directory / stale).unlink(missing_ok=True)
+    for picture in (directory / HUB_PICTURES).glob("*.png"):
+        picture.unlink()
     directory.mkdir(parents=True, exist_ok=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -374,6 +437,14 @@ async def run_tour(directory: Path, *, reader_zone: str, scenes: Sequence[Scene]
     bot: BotProcess | None = None
     try:
         config = bot_config(directory, double)  # the shipped config.yml, guild id and database changed
+        # The web hub on a free loopback port: the bot serves it while the tour plays.
+        port = _free_port()
+        config["web"] = {
+            "enabled": True,
+            "bind": "127.0.0.1",
+            "port": port,
+            "base_url": f"http://127.0.0.1:{port}",
+        }
         config_path = directory / "config.yml"
         config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
         cast = seed_alliance(double, config)
@@ -382,7 +453,7 @@ async def run_tour(directory: Path, *, reader_zone: str, scenes: Sequence[Scene]
         await double.wait_for_commands(timeout=START_TIMEOUT)
         transcript = Transcript(Reader(reader_zone))
         parsed = parse_config(config, base_dir=directory, environ={})
-        tour = Tour(double, bot, cast, transcript, Path(config["database"]), parsed)
+        tour = Tour(double, bot, cast, transcript, Path(config["database"]), parsed, directory)
         for scene in scenes:
             transcript.scenes.append(SceneLog(scene.key, scene.title, scene.summary))
             await scene.play(tour)

@@ -87,7 +87,18 @@ class Narration:
     kind: Literal["note", "clock", "system"] = "note"
 
 
-Entry = Post | Action | Narration
+@dataclass(frozen=True)
+class Screenshot:
+    """A page the bot served on the web (the hub), pictured in a browser. The picture is a file saved
+    next to the transcript page; ``path`` is relative to it."""
+
+    path: str  # "hub/organisations-en.png"
+    alt: str
+    caption: str
+    url: str  # the page pictured, as the tour served it
+
+
+Entry = Post | Action | Narration | Screenshot
 
 
 @dataclass
@@ -209,6 +220,8 @@ def _entry_lines(entry: Entry, transcript: Transcript) -> list[str]:
     if isinstance(entry, Action):
         detail = f"  {entry.detail}" if entry.detail else ""
         return [f"▶ {entry.actor.name} {entry.text}{detail}", ""]
+    if isinstance(entry, Screenshot):
+        return [f"🖼 {entry.caption}: {entry.url} (picture: {entry.path})", ""]
     return _post_lines(entry, transcript)
 
 
@@ -361,6 +374,12 @@ pre.codeblock { margin: 4px 0; padding: 8px; background: #2b2d31; border: 1px so
 .image img { display: block; max-width: 100%; height: auto; border-radius: 6px; background: #fff; }
 .image figcaption { font-size: 12px; color: #949ba4; margin-top: 2px; }
 .image a { color: #00a8fc; }
+/* A page of the web hub, pictured in a browser during the tour: as wide as the column. */
+.shot { margin: 10px 0 14px 56px; max-width: 100%; }
+.shot img { display: block; max-width: 100%; height: auto; border: 1px solid #1e1f22; border-radius: 6px; }
+.shot figcaption { font-size: 13px; color: #b5bac1; margin-top: 4px; overflow-wrap: anywhere; }
+.shot a { color: #00a8fc; }
+@media (max-width: 600px) { .shot { margin-left: 0; } }
 .times { margin-top: 6px; font-size: 13px; color: #b5bac1; }
 .times li { margin: 2px 0; }
 footer { color: #949ba4; font-size: 12px; margin: 40px 0 0; }
@@ -486,6 +505,13 @@ def _entry_html(entry: Entry, transcript: Transcript, rich: Callable[[str, Post]
             f'<div class="meta"><span class="name">{html.escape(entry.actor.name)}</span>'
             f"{html.escape(entry.actor.title)}</div>"
             f'<div class="content">{html.escape(entry.text)}{detail}</div></div></div>'
+        )
+    if isinstance(entry, Screenshot):
+        url, path = html.escape(entry.url), html.escape(entry.path)
+        return (
+            f'<figure class="shot"><a href="{path}"><img src="{path}" alt="{html.escape(entry.alt)}"></a>'
+            f'<figcaption>🖼 {html.escape(entry.caption)}: <a href="{url}">{url}</a> '
+            "(served by the bot during the tour)</figcaption></figure>"
         )
     return _post_html(entry, transcript, rich)
 

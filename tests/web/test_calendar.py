@@ -12,6 +12,7 @@ from icalendar import Calendar
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.db import Database
+from bot.repositories.hub import CalendarRows, public_calendar
 from bot.services.events import EventChanges, EventService
 from bot.services.events.ics import series_uid
 from bot.services.timers import TimerService
@@ -86,3 +87,28 @@ async def test_conditional_requests_are_answered_304_until_an_event_changes(
     assert summaries[series_uid(seeded.public_series)] == "Global WIM Call: mentoring"
     stamp = Calendar.from_ical(await changed.read()).walk("VEVENT")[0].decoded("DTSTAMP")
     assert stamp == clock.now().replace(microsecond=0)
+
+
+async def test_a_feed_read_again_reuses_the_rows_that_did_not_change(
+    seeded: Seeded, db: Database, clock: FakeClock, config: Config
+) -> None:
+    known = CalendarRows()
+    first = await db.read(public_calendar, GUILD, None, known)
+    again = await db.read(public_calendar, GUILD, None, known)
+    assert [s for s, _ in again] == [s for s, _ in first]
+    assert all(a is b for (a, _), (b, _) in zip(again, first, strict=True))
+    assert all(o is p for (_, a), (_, b) in zip(again, first, strict=True) for o, p in zip(a, b, strict=True))
+
+    events = EventService(db, clock, TimerService(db, clock), config)
+    await events.edit_event(
+        seeded.public_occurrence,
+        EventChanges(title="Global WIM Call: mentoring"),
+        "series",
+        1,
+        editor_is_moderator=True,
+    )
+    edited = {s.id: s for s, _ in await db.read(public_calendar, GUILD, None, known)}
+    before = {s.id: s for s, _ in first}
+    assert edited[seeded.public_series].title == "Global WIM Call: mentoring"
+    assert all(edited[i] is before[i] for i in before if i != seeded.public_series)
+    assert len(known.series) == len(edited)  # only the last read's rows are kept

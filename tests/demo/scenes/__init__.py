@@ -7,7 +7,7 @@ docs/ARCHITECTURE.md, "Adding a demo scene".
 
 from __future__ import annotations
 
-from tests.demo.scenes import consultations, digest, directory, elections, events, stats, working_groups
+from tests.demo.scenes import consultations, digest, directory, elections, events, hub, stats, working_groups
 from tests.demo.tour import Scene
 
 SCENES: tuple[Scene, ...] = (
@@ -19,4 +19,5 @@ SCENES: tuple[Scene, ...] = (
     *elections.SCENES,
     *digest.SCENES,
     *stats.SCENES,
+    *hub.SCENES,
 )

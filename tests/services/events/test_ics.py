@@ -13,7 +13,10 @@ from icalendar import Calendar, Component, vInt, vRecur
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
 from bot.db import Database
+from bot.repositories import events as events_repo
+from bot.repositories.events import Occurrence, Series
 from bot.services.events import EventChanges, EventDraft, EventService
+from bot.services.events.ics import EventTextCache, build_calendar
 from bot.services.timers import TimerService
 
 GUILD = 10
@@ -210,3 +213,40 @@ async def test_series_cancelled_from_a_later_occurrence_ends_before_it(events: E
     assert str(master["STATUS"]) == "CONFIRMED"
     assert recurrence_rule(master)["UNTIL"][0] == occurrences[1].starts_at
     assert expand(master, occurrences[-1].starts_at) == [o.starts_at for o in occurrences[:2]]
+
+
+async def test_a_cached_build_is_the_same_calendar_and_serialises_only_what_changed(
+    events: EventService, db: Database, clock: FakeClock
+) -> None:
+    paris = await events.create_event(draft(recurrence="weekly", start="2027-03-10 13:00"))
+    await events.create_event(draft(title="Assembly", start="2027-12-01 15:00"))
+    await events.create_event(draft(title="Americas call", recurrence="monthly", timezone="America/Lima"))
+
+    async def entries() -> list[tuple[Series, list[Occurrence]]]:
+        series = await events_repo.series_of_guild(db, GUILD)
+        occurrences = await events_repo.occurrences_of_series(db, [s.id for s in series])
+        return [(s, [o for o in occurrences if o.series_id == s.id]) for s in series]
+
+    cache = EventTextCache()
+    stamp = clock.now()
+    first = build_calendar(await entries(), stamp=stamp, cache=cache)
+    assert first == build_calendar(await entries(), stamp=stamp)  # /event calendar's bytes
+    assert first == await events.ics_for(GUILD)
+    assert cache.misses == 3
+    # One VTIMEZONE per zone, in a fixed order (the ETag must not change with a restart).
+    assert first.count(b"BEGIN:VTIMEZONE") == 2
+    assert first.index(b"TZID:America/Lima") < first.index(b"TZID:Europe/Paris")
+    assert build_calendar(await entries(), stamp=stamp, cache=cache) == first
+    assert cache.misses == 3
+
+    await events.edit_event(
+        paris.id, EventChanges(title="Global WIM Call (new)"), "series", ORGANISER, editor_is_moderator=False
+    )
+    edited = build_calendar(await entries(), stamp=stamp, cache=cache)
+    assert cache.misses == 4
+    assert edited == build_calendar(await entries(), stamp=stamp)
+    assert "Global WIM Call (new)" in [str(e["SUMMARY"]) for e in masters(edited)]
+    # Without the links (the public feed), a variant of its own.
+    public = build_calendar(await entries(), stamp=stamp, links=False, cache=cache)
+    assert cache.misses == 7
+    assert public == build_calendar(await entries(), stamp=stamp, links=False)
