@@ -26,21 +26,19 @@ import functools
 import itertools
 import logging
 import queue
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from bot import migrations
 from bot.batching import DelayedRun
 
 log = logging.getLogger(__name__)
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 BATCH_MAX = 256  # write() actions in one batch (one COMMIT) at most
 CLOSE_GRACE = 5.0  # seconds close() waits for the open actions before rolling them back
@@ -68,20 +66,6 @@ class Queryable(Protocol):
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
     async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
-
-
-def load_migrations() -> list[tuple[int, str, str]]:
-    """All migrations shipped in ``bot/migrations`` as (version, name, sql), in order."""
-    found: list[tuple[int, str, str]] = []
-    for entry in resources.files("bot.migrations").iterdir():
-        match = MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}")
-    return found
 
 
 class _Worker:
@@ -408,7 +392,7 @@ class Database:
             # No COMMIT checkpoints (wal_autocheckpoint = 0): an automatic checkpoint runs inside the
             # COMMIT that pushes the WAL past 1,000 pages and holds that action's answer.
             await db._writer.start(path, "PRAGMA journal_mode = WAL", "PRAGMA wal_autocheckpoint = 0")
-            await db._migrate()
+            await db._writer.call(migrations.apply)
             if not memory:
                 db._reader = _Worker("db-read")
                 await db._reader.start(path)
@@ -488,31 +472,6 @@ class Database:
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("PRAGMA user_version"))
-
-    async def _migrate(self) -> None:
-        current = await self.schema_version()
-        migrations = load_migrations()
-        pending = [(v, name, sql) for v, name, sql in migrations if v > current]
-        if current > len(migrations):
-            raise RuntimeError(
-                f"database {self.path} is at schema version {current}, newer than this bot "
-                f"({len(migrations)}); upgrade the bot or restore a matching backup"
-            )
-        if not pending:
-            return
-        target = pending[-1][0]
-        script = "\n".join(sql for _, _, sql in pending)
-
-        def migrate(conn: sqlite3.Connection) -> None:
-            # One transaction for all pending migrations: a failure leaves the database as it was.
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
-            except BaseException:
-                _rollback(conn)
-                raise
-
-        await self._writer.call(migrate)
-        log.info("Database migrated from %d to %d (%s)", current, target, ", ".join(n for _, n, _ in pending))
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -713,21 +672,3 @@ def _after_commit(
             callback()
         except Exception:
             log.exception("An after_commit callback failed")
-
-
-def backup_database(source: str | Path, dest: str | Path) -> None:
-    """Consistent copy of a live database with SQLite's online backup API: it reads a snapshot and
-    retries pages written meanwhile, so it is safe while the bot runs."""
-    source, dest = Path(source), Path(dest)
-    if not source.exists():
-        raise FileNotFoundError(f"no database at {source}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        dst = sqlite3.connect(dest)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
