@@ -868,16 +868,15 @@ async def test_pending_timer_counter_follows_every_change(db: Database) -> None:
     assert await timers_repo.pending_count(db) == 3
 
 
-async def test_execute_results_answer_like_the_cursors_they_replace(db: Database) -> None:
+async def test_execute_answers_rowcount_and_lastrowid_and_runs_returning_to_its_end(db: Database) -> None:
     async with db.transaction() as tx:
         inserted = await tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1'), ('b', '2')")
         assert inserted.rowcount == 2 and inserted.lastrowid is not None
-        selected = await tx.execute("SELECT key FROM meta ORDER BY key")
-        assert [row["key"] for row in await selected.fetchall()] == ["a", "b"]
-        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key = ? RETURNING value", ("a",))
-        row = await result.fetchone()
-        assert row is not None and row["value"] == "x"
-        assert await result.fetchone() is None
+        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key IN ('a', 'b') RETURNING value")
+        assert result.rowcount == 2
+        row = await tx.fetchone("UPDATE meta SET value = 'y' WHERE key = ? RETURNING value", ("a",))
+        assert row is not None and row["value"] == "y"
+    assert [row["value"] for row in await db.fetchall("SELECT value FROM meta ORDER BY key")] == ["y", "x"]
 
 
 # -- hardening: one test per defect the review found in the grouped-commit layer ------------------
