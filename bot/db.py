@@ -427,6 +427,17 @@ class Database:
         if self._checkpointer is not None and not self._closing:
             self._checkpoints.request(CHECKPOINT_DELAY)
 
+    def _after_commit(self, callbacks: list[Callable[[], None]], done: asyncio.Future[None]) -> None:
+        """Once a transaction's COMMIT is back: its callbacks, whatever became of the task that waited."""
+        if done.cancelled() or done.exception() is not None:
+            return
+        self._committed()
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("An after_commit callback failed")
+
     async def _checkpoint(self) -> None:
         """Copy into the database file what no reader still needs (PASSIVE: never blocks the writer)."""
         assert self._checkpointer is not None
@@ -472,8 +483,7 @@ class Database:
                     return
                 opening, tx._open = tx._take_opening(), False
                 done = self._writer.call(_commit, opening)
-                callbacks = tx._after_commit
-                done.add_done_callback(lambda f: _after_commit(f, callbacks, self._committed))
+                done.add_done_callback(functools.partial(self._after_commit, tx._after_commit))
                 await asyncio.shield(done)
 
     @asynccontextmanager
@@ -627,17 +637,3 @@ class Database:
         )
         wal = self.path.with_name(self.path.name + "-wal")
         return int(pages) + (wal.stat().st_size if wal.exists() else 0)
-
-
-def _after_commit(
-    done: asyncio.Future[None], callbacks: list[Callable[[], None]], committed: Callable[[], None]
-) -> None:
-    """Once a transaction's COMMIT is back: its callbacks, whatever became of the task that waited."""
-    if done.cancelled() or done.exception() is not None:
-        return
-    committed()
-    for callback in callbacks:
-        try:
-            callback()
-        except Exception:
-            log.exception("An after_commit callback failed")
