@@ -1,19 +1,12 @@
-"""The SQLite store: one write connection and one read connection, each on its own thread; WAL,
-numbered migrations, batched writes.
+"""The SQLite store: one write and one read connection, each on its own thread (WAL).
 
-A call from the event loop to a connection's thread and back (a *hand-off*) costs more than most
-statements, so the layer needs few of them:
-
-* ``write(fn, *args)`` runs the synchronous ``fn(conn, *args)`` as one action. Calls made while a batch
-  is on the thread go together in the next one: one hand-off, one ``BEGIN IMMEDIATE``, a ``SAVEPOINT``
-  each (a failing action undoes only its own rows), one COMMIT. When the database is idle, the action
-  runs at once on the loop's thread instead (``_write_inline``). A call returns after its COMMIT.
-* ``transaction()`` is an action of statements awaited one by one, alone in its ``BEGIN IMMEDIATE``
-  from its first statement to its COMMIT. Nested ``transaction()``/``write()``/``read()`` in the task
-  that opened it run in a SAVEPOINT of their own.
-* ``read(fn, *args)`` and ``fetchone/fetchall/fetchval`` run on the read connection, which sees only
-  committed rows and never waits for the writer. Inside a transaction they join it.
-* ``close()`` refuses new actions (``DatabaseClosed``), waits for the open ones, stops the threads.
+A hand-off from the event loop to a connection's thread and back costs more than most statements,
+so actions take few: ``write(fn, *args)`` calls queued together share one batch (a SAVEPOINT each,
+one COMMIT), or run inline on the loop's thread when the database is idle; ``transaction()`` holds
+the write lock from its first statement to its own COMMIT; ``read(fn, *args)`` and ``fetch*`` use the
+read connection (committed rows only) unless the task is inside its own transaction, which they join.
+A write is acknowledged only after its COMMIT. docs/ARCHITECTURE.md ("Database") has the long form
+and the measurements behind each mechanism.
 """
 
 from __future__ import annotations
@@ -26,21 +19,19 @@ import functools
 import itertools
 import logging
 import queue
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
+from bot import migrations
 from bot.batching import DelayedRun
 
 log = logging.getLogger(__name__)
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 BATCH_MAX = 256  # write() actions in one batch (one COMMIT) at most
 CLOSE_GRACE = 5.0  # seconds close() waits for the open actions before rolling them back
@@ -68,20 +59,6 @@ class Queryable(Protocol):
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
     async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
-
-
-def load_migrations() -> list[tuple[int, str, str]]:
-    """All migrations shipped in ``bot/migrations`` as (version, name, sql), in order."""
-    found: list[tuple[int, str, str]] = []
-    for entry in resources.files("bot.migrations").iterdir():
-        match = MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}")
-    return found
 
 
 class _Worker:
@@ -177,23 +154,12 @@ class _Worker:
 # --- what runs on the write thread (or, for an inline write, on the loop's) ----------------------
 
 
-class Result:
-    """What ``Transaction.execute`` returns: ``rowcount``, ``lastrowid`` and any rows, already fetched."""
+class Result(NamedTuple):
+    """What ``Transaction.execute`` returns (rows a RETURNING clause yields are read and dropped:
+    use ``fetchone``/``fetchall`` for them)."""
 
-    __slots__ = ("_rows", "lastrowid", "rowcount")
-
-    def __init__(self, rowcount: int, lastrowid: int | None, rows: list[sqlite3.Row]) -> None:
-        self.rowcount, self.lastrowid, self._rows = rowcount, lastrowid, rows
-
-    async def fetchone(self) -> sqlite3.Row | None:
-        return self._rows.pop(0) if self._rows else None
-
-    async def fetchall(self) -> list[sqlite3.Row]:
-        rows, self._rows = self._rows, []
-        return rows
-
-    async def close(self) -> None:
-        self._rows = []
+    rowcount: int
+    lastrowid: int | None
 
 
 def _lost() -> sqlite3.OperationalError:
@@ -210,8 +176,9 @@ def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str
     cursor = conn.execute(sql, params)
     try:
         if mode == "execute":
-            rows = cursor.fetchall() if cursor.description is not None else []
-            return Result(cursor.rowcount, cursor.lastrowid, rows)
+            if cursor.description is not None:
+                cursor.fetchall()  # a RETURNING statement runs to its end (and counts its rows)
+            return Result(cursor.rowcount, cursor.lastrowid)
         if mode == "all":
             return cursor.fetchall()
         row = cursor.fetchone()
@@ -220,8 +187,13 @@ def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str
         cursor.close()
 
 
-def _in_savepoint(conn: sqlite3.Connection, name: str, fn: Callable[..., T], args: Any) -> T:
-    """``fn(conn, *args)`` inside SAVEPOINT ``name``: on any exception its rows alone are undone."""
+def _in_savepoint(
+    conn: sqlite3.Connection, name: str, fn: Callable[..., T], args: Any, opening: Iterable[str] = ()
+) -> T:
+    """``fn(conn, *args)`` inside SAVEPOINT ``name`` (after a transaction()'s deferred statements):
+    on any exception its rows alone are undone."""
+    for pending in opening:
+        conn.execute(pending)
     conn.execute(f"SAVEPOINT {name}")
     try:
         value = fn(conn, *args)
@@ -233,12 +205,6 @@ def _in_savepoint(conn: sqlite3.Connection, name: str, fn: Callable[..., T], arg
         raise
     conn.execute(f"RELEASE {name}")  # fails if fn ended the transaction: then the whole batch fails
     return value
-
-
-def _nested(conn: sqlite3.Connection, opening: list[str], name: str, fn: Callable[..., T], args: Any) -> T:
-    for pending in opening:
-        conn.execute(pending)
-    return _in_savepoint(conn, name, fn, args)
 
 
 def _commit(conn: sqlite3.Connection, opening: Iterable[str] = ()) -> None:
@@ -257,20 +223,6 @@ def _commit(conn: sqlite3.Connection, opening: Iterable[str] = ()) -> None:
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
-
-
-def _try_begin(conn: sqlite3.Connection) -> bool:
-    """BEGIN IMMEDIATE without waiting: False when another connection holds the write lock."""
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-            raise
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return True
 
 
 def _write_batch(
@@ -321,9 +273,8 @@ class Transaction:
         self._began = False  # a statement went to the thread (with the BEGIN)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once this action is committed (never if it rolls back), even if its task
-        is cancelled while waiting for the COMMIT: for what must wait until other connections see the
-        rows (waking a reader early would find nothing)."""
+        """Call ``callback`` once this action is committed (never if it rolls back), even if its task is
+        cancelled meanwhile: for what must wait until other connections see the rows."""
         self._after_commit.append(callback)
 
     def _take_opening(self) -> list[str]:
@@ -408,7 +359,7 @@ class Database:
             # No COMMIT checkpoints (wal_autocheckpoint = 0): an automatic checkpoint runs inside the
             # COMMIT that pushes the WAL past 1,000 pages and holds that action's answer.
             await db._writer.start(path, "PRAGMA journal_mode = WAL", "PRAGMA wal_autocheckpoint = 0")
-            await db._migrate()
+            await db._writer.call(migrations.apply)
             if not memory:
                 db._reader = _Worker("db-read")
                 await db._reader.start(path)
@@ -476,6 +427,17 @@ class Database:
         if self._checkpointer is not None and not self._closing:
             self._checkpoints.request(CHECKPOINT_DELAY)
 
+    def _after_commit(self, callbacks: list[Callable[[], None]], done: asyncio.Future[None]) -> None:
+        """Once a transaction's COMMIT is back: its callbacks, whatever became of the task that waited."""
+        if done.cancelled() or done.exception() is not None:
+            return
+        self._committed()
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("An after_commit callback failed")
+
     async def _checkpoint(self) -> None:
         """Copy into the database file what no reader still needs (PASSIVE: never blocks the writer)."""
         assert self._checkpointer is not None
@@ -488,31 +450,6 @@ class Database:
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("PRAGMA user_version"))
-
-    async def _migrate(self) -> None:
-        current = await self.schema_version()
-        migrations = load_migrations()
-        pending = [(v, name, sql) for v, name, sql in migrations if v > current]
-        if current > len(migrations):
-            raise RuntimeError(
-                f"database {self.path} is at schema version {current}, newer than this bot "
-                f"({len(migrations)}); upgrade the bot or restore a matching backup"
-            )
-        if not pending:
-            return
-        target = pending[-1][0]
-        script = "\n".join(sql for _, _, sql in pending)
-
-        def migrate(conn: sqlite3.Connection) -> None:
-            # One transaction for all pending migrations: a failure leaves the database as it was.
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
-            except BaseException:
-                _rollback(conn)
-                raise
-
-        await self._writer.call(migrate)
-        log.info("Database migrated from %d to %d (%s)", current, target, ", ".join(n for _, n, _ in pending))
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -546,8 +483,7 @@ class Database:
                     return
                 opening, tx._open = tx._take_opening(), False
                 done = self._writer.call(_commit, opening)
-                callbacks = tx._after_commit
-                done.add_done_callback(lambda f: _after_commit(f, callbacks, self._committed))
+                done.add_done_callback(functools.partial(self._after_commit, tx._after_commit))
                 await asyncio.shield(done)
 
     @asynccontextmanager
@@ -570,13 +506,10 @@ class Database:
         outer._after_commit += inner._after_commit
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` as one write action and return its value once committed. ``conn`` is
-        the write connection inside the action's savepoint: ``fn`` must be quick and must not BEGIN,
-        COMMIT or ROLLBACK. If it raises, its rows are undone and the exception is raised here. Inside
-        a transaction() of this task, it runs in a savepoint of that action.
-
-        Calls made while a batch is on the thread go together in the next one (``_run_batches``).
-        Cancelled while queued, the action never runs; once taken, it runs and commits regardless."""
+        """Run the quick, synchronous ``fn(conn, *args)`` (no BEGIN/COMMIT/ROLLBACK) in a savepoint of its
+        own and return its value once committed; if it raises, its rows are undone and it raises here.
+        Inline when idle, else in the next batch; cancelled while queued it never runs, once taken it
+        commits regardless. Inside this task's transaction(), a savepoint of that action."""
         outer = self._joined()
         if outer is not None:
             return await self._in_savepoint_of(outer, fn, args)
@@ -595,13 +528,12 @@ class Database:
 
     async def _in_savepoint_of(self, outer: Transaction, fn: Callable[..., T], args: Any) -> T:
         name = f"s{next(self._savepoints)}"
-        return await self._writer.call(_nested, outer._take_opening(), name, fn, args)
+        return await self._writer.call(_in_savepoint, name, fn, args, outer._take_opening())
 
     def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
-        """The action on the loop's own thread, alone in its transaction, when nothing else is writing
-        (no transaction() open, no batch queued or on the thread) and the last inline write was at
-        least ``INLINE_SPACING`` ago; None otherwise. A hand-off costs more CPU than a click's
-        statements with their COMMIT. Never waits for another process's lock: then None."""
+        """The action alone on the loop's thread (a hand-off costs more than a click's statements and
+        COMMIT) when nothing else is writing and the last inline write is ``INLINE_SPACING`` old; None
+        otherwise, or when another process holds the lock (never waited for here)."""
         conn, now = self._writer.conn, time.monotonic()
         if (
             conn is None
@@ -609,9 +541,17 @@ class Database:
             or self._lock.locked()
             or self._queue
             or now - self._last_inline < INLINE_SPACING
-            or not _try_begin(conn)
         ):
             return None
+        conn.execute("PRAGMA busy_timeout = 0")  # another process's lock: to the thread, which waits
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            return None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._last_inline = now
         [outcome] = _write_batch(conn, [(fn, args)], begun=True)
         self._committed()
@@ -692,42 +632,8 @@ class Database:
 
     async def size_bytes(self) -> int:
         """Database size including the WAL file, for /about."""
-
-        def size(conn: sqlite3.Connection) -> int:
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            return int(pages) * int(conn.execute("PRAGMA page_size").fetchone()[0])
-
+        pages = await self.fetchval(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+        )
         wal = self.path.with_name(self.path.name + "-wal")
-        return await self.read(size) + (wal.stat().st_size if wal.exists() else 0)
-
-
-def _after_commit(
-    done: asyncio.Future[None], callbacks: list[Callable[[], None]], committed: Callable[[], None]
-) -> None:
-    """Once a transaction's COMMIT is back: its callbacks, whatever became of the task that waited."""
-    if done.cancelled() or done.exception() is not None:
-        return
-    committed()
-    for callback in callbacks:
-        try:
-            callback()
-        except Exception:
-            log.exception("An after_commit callback failed")
-
-
-def backup_database(source: str | Path, dest: str | Path) -> None:
-    """Consistent copy of a live database with SQLite's online backup API: it reads a snapshot and
-    retries pages written meanwhile, so it is safe while the bot runs."""
-    source, dest = Path(source), Path(dest)
-    if not source.exists():
-        raise FileNotFoundError(f"no database at {source}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        dst = sqlite3.connect(dest)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+        return int(pages) + (wal.stat().st_size if wal.exists() else 0)

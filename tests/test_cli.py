@@ -285,7 +285,7 @@ def test_check_never_creates_the_database(tmp_path: Path, capsys: pytest.Capture
 def database_at_previous_schema(path: Path) -> int:
     """A database as the previous version of the bot left it (WAL mode, every migration but the
     last, a pending timer); returns that schema version."""
-    from bot.db import load_migrations
+    from bot.migrations import load_migrations
 
     migrations = load_migrations()
     previous = len(migrations) - 1
@@ -302,7 +302,7 @@ def database_at_previous_schema(path: Path) -> int:
 def test_check_of_a_database_with_pending_migrations_reports_them_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.db import load_migrations
+    from bot.migrations import load_migrations
 
     path = config_copy(tmp_path)
     database = tmp_path / "bot.sqlite3"
@@ -350,7 +350,7 @@ async def test_check_while_the_bot_has_the_database_open_writes_nothing(
 
 
 def test_starting_with_pending_migrations_backs_the_database_up_first(tmp_path: Path) -> None:
-    from bot.db import load_migrations
+    from bot.migrations import load_migrations
 
     path = config_copy(tmp_path)
     database = tmp_path / "bot.sqlite3"

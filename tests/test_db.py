@@ -23,7 +23,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import bot.db
-from bot.db import MIGRATION_NAME, Database, backup_database, load_migrations
+import bot.migrations
+from bot.cli.backup import copy_database
+from bot.db import Database
+from bot.migrations import MIGRATION_NAME, load_migrations
 
 
 def shipped_migration_files() -> list[str]:
@@ -129,7 +132,7 @@ async def test_a_failing_migration_leaves_the_database_at_its_old_version(
     await db.close()
 
     real = load_migrations()
-    monkeypatch.setattr(bot.db, "load_migrations", lambda: with_broken_migration(real))
+    monkeypatch.setattr(bot.migrations, "load_migrations", lambda: with_broken_migration(real))
     with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
         await Database.open(path)
     monkeypatch.undo()
@@ -148,7 +151,7 @@ async def test_a_failing_migration_on_an_empty_database_leaves_it_empty(
 ) -> None:
     path = tmp_path / "fresh.db"
     real = load_migrations()
-    monkeypatch.setattr(bot.db, "load_migrations", lambda: with_broken_migration(real))
+    monkeypatch.setattr(bot.migrations, "load_migrations", lambda: with_broken_migration(real))
     with pytest.raises(sqlite3.OperationalError):
         await Database.open(path)
 
@@ -279,13 +282,13 @@ async def test_backup_is_a_consistent_copy_while_writes_happen(db: Database, tmp
         copies = []
         for n in range(5):
             dest = tmp_path / "backups" / f"copy-{n}.db"
-            await asyncio.to_thread(backup_database, db.path, dest)
+            await asyncio.to_thread(copy_database, db.path, dest)
             copies.append(dest)
         return copies
 
     _, copies = await asyncio.gather(write_pairs(), take_backups())
     final = tmp_path / "backups" / "final.db"
-    await asyncio.to_thread(backup_database, db.path, final)
+    await asyncio.to_thread(copy_database, db.path, final)
 
     version = await db.schema_version()
     for copy in [*copies, final]:
@@ -307,7 +310,7 @@ async def test_backup_is_a_consistent_copy_while_writes_happen(db: Database, tmp
 
 def test_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        backup_database(tmp_path / "nope.db", tmp_path / "copy.db")
+        copy_database(tmp_path / "nope.db", tmp_path / "copy.db")
 
 
 # -- grouped commits ------------------------------------------------------------------------------
@@ -865,16 +868,15 @@ async def test_pending_timer_counter_follows_every_change(db: Database) -> None:
     assert await timers_repo.pending_count(db) == 3
 
 
-async def test_execute_results_answer_like_the_cursors_they_replace(db: Database) -> None:
+async def test_execute_answers_rowcount_and_lastrowid_and_runs_returning_to_its_end(db: Database) -> None:
     async with db.transaction() as tx:
         inserted = await tx.execute("INSERT INTO meta (key, value) VALUES ('a', '1'), ('b', '2')")
         assert inserted.rowcount == 2 and inserted.lastrowid is not None
-        selected = await tx.execute("SELECT key FROM meta ORDER BY key")
-        assert [row["key"] for row in await selected.fetchall()] == ["a", "b"]
-        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key = ? RETURNING value", ("a",))
-        row = await result.fetchone()
-        assert row is not None and row["value"] == "x"
-        assert await result.fetchone() is None
+        result = await tx.execute("UPDATE meta SET value = 'x' WHERE key IN ('a', 'b') RETURNING value")
+        assert result.rowcount == 2
+        row = await tx.fetchone("UPDATE meta SET value = 'y' WHERE key = ? RETURNING value", ("a",))
+        assert row is not None and row["value"] == "y"
+    assert [row["value"] for row in await db.fetchall("SELECT value FROM meta ORDER BY key")] == ["y", "x"]
 
 
 # -- hardening: one test per defect the review found in the grouped-commit layer ------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -66,13 +67,19 @@ def copy_database(source: Path, dest: Path) -> int:
     """Copy ``source`` to ``dest`` with SQLite's online backup API (safe while the bot runs) and
     check the copy; returns its schema version. The copy is written beside ``dest`` and renamed: an
     interrupted backup never leaves a half file under the real name, and an existing ``dest`` is
-    replaced only by a good copy. Raises ``OSError`` or ``sqlite3.Error``, leaving nothing behind."""
-    from bot.db import backup_database
+    replaced only by a good copy. Raises ``OSError`` or ``sqlite3.Error``, leaving nothing behind.
 
+    SQLite's backup reads a snapshot and retries the pages written meanwhile: a copy holds whole
+    actions only."""
+    if not source.exists():
+        raise FileNotFoundError(f"no database at {source}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     try:
         partial.unlink(missing_ok=True)
-        backup_database(source, partial)
+        live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)  # the bot's busy timeout
+        with contextlib.closing(live), contextlib.closing(sqlite3.connect(partial)) as copy:
+            live.backup(copy)
         version = _finish_copy(partial)
         os.replace(partial, dest)
     except BaseException:

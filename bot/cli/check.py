@@ -56,7 +56,7 @@ class _ReadOnlyQueries:
 
 
 def _database_lines(config: Config, config_path: Path) -> list[str]:
-    from bot.db import load_migrations
+    from bot.migrations import load_migrations
     from bot.repositories import timers
 
     shipped = len(load_migrations())

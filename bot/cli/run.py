@@ -88,7 +88,8 @@ def _probe_database(config: Config, config_path: Path) -> None:
     cannot use before connecting to Discord, in one line. A database already at this bot's schema
     version has nothing to apply: the plain sqlite3 check is all it needs. One with migrations to
     apply is copied beside itself first (``check`` only reports them: it never writes)."""
-    from bot.db import Database, load_migrations
+    from bot.db import Database
+    from bot.migrations import load_migrations
 
     async def probe() -> None:
         await (await Database.open(config.database)).close()

@@ -181,9 +181,7 @@ async def insert_organisation(tx: Transaction, values: Mapping[str, Any]) -> int
         ":created_at, :created_at) ON CONFLICT (guild_id, source_key) DO NOTHING",
         dict(values),
     )
-    row_id = cursor.lastrowid if cursor.rowcount == 1 else None
-    await cursor.close()
-    return row_id
+    return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
 async def get(conn: Queryable, organisation_id: int) -> Organisation | None:

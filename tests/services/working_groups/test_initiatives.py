@@ -9,8 +9,9 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Config
-from bot.db import Database, load_migrations
+from bot.db import Database
 from bot.errors import PermissionDenied, UserFacingError
+from bot.migrations import load_migrations
 from bot.services.timers import TimerService
 from bot.services.working_groups import (
     Actor,
