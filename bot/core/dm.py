@@ -1,7 +1,8 @@
 """Direct messages to many members, each in their own language.
 
 ``dm_members`` reads every recipient's remembered language and DM setting in ONE query
-(``MemberSettingsService.dm_profiles``), renders the text once per language and sends it. Members who
+(``MemberSettingsService.dm_profiles``), renders the text (and its buttons, if any) once per language
+and sends it. Members who
 turned reminder DMs off are skipped (unless ``respect_opt_out=False``); closed DMs are reported, never
 retried. A member the bot never saw gets the guild's language (``config.language``).
 
@@ -169,11 +170,16 @@ async def dm_members(
     user_ids: Iterable[int],
     render: Callable[[str], str],
     *,
+    view: Callable[[str], discord.ui.View | None] | None = None,
     respect_opt_out: bool = True,
     on_each: Callable[[int, bool], Awaitable[None]] | None = None,
     resume_after: datetime | None = None,
 ) -> DmResult:
     """DM each member ``render(their language)``; one query for every language and DM setting.
+
+    ``view(language)``: the DM's buttons in that language (a reminder's "Join the meeting"), built
+    once per language like the text and shared by every DM in it: only persistent ``DynamicItem``
+    buttons, which keep no state per message (the click reads the database).
 
     ``await on_each(user_id, delivered)`` runs after each attempt (a timer handler records each DM
     there, so a retry skips who already got it). The DMs start in the given order, a few at a time,
@@ -185,9 +191,10 @@ async def dm_members(
     ids = list(dict.fromkeys(user_ids))
     profiles = await bot.services.members.dm_profiles(guild_id, ids)
     texts: dict[str, str] = {}
+    views: dict[str, discord.ui.View | None] = {}
     outcome: dict[int, bool] = {}
     opted_out: list[int] = []
-    recipients: list[tuple[int, str]] = []
+    recipients: list[tuple[int, str, str]] = []
     for user_id in ids:
         profile = profiles[user_id]
         if respect_opt_out and not profile.dm_reminders:
@@ -196,20 +203,23 @@ async def dm_members(
         lang = profile.language or bot.config.language
         if lang not in texts:
             texts[lang] = render(lang)
-        recipients.append((user_id, texts[lang]))
+            views[lang] = view(lang) if view is not None else None
+        recipients.append((user_id, lang, texts[lang]))
     slots = asyncio.Semaphore(DM_CONCURRENCY)
     # DMs start in the given order, at most DM_CONCURRENCY at once, each recorded (on_each) as soon as
     # it went: after a run that died, only the first DM_CONCURRENCY members still to do can have got
     # theirs unrecorded, so with ``resume_after`` only their DM channels are checked first.
-    suspects = {user_id for user_id, _ in recipients[:DM_CONCURRENCY]} if resume_after is not None else set()
+    suspects = (
+        {user_id for user_id, _, _ in recipients[:DM_CONCURRENCY]} if resume_after is not None else set()
+    )
 
-    async def deliver(user_id: int, text: str) -> None:
+    async def deliver(user_id: int, lang: str, text: str) -> None:
         async with slots:
             if user_id in suspects and resume_after is not None:
                 delivered = await _sent_before(bot, user_id, text, resume_after)
-                delivered = delivered or await send_dm(bot, user_id, text)
+                delivered = delivered or await send_dm(bot, user_id, text, view=views[lang])
             else:
-                delivered = await send_dm(bot, user_id, text)
+                delivered = await send_dm(bot, user_id, text, view=views[lang])
             outcome[user_id] = delivered
             if on_each is not None:
                 await on_each(user_id, delivered)
@@ -217,13 +227,13 @@ async def dm_members(
     # Every DM is attempted even when one fails; the first failure is raised afterwards (a timer
     # handler is then retried, and on_each has recorded who already got theirs).
     results = await asyncio.gather(
-        *(deliver(user_id, text) for user_id, text in recipients), return_exceptions=True
+        *(deliver(user_id, lang, text) for user_id, lang, text in recipients), return_exceptions=True
     )
     for result in results:
         if isinstance(result, BaseException):
             raise result
-    sent = tuple(user_id for user_id, _ in recipients if outcome.get(user_id))
-    closed = tuple(user_id for user_id, _ in recipients if outcome.get(user_id) is False)
+    sent = tuple(user_id for user_id, _, _ in recipients if outcome.get(user_id))
+    closed = tuple(user_id for user_id, _, _ in recipients if outcome.get(user_id) is False)
     return DmResult(sent=sent, closed=closed, opted_out=tuple(opted_out))
 
 

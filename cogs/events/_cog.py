@@ -598,10 +598,11 @@ class Events(commands.Cog):
 
     async def answer_meeting_link(self, interaction: discord.Interaction, occurrence_id: int) -> None:
         """The "Join the meeting" button: the link, privately; the click is counted for /stats (a
-        failed count is logged by the service and the link still answered)."""
+        failed count is logged by the service and the link still answered). Pressed in a reminder DM
+        (no server), it counts for the event's own server, which the service reads with the event."""
         lang = self.bot.lang_for(interaction)
         found = await self.bot.services.events.meeting_link(
-            occurrence_id, interaction.user.id, guild_id=self._guild(interaction).id
+            occurrence_id, interaction.user.id, guild_id=interaction.guild_id
         )
         await reply(
             interaction, _render.meeting_link_text(self.bot.catalog, lang, found.occurrence, found.link)

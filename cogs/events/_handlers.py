@@ -50,6 +50,7 @@ from cogs.events._mirror import EventsTabMirror
 from cogs.events._views import (
     check_in_view,
     closing_check_in_view,
+    meeting_link_view,
     reminder_links_view,
     shared_check_in_view,
 )
@@ -68,7 +69,8 @@ REMINDER_BATCH_WINDOW = 1.0
 REMINDER_BATCH_IDLE = 0.15
 REMINDER_BATCH_MAX_ITEMS = 50
 # "Starting now" posts for one channel falling due together share a message, one Check in button per
-# event (a message holds at most 25 buttons): 100 events starting at 18:00 in 25 channels are 25 posts.
+# event and one "Join" per event with a meeting link (a message holds at most 25 buttons): 100 events
+# without links starting at 18:00 in 25 channels are 25 posts.
 START_BATCH_WINDOW = 1.0
 START_BATCH_IDLE = 0.15
 START_BATCH_MAX_ITEMS = 25
@@ -315,8 +317,11 @@ class EventTimerHandlers:
             )
             await events.record_reminder_posted(occurrence.id, lead_seconds, message_id)
         # Each member in the language they use Discord in; each DM recorded as it goes, so a retry
-        # sends only the missing ones.
+        # sends only the missing ones. The meeting link is behind the DM's "Join" button (counted
+        # like the channel's); text and button are built once per language, not per member.
         url = self.announcements.url(occurrence)
+        catalog = self.bot.catalog
+        link = bool(occurrence.link)
 
         async def record(user_id: int, delivered: bool) -> None:
             await events.record_dm(
@@ -328,8 +333,9 @@ class EventTimerHandlers:
             occurrence.guild_id,
             plan.dm_user_ids,
             lambda lang: _render.reminder_dm_text(
-                self.bot.catalog, lang, occurrence, late=plan.late, url=url
+                catalog, lang, occurrence, late=plan.late, url=url, link_button=link
             ),
+            view=(lambda lang: meeting_link_view(catalog, lang, occurrence.id)) if link else None,
             on_each=record,
             resume_after=self.bot.discord_time(first_due) if rerun else None,
         )
@@ -534,7 +540,8 @@ class EventTimerHandlers:
         """Post "starting now" for the events of one channel that started together; for each
         occurrence id, the message id or the error that kept its post from going out (only that
         timer is retried). One event: its line and its Check in button, as always; several: their
-        lines in one message, each with a Check in button naming the event, as few messages as fit."""
+        lines in one message, each with a Check in button naming the event, as few messages as fit.
+        An event with a meeting link has it behind a "Join" button (counted), not in its line."""
         channel = self.bot.get_channel(channel_id)
         assert isinstance(channel, discord.TextChannel)  # checked by every submitter just before
         catalog = self.bot.catalog
@@ -542,15 +549,13 @@ class EventTimerHandlers:
         for chunk in self._start_chunks(occurrences):
             if len(chunk) == 1:
                 lang = self.announcements.lang(chunk[0])
-                view = check_in_view(catalog, lang, chunk[0].id)
+                view = check_in_view(catalog, lang, chunk[0].id, link=bool(chunk[0].link))
             else:
                 view = shared_check_in_view(
                     catalog,
-                    [(item.id, self.announcements.lang(item), item.title) for item in chunk],
+                    [(item.id, self.announcements.lang(item), item.title, bool(item.link)) for item in chunk],
                 )
-            content = "\n".join(
-                _render.start_text(catalog, self.announcements.lang(item), item) for item in chunk
-            )
+            content = "\n".join(self._start_line(item) for item in chunk)
             try:
                 message = await channel.send(
                     content, view=view, allowed_mentions=discord.AllowedMentions.none()
@@ -561,18 +566,27 @@ class EventTimerHandlers:
                 outcomes.update((item.id, message.id) for item in chunk)
         return outcomes
 
+    def _start_line(self, occurrence: Occurrence) -> str:
+        return _render.start_text(
+            self.bot.catalog, self.announcements.lang(occurrence), occurrence, link_button=True
+        )
+
     def _start_chunks(self, occurrences: list[Occurrence]) -> list[list[Occurrence]]:
-        """``occurrences`` in order, grouped so each group's lines fit in one message (and its
-        buttons: at most 25, the batcher's maximum)."""
+        """``occurrences`` in order, grouped so each group's lines fit in one message and its buttons
+        (Check in for each, "Join" for each with a meeting link) within a message's 25 components."""
         chunks: list[list[Occurrence]] = []
         length = 0
+        buttons = 0
         for item in occurrences:
-            line = len(_render.start_text(self.bot.catalog, self.announcements.lang(item), item)) + 1
-            if not chunks or length + line > MESSAGE_CONTENT or len(chunks[-1]) >= START_BATCH_MAX_ITEMS:
+            line = len(self._start_line(item)) + 1
+            button = 2 if item.link else 1
+            if not chunks or length + line > MESSAGE_CONTENT or buttons + button > MAX_COMPONENTS:
                 chunks.append([])
                 length = 0
+                buttons = 0
             chunks[-1].append(item)
             length += line
+            buttons += button
         return chunks
 
     async def on_end(self, timer: Timer) -> None:

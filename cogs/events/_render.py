@@ -227,10 +227,19 @@ def reminder_text(
 
 
 def reminder_dm_text(
-    catalog: Catalog, lang: str, occurrence: Occurrence, *, late: bool, url: str | None = None
+    catalog: Catalog,
+    lang: str,
+    occurrence: Occurrence,
+    *,
+    late: bool,
+    url: str | None = None,
+    link_button: bool = False,
 ) -> str:
-    """The reminder by DM; ``url`` (the announcement's jump link) is appended when it is known."""
-    text = _reminder_body(catalog, lang, "events_ui.reminder.dm", occurrence, late=late)
+    """The reminder by DM; ``url`` (the announcement's jump link) is appended when it is known. With
+    ``link_button`` the meeting link is left to the DM's "Join" button (counted) instead of the text."""
+    text = _reminder_body(
+        catalog, lang, "events_ui.reminder.dm", occurrence, late=late, link_button=link_button
+    )
     if url is not None and url.startswith("https://"):
         text = f"{text} {url}"
     return clip(text, MESSAGE_CONTENT_LIMIT)
@@ -244,13 +253,15 @@ def meeting_link_text(catalog: Catalog, lang: str, occurrence: Occurrence, link:
     )
 
 
-def start_text(catalog: Catalog, lang: str, occurrence: Occurrence) -> str:
+def start_text(catalog: Catalog, lang: str, occurrence: Occurrence, *, link_button: bool = False) -> str:
+    """The "starting now" line. With ``link_button`` the meeting link is left to the post's "Join"
+    button (counted) instead of the text."""
     return clip(
         catalog.t(
             lang,
             "events_ui.start.post",
             title=occurrence.title,
-            link=_link_suffix(catalog, lang, occurrence.link),
+            link="" if link_button else _link_suffix(catalog, lang, occurrence.link),
         ),
         MESSAGE_CONTENT_LIMIT,
     )

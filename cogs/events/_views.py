@@ -32,6 +32,7 @@ RSVP_STYLES: Final[dict[str, discord.ButtonStyle]] = {
 }
 RSVP_EMOJIS: Final[dict[str, str]] = {"going": "✅", "maybe": "❔", "declined": "❌"}
 _CHECK_IN_ID: Final = re.compile(r"event:checkin:(?P<occurrence_id>[0-9]{1,20})")
+_LINK_ID: Final = re.compile(r"event:link:(?P<occurrence_id>[0-9]{1,20})")
 
 
 def _events_cog(interaction: discord.Interaction) -> Events:
@@ -197,45 +198,72 @@ def check_in_button(
 
 
 def check_in_view(
-    catalog: Catalog, lang: str, occurrence_id: int, *, disabled: bool = False
+    catalog: Catalog, lang: str, occurrence_id: int, *, disabled: bool = False, link: bool = False
 ) -> discord.ui.View:
+    """The "starting now" post of one event: Check in, and with ``link`` its "Join the meeting"."""
     view = discord.ui.View(timeout=None)
     view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=disabled))
+    if link:
+        view.add_item(meeting_link_button(catalog, lang, occurrence_id, disabled=disabled))
     return view
 
 
-def shared_check_in_view(catalog: Catalog, occurrences: Sequence[tuple[int, str, str]]) -> discord.ui.View:
-    """One Check in button per event of a shared "starting now" post, each naming its event.
+def meeting_link_view(catalog: Catalog, lang: str, occurrence_id: int) -> discord.ui.View:
+    """The reminder DM's one button: "Join the meeting" (in a DM the click has no server: the
+    handler reads the event's from the database)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(meeting_link_button(catalog, lang, occurrence_id))
+    return view
 
-    ``occurrences``: (occurrence id, language of its posts, title); at most 25 (a message's limit).
+
+def shared_check_in_view(
+    catalog: Catalog, occurrences: Sequence[tuple[int, str, str, bool]]
+) -> discord.ui.View:
+    """One Check in button per event of a shared "starting now" post, each naming its event, and
+    after them one "Join" button per event with a meeting link, naming it too.
+
+    ``occurrences``: (occurrence id, language of its posts, title, has a meeting link); at most 25
+    buttons in all (a message's limit: the start chunks see to it).
     """
     view = discord.ui.View(timeout=None)
-    for occurrence_id, lang, title in occurrences:
+    for occurrence_id, lang, title, _ in occurrences:
         label = clip(catalog.t(lang, "events_ui.buttons.check_in_to", title=title), BUTTON_LABEL)
         view.add_item(CheckInButton(occurrence_id, label=label))
+    for occurrence_id, lang, title, link in occurrences:
+        if link:
+            label = clip(catalog.t(lang, "events_ui.buttons.join_to", title=title), BUTTON_LABEL)
+            view.add_item(MeetingLinkButton(occurrence_id, label=label))
     return view
 
 
 def closing_check_in_view(
     message: discord.Message, catalog: Catalog, lang: str, occurrence_id: int
 ) -> discord.ui.View:
-    """The Check in buttons of a "starting now" post as they are, this occurrence's disabled: a post
-    shared by events starting together keeps the others' buttons usable."""
+    """The Check in and "Join" buttons of a "starting now" post as they are, this occurrence's
+    disabled (an ended event's card is inert too): a post shared by events starting together keeps
+    the others' buttons usable."""
     view = discord.ui.View(timeout=None)
-    closing = f"event:checkin:{occurrence_id}"
+    closing = {f"event:checkin:{occurrence_id}", f"event:link:{occurrence_id}"}
     for row in message.components:
         for child in getattr(row, "children", []):
             custom_id = getattr(child, "custom_id", None) or ""
-            match = _CHECK_IN_ID.fullmatch(custom_id)
-            if match is None:
-                continue
-            view.add_item(
-                CheckInButton(
-                    int(match["occurrence_id"]),
-                    label=getattr(child, "label", None) or catalog.t(lang, "events_ui.buttons.check_in"),
-                    disabled=bool(getattr(child, "disabled", False)) or custom_id == closing,
+            disabled = bool(getattr(child, "disabled", False)) or custom_id in closing
+            if match := _CHECK_IN_ID.fullmatch(custom_id):
+                view.add_item(
+                    CheckInButton(
+                        int(match["occurrence_id"]),
+                        label=getattr(child, "label", None) or catalog.t(lang, "events_ui.buttons.check_in"),
+                        disabled=disabled,
+                    )
                 )
-            )
+            elif match := _LINK_ID.fullmatch(custom_id):
+                view.add_item(
+                    MeetingLinkButton(
+                        int(match["occurrence_id"]),
+                        label=getattr(child, "label", None) or catalog.t(lang, "events_ui.buttons.join"),
+                        disabled=disabled,
+                    )
+                )
     if not view.children:
         view.add_item(check_in_button(catalog, lang, occurrence_id, disabled=True))
     return view

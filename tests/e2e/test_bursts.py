@@ -2,8 +2,9 @@
 
 Several events in one channel with a reminder due at the same instant, members who RSVPed to each,
 and the same events starting together: the reminders share a message, every member gets one DM per
-event through a DM channel opened once, the events share one "starting now" post with a Check in
-button each (closing one event leaves the others' buttons usable), and Discord never answers 429.
+event through a DM channel opened once (its "Join the meeting" button the event's), the events share
+one "starting now" post with a Check in and a "Join" button each (closing one event leaves the others'
+buttons usable), and Discord never answers 429.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ async def test_reminders_dms_and_start_posts_due_together_go_out_paced_without_a
             channel=room,
             duration=1 if n == 0 else 30,  # the first ends a minute after the start, the others later
             reminders="60s",
+            link=f"https://meet.example.org/burst-{n}",
         )
         ids.append(occurrence_id)
         for member in members:
@@ -62,6 +64,9 @@ async def test_reminders_dms_and_start_posts_due_together_go_out_paced_without_a
         assert sorted(n for n in range(EVENTS) for dm in dms if f"Burst probe {n}" in dm.content) == list(
             range(EVENTS)
         ), [dm.content for dm in dms]
+        for dm in dms:  # each DM's one button is its own event's meeting link
+            (n,) = [n for n in range(EVENTS) if f"Burst probe {n}" in dm.content]
+            assert dm.custom_ids() == [f"event:link:{ids[n]}"] and "meet.example.org" not in dm.content
     opened = [
         r
         for r in double.requests[requests_before:]
@@ -80,9 +85,12 @@ async def test_reminders_dms_and_start_posts_due_together_go_out_paced_without_a
     )
     posts = [m for m in double.messages(room, after=mark) if "starting now" in m.content]
     assert [p.id for p in posts] == [starting.id]  # one post for the events starting together
-    assert starting.custom_ids() == [f"event:checkin:{i}" for i in ids]
+    checkins = [f"event:checkin:{i}" for i in ids]
+    links = [f"event:link:{i}" for i in ids]
+    assert starting.custom_ids() == checkins + links
     labels = [button["label"] for button in starting.buttons()]
-    assert all(f"Burst probe {n}" in label for n, label in enumerate(labels)), labels
+    assert all(f"Burst probe {n % EVENTS}" in label for n, label in enumerate(labels)), labels
+    assert "meet.example.org" not in starting.content
     checked = await double.click(starting, f"event:checkin:{ids[1]}", user=members[0])
     assert (await checked.message()).ephemeral
 
@@ -97,10 +105,12 @@ async def test_reminders_dms_and_start_posts_due_together_go_out_paced_without_a
         what="the first event's Check in button to be disabled",
     )
     # The events still running keep their buttons, and a click on one still counts.
-    assert closed.custom_ids() == [f"event:checkin:{i}" for i in ids]
+    assert closed.custom_ids() == checkins + links
+    assert closed.button(custom_id=links[0])["disabled"] is True
     assert [closed.button(custom_id=f"event:checkin:{i}")["disabled"] for i in ids[1:]] == [False] * (
         EVENTS - 1
     )
+    assert [closed.button(custom_id=f"event:link:{i}")["disabled"] for i in ids[1:]] == [False] * (EVENTS - 1)
     late = await double.click(closed, f"event:checkin:{ids[2]}", user=members[1])
     assert (await late.message()).ephemeral
 

@@ -894,10 +894,21 @@ async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -
         timeout=REMINDER_TIMEOUT + 30,
     )
     assert double.clock.at(starting.created_at) >= start
-    assert "Start probe" in starting.content and "https://meet.example.org/start" in starting.content
-    assert starting.custom_ids() == [f"event:checkin:{occurrence_id}"]
+    # The meeting link is behind the post's "Join the meeting" button (counted), not in its text.
+    assert "Start probe" in starting.content and "https://meet.example.org/start" not in starting.content
+    assert starting.custom_ids() == [f"event:checkin:{occurrence_id}", f"event:link:{occurrence_id}"]
     checked = await double.click(starting, f"event:checkin:{occurrence_id}", user=seed.member_fr)
     assert (await checked.message()).content.startswith("Présence notée pour")
+    joined = await (
+        await double.click(starting, f"event:link:{occurrence_id}", user=seed.member_fr)
+    ).message()
+    assert joined.ephemeral and joined.content.startswith("Lien de la réunion **Start probe**")
+    assert "https://meet.example.org/start" in joined.content
+    with bot_db(discord_env) as conn:
+        counted = conn.execute(
+            "SELECT user_id, clicks FROM event_link_clicks WHERE occurrence_id = ?", (occurrence_id,)
+        ).fetchall()
+    assert [tuple(row) for row in counted] == [(seed.member_fr.id, 1)]
 
     await double.advance_to(start + timedelta(minutes=1))
     await double.wait_until(
@@ -910,6 +921,7 @@ async def test_start_posts_check_in_and_end_closes_it(discord_env: DiscordEnv) -
         what="the Check in button to be disabled",
     )
     assert closed.button(custom_id=f"event:checkin:{occurrence_id}")["disabled"] is True
+    assert closed.button(custom_id=f"event:link:{occurrence_id}")["disabled"] is True  # inert, like the card
     ended = double.message(announcement.id)
     assert "This event has ended." in ended.text
     assert field(ended, "Checked in") == "1"

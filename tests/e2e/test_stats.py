@@ -1,5 +1,6 @@
 """/stats end to end through the local Discord double: the meeting-link button answers privately and
-counts the click (twice by the same member counts one unique), the report's charts and CSV parsed
+counts the click (twice by the same member counts one unique), from the announcement and from a
+reminder DM (no server there: the click counts for the event's), the report's charts and CSV parsed
 back, and each bad input (a period it cannot read, one in the future, a member who is not a
 moderator) answered privately in the member's language with nothing written."""
 
@@ -14,7 +15,7 @@ import pytest
 
 from tests.double import Message
 from tests.e2e.conftest import DiscordEnv
-from tests.e2e.test_events import create_event
+from tests.e2e.test_events import REMINDER_TIMEOUT, create_event, soon, timers_of
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +105,60 @@ async def test_the_meeting_link_button_and_the_report(isolated_env: DiscordEnv) 
     assert figures[("clicks", "clicks")] == "4"
     assert figures[("attendance", "going")] == "2" and figures[("attendance", "checked_in")] == "0"
     assert not report.pinged_user_ids and not report.pinged_role_ids
+
+
+async def test_the_reminder_dm_carries_the_meeting_link_button(isolated_env: DiscordEnv) -> None:
+    env, double, seed = isolated_env, isolated_env.double, isolated_env.seed
+    mark = double.mark()
+    start_text, start, lead = soon(double)
+    _, announcement, occurrence_id = await create_event(
+        env,
+        title="Global WIM Call: DM link",
+        start=start_text,
+        timezone="UTC",
+        reminders=f"{lead}s",
+        link="https://meet.example.org/dm-link",
+    )
+    for member in (seed.member_en, seed.member_es):
+        await press(env, announcement, f"event:rsvp:{occurrence_id}:going", member)
+    await double.advance_to(start - timedelta(seconds=lead))
+    dms = {
+        member.id: await double.wait_for_dm(
+            member, lambda m: "Global WIM Call: DM link" in m.content, after=mark, timeout=REMINDER_TIMEOUT
+        )
+        for member in (seed.member_en, seed.member_es)
+    }
+    await double.wait_until(
+        lambda d: timers_of(env, occurrence_id)[0]["status"] == "done", what="the reminder timer to finish"
+    )
+    link_id = f"event:link:{occurrence_id}"
+    for dm in dms.values():  # the link behind the button, each DM's label in its reader's language
+        assert dm.custom_ids() == [link_id] and "https://meet.example.org/dm-link" not in dm.content
+    assert dms[seed.member_en.id].button(custom_id=link_id)["label"] == "Join the meeting"
+    assert dms[seed.member_es.id].button(custom_id=link_id)["label"] == "Unirse a la reunión"
+    assert clicks_in_db(env, occurrence_id) == []
+
+    # Pressed in the DM (no server in the interaction): answered privately, counted for the event.
+    first = await press(env, dms[seed.member_en.id], link_id, seed.member_en)
+    again = await press(env, dms[seed.member_en.id], link_id, seed.member_en)
+    spanish = await press(env, dms[seed.member_es.id], link_id, seed.member_es)
+    assert "https://meet.example.org/dm-link" in first.text and "Global WIM Call: DM link" in first.text
+    assert "https://meet.example.org/dm-link" in again.text
+    assert spanish.text.startswith("Enlace de la reunión **Global WIM Call: DM link**")
+    assert clicks_in_db(env, occurrence_id) == sorted([(seed.member_en.id, 2), (seed.member_es.id, 1)])
+
+    # Still works after a restart (a persistent button), and still counts.
+    await env.bot.restart()
+    after = await press(env, dms[seed.member_es.id], link_id, seed.member_es)
+    assert "https://meet.example.org/dm-link" in after.text
+    assert dict(clicks_in_db(env, occurrence_id))[seed.member_es.id] == 2
+
+    # Once the event is cancelled, the DM's button says so, privately; nothing counted.
+    handle = await double.invoke("event cancel", user=seed.moderator, options={"event": str(occurrence_id)})
+    assert (await handle.message(timeout=10)).ephemeral
+    cancelled = await press(env, dms[seed.member_en.id], link_id, seed.member_en)
+    assert cancelled.text == "That event was cancelled." and "meet.example.org" not in cancelled.text
+    assert clicks_in_db(env, occurrence_id) == sorted([(seed.member_en.id, 2), (seed.member_es.id, 2)])
 
 
 async def answer(env: DiscordEnv, user: object, **options: str) -> Message:

@@ -1,6 +1,7 @@
-"""The engagement report: members open the Global WIM Call's meeting link through its button (each
-click counted), then Grace of the Secretariat asks /stats for the last 30 days (tables, a chart per
-section, the CSV) and the newsletter's draft (Markdown and HTML files)."""
+"""The engagement report: members open the Global WIM Call's meeting link through its button, on the
+announcement and in a reminder DM (each click counted), then Grace of the Secretariat asks /stats for
+the last 30 days (tables, a chart per section, the CSV) and the newsletter's draft (Markdown and HTML
+files)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ async def join(tour: Tour) -> None:
     )
     for key in ("amara", "margaux"):
         await tour.click(cast[key], announcement, f"event:link:{occurrence_id}", on="the announcement")
+    tour.note("Lucía's reminder DM carries the same button: pressed there, it counts for the call too.")
+    link_id = f"event:link:{occurrence_id}"
+    lucia = cast["lucia"]
+    reminder = next(m for m in reversed(tour.double.dms(tour.member(lucia))) if link_id in m.custom_ids())
+    await tour.click(lucia, reminder, link_id, on="her reminder DM")
 
 
 async def report(tour: Tour) -> None:

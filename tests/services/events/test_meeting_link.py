@@ -70,3 +70,22 @@ async def test_no_link_another_server_and_cancelled_are_refused(
     with pytest.raises(UserFacingError) as other:
         await events.meeting_link(linked, 3000, guild_id=GUILD + 1)
     assert other.value.key == "events.errors.unknown_event"
+
+
+async def test_a_click_from_a_dm_counts_for_the_events_own_server(
+    db: Database, events: EventService, clock: FakeClock
+) -> None:
+    occurrence_id = await make(events, clock, "https://meet.example.org/wim")
+    found = await events.meeting_link(occurrence_id, 3000, guild_id=None)  # a DM has no server
+    assert found.link == "https://meet.example.org/wim" and found.occurrence.guild_id == GUILD
+    assert found.counted and found.first
+    await events.meeting_link(occurrence_id, 3000, guild_id=GUILD)  # then from the channel: one member
+    assert await db.read(engagement.link_clicks, occurrence_id) == (1, 2)
+    with pytest.raises(UserFacingError) as unknown:
+        await events.meeting_link(occurrence_id + 1000, 3000, guild_id=None)
+    assert unknown.value.key == "events.errors.unknown_event"
+    await events.cancel_event(occurrence_id, "this", 2001, editor_is_moderator=False)
+    with pytest.raises(UserFacingError) as cancelled:
+        await events.meeting_link(occurrence_id, 3000, guild_id=None)
+    assert cancelled.value.key == "events.errors.event_cancelled"
+    assert await db.read(engagement.link_clicks, occurrence_id) == (1, 2)
