@@ -147,7 +147,8 @@ def gather(
     by_group: dict[int, list[str]] = {}
     names: dict[int, str] = {}
     for post in posts:
-        names[post.group_id] = _group_name(post.group_name, lang)
+        if post.group_id not in names:
+            names[post.group_id] = _group_name(post.group_name, lang)
         text = post.title if post.kind == "summary" and post.title else post.body
         by_group.setdefault(post.group_id, []).append(excerpt(text, NOTE_EXCERPT))
     groups = tuple(
