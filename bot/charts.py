@@ -94,6 +94,25 @@ def _template(
     return template
 
 
+def _bars(
+    template: _Template,
+    corners: Sequence[tuple[float, float]],
+    sizes: Sequence[tuple[float, float]],
+    colour: str,
+) -> list[Any]:
+    """Bars as plain rectangles (lower-left corner, width and height in data units), what
+    ``Axes.bar`` draws: it also widens the axes' data limits bar by bar, for limits these charts set
+    themselves, and that was a fifth of a grouped chart's time."""
+    from matplotlib.patches import Rectangle
+
+    bars = [
+        template.axes.add_artist(Rectangle(corner, width, height, facecolor=colour, label="_nolegend_"))
+        for corner, (width, height) in zip(corners, sizes, strict=True)
+    ]
+    template.add(*bars)
+    return bars
+
+
 def _bar_axes(axes: Axes) -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -124,7 +143,9 @@ def bar_chart_png(
             bottom=50 / height_px,
         )
         top = max(values, default=0) or 1
-        template.add(axes.barh(range(count), list(values), color=BAR_COLOUR))
+        _bars(
+            template, [(0, row - 0.4) for row in range(count)], [(value, 0.8) for value in values], BAR_COLOUR
+        )
         axes.set_ylim(max(count, 1) - 0.5, -0.5)  # the first label on top (an empty chart keeps one row)
         axes.set_xlim(0, top * 1.1)
         beside_axis = blended_transform_factory(axes.transAxes, axes.transData)
@@ -169,16 +190,15 @@ def grouped_bar_chart_png(
         figure.subplots_adjust(left=0.08, right=0.98, top=1 - 50 / height_px, bottom=110 / height_px)
         width = 0.8 / max(len(series), 1)
         top = max((value for _, values in series for value in values), default=0) or 1
-        for index, (name, values) in enumerate(series):
-            template.add(
-                axes.bar(
-                    [column - 0.4 + width * (index + 0.5) for column in range(len(values))],
-                    list(values),
-                    width=width,
-                    color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
-                    label=name,
-                )
+        handles = []
+        for index, (_, values) in enumerate(series):
+            bars = _bars(
+                template,
+                [(column - 0.4 + width * index, 0) for column in range(len(values))],
+                [(width, value) for value in values],
+                SERIES_COLOURS[index % len(SERIES_COLOURS)],
             )
+            handles.append(bars[0] if bars else None)
         if notes:
             for column, note in enumerate(notes):
                 if note:
@@ -195,5 +215,14 @@ def grouped_bar_chart_png(
         axes.set_xticklabels(list(categories)[::step], rotation=30, ha="right", fontsize=8)
         axes.set_title(title)
         axes.set_ylabel(axis_label)
-        axes.legend(loc="upper left", fontsize=8, frameon=False)
+        named = [
+            (handle, name) for handle, (name, _) in zip(handles, series, strict=True) if handle is not None
+        ]
+        axes.legend(
+            [handle for handle, _ in named],
+            [name for _, name in named],
+            loc="upper left",
+            fontsize=8,
+            frameon=False,
+        )
         return template.png()
