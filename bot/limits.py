@@ -78,11 +78,19 @@ def excerpt(text: object, limit: int = QUOTE_EXCERPT) -> str:
     Only the start of a long text can show, so a piece of it a little longer than ``limit`` is
     cleaned first; the cleaned piece is the start of the cleaned whole, so when it is already longer
     than ``limit`` the excerpt is the same. Otherwise (runs of spaces or dropped characters) a
-    longer piece is tried, up to the whole text."""
+    longer piece is tried, up to the whole text.
+
+    Most texts hold nothing to clean but their spaces and line breaks: once those are collapsed, a
+    line that ``isprintable()`` has no control, format, surrogate or separator character left (and
+    none of those is a space that ``split()`` took away, but the controls and separators cleaning
+    turns into spaces anyway), so it is the excerpt without the character-by-character pass."""
     text = str(text)
     window = 2 * max(limit, 0) + 64
     while True:
-        line = " ".join(text[:window].translate(_CLEANING).split())
+        piece = text[:window]
+        line = " ".join(piece.split())
+        if not line.isprintable():
+            line = " ".join(piece.translate(_CLEANING).split())
         if len(line) > limit or window >= len(text):
             return clip(line, limit)
         window *= 4

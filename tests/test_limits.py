@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 from hypothesis import given, settings
@@ -52,3 +53,10 @@ def test_excerpt_of_a_long_text_reads_past_spaces_and_dropped_characters() -> No
     padded = " " * 5000 + "\u200b" * 5000 + "word " * 100
     assert excerpt(padded, 20) == _excerpt_by_character(padded, 20) == "word word word word…"
     assert excerpt("a" + " " * 9000 + "b", 10) == "a b"
+
+
+def test_no_character_excerpt_drops_is_a_space_split_takes_away() -> None:
+    """What excerpt's quick path relies on: ``split()`` only takes away characters that cleaning
+    turns into spaces (controls, separators) or keeps as spaces, never one it drops."""
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    assert {unicodedata.category(char) for char in spaces} <= {"Cc", "Zs", "Zl", "Zp"}
