@@ -116,7 +116,9 @@ def _bars(
 def _bar_axes(axes: Axes) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    axes.set_yticks([])
+    # No ticks nor label on the y axis (the labels are texts beside it): drawn invisible, it would
+    # still place its ticks and label each time.
+    axes.yaxis.set_visible(False)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     axes.spines[["top", "right", "left"]].set_visible(False)
 
