@@ -34,8 +34,10 @@ _CHAR_PX = 7.4
 #: zlib level of the PNGs: 3 is about as small as 6 (the default) for flat-coloured charts, and faster.
 _PNG = {"compress_level": 3}
 
-#: Figures kept for the next chart of the same kind and size (a bar chart's height follows its rows).
-_KEPT = 16
+#: Figures kept for the next chart of the same kind and size (a bar chart's height follows its rows):
+#: /stats draws three sizes, the newsletter one per number of options; each kept figure holds its
+#: canvas (0.7 to 2.5 MB), so a few, not one per size ever drawn.
+_KEPT = 6
 _DRAWING = threading.Lock()
 
 

@@ -359,8 +359,9 @@ async def public_groups(conn: Queryable, guild_id: int) -> list[GroupRow]:
 # The four reads below join the groups a public digest may show: a private group's work is for its
 # members only, an archived group has no news. Each reads the first ``per_group`` rows of each group
 # (the digest shows a few and counts the rest) and returns them with every group's count in the
-# window, so a busy week costs what the digest shows, not what the groups wrote. The rows are
-# numbered in each group over the (group_id, ...) index alone, and only those shown are read whole.
+# window, so a busy week costs what the digest shows, not what the groups wrote. Each group's rows
+# are found through its table's (group_id, ...) index and numbered there; the posts and initiatives
+# are read whole (their bodies, titles) only for those shown, the posts counted from the index alone.
 
 
 def _counts(rows: list[sqlite3.Row]) -> dict[int, int]:
