@@ -40,3 +40,14 @@ def test_figures_are_kept_for_a_few_sizes_only() -> None:
     for rows in range(1, charts._KEPT + 5):
         _bar([f"Option {n}" for n in range(rows)], list(range(rows)))
     assert len(charts._TEMPLATES) == charts._KEPT
+
+
+def test_charts_drawn_together_are_those_drawn_one_by_one_in_order() -> None:
+    jobs = [
+        lambda: _bar(["Yes", "No"], [3, 1]),
+        lambda: _grouped(2, notes=True),
+        lambda: _bar(["Oui", "Non", "Abstention"], [5, 5, 0], title="Autre"),
+        lambda: _grouped(1, notes=False),
+    ]
+    assert charts.draw_all(jobs) == [job() for job in jobs]
+    assert charts.draw_all(jobs[:1]) == [jobs[0]()] and charts.draw_all([]) == []

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -207,19 +208,21 @@ def with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> Newsletter
 
 
 def _with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> NewsletterData:
+    drawn = charts.draw_all(
+        [
+            partial(
+                charts.bar_chart_png,
+                [clip(label, 40) for label, _, _ in result.options],
+                [count for _, count, _ in result.options],
+                title=clip(result.question, 80),
+                axis_label=catalog.t(lang, "newsletter.chart_axis"),
+            )
+            for result in data.results
+        ]
+    )
     results = tuple(
-        Result(
-            **{
-                **result.__dict__,
-                "chart": charts.bar_chart_png(
-                    [clip(label, 40) for label, _, _ in result.options],
-                    [count for _, count, _ in result.options],
-                    title=clip(result.question, 80),
-                    axis_label=catalog.t(lang, "newsletter.chart_axis"),
-                ),
-            }
-        )
-        for result in data.results
+        Result(**{**result.__dict__, "chart": chart})
+        for result, chart in zip(data.results, drawn, strict=True)
     )
     return NewsletterData(**{**data.__dict__, "results": results})
 
