@@ -3,6 +3,8 @@ would, whatever it drew before (no bar, label, note or legend left over)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import charts
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -43,7 +45,7 @@ def test_figures_are_kept_for_a_few_sizes_only() -> None:
 
 
 def test_charts_drawn_together_are_those_drawn_one_by_one_in_order() -> None:
-    jobs = [
+    jobs: list[Callable[[], bytes]] = [
         lambda: _bar(["Yes", "No"], [3, 1]),
         lambda: _grouped(2, notes=True),
         lambda: _bar(["Oui", "Non", "Abstention"], [5, 5, 0], title="Autre"),
