@@ -335,8 +335,12 @@ def put_ballot(
 def ballots_of(conn: sqlite3.Connection, poll_id: int, *, show_caster: bool) -> list[Ballot]:
     """Every ballot of a poll with its choices, in the order they were first cast."""
     choices: dict[int, list[int]] = {}
+    # Through the poll's ballots (poll_id, ...) and each ballot's choices (ballot_id, ...): poll_choices
+    # has no index on its poll_id, and a scan of it reads every ballot of every poll.
     for row in conn.execute(
-        "SELECT ballot_id, position FROM poll_choices WHERE poll_id = ? ORDER BY ballot_id, rank", (poll_id,)
+        "SELECT c.ballot_id, c.position FROM poll_ballots b JOIN poll_choices c ON c.ballot_id = b.id"
+        " WHERE b.poll_id = ? ORDER BY c.ballot_id, c.rank",
+        (poll_id,),
     ):
         choices.setdefault(row[0], []).append(row[1])
     rows = conn.execute(

@@ -357,36 +357,52 @@ async def public_groups(conn: Queryable, guild_id: int) -> list[GroupRow]:
 
 
 # The four reads below join the groups a public digest may show: a private group's work is for its
-# members only, an archived group has no news. Each table is read through its (group_id, ...) index.
+# members only, an archived group has no news. Each reads the first ``per_group`` rows of each group
+# (the digest shows a few and counts the rest) and returns them with every group's count in the
+# window, so a busy week costs what the digest shows, not what the groups wrote. Each group's rows
+# are found through its table's (group_id, ...) index and numbered there; the posts and initiatives
+# are read whole (their bodies, titles) only for those shown, the posts counted from the index alone.
+
+
+def _counts(rows: list[sqlite3.Row]) -> dict[int, int]:
+    return {int(row["group_id"]): int(row["in_window"]) for row in rows}
 
 
 async def status_changes(
-    conn: Queryable, guild_id: int, since: datetime, until: datetime
-) -> list[StatusChangeRow]:
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, *, per_group: int
+) -> tuple[list[StatusChangeRow], dict[int, int]]:
     rows = await conn.fetchall(
-        "SELECT x.group_id, x.status, x.changed_at FROM wg_status_history x "
-        "JOIN wg_groups g ON g.id = x.group_id "
-        "WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL "
-        "AND x.changed_at >= ? AND x.changed_at < ? ORDER BY x.group_id, x.id",
-        (guild_id, utc_iso(since), utc_iso(until)),
+        "SELECT group_id, status, changed_at, in_window FROM ("
+        " SELECT x.id, x.group_id, x.status, x.changed_at,"
+        "  row_number() OVER (PARTITION BY x.group_id ORDER BY x.id) AS n,"
+        "  count(*) OVER (PARTITION BY x.group_id) AS in_window"
+        " FROM wg_status_history x JOIN wg_groups g ON g.id = x.group_id"
+        " WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL"
+        " AND x.changed_at >= ? AND x.changed_at < ?"
+        ") WHERE n <= ? ORDER BY group_id, id",
+        (guild_id, utc_iso(since), utc_iso(until), per_group),
     )
     return [
         StatusChangeRow(
             group_id=int(row["group_id"]), status=str(row["status"]), changed_at=from_iso(row["changed_at"])
         )
         for row in rows
-    ]
+    ], _counts(rows)
 
 
 async def deliverable_changes(
-    conn: Queryable, guild_id: int, since: datetime, until: datetime
-) -> list[DeliverableRow]:
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, *, per_group: int
+) -> tuple[list[DeliverableRow], dict[int, int]]:
     rows = await conn.fetchall(
-        "SELECT x.group_id, x.title, x.status, x.link, x.created_at >= ? AS created FROM wg_deliverables x "
-        "JOIN wg_groups g ON g.id = x.group_id "
-        "WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL "
-        "AND x.updated_at >= ? AND x.updated_at < ? ORDER BY x.group_id, x.id",
-        (utc_iso(since), guild_id, utc_iso(since), utc_iso(until)),
+        "SELECT group_id, title, status, link, created, in_window FROM ("
+        " SELECT x.id, x.group_id, x.title, x.status, x.link, x.created_at >= ? AS created,"
+        "  row_number() OVER (PARTITION BY x.group_id ORDER BY x.id) AS n,"
+        "  count(*) OVER (PARTITION BY x.group_id) AS in_window"
+        " FROM wg_deliverables x JOIN wg_groups g ON g.id = x.group_id"
+        " WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL"
+        " AND x.updated_at >= ? AND x.updated_at < ?"
+        ") WHERE n <= ? ORDER BY group_id, id",
+        (utc_iso(since), guild_id, utc_iso(since), utc_iso(until), per_group),
     )
     return [
         DeliverableRow(
@@ -397,19 +413,25 @@ async def deliverable_changes(
             created=bool(row["created"]),
         )
         for row in rows
-    ]
+    ], _counts(rows)
 
 
-async def posts(conn: Queryable, guild_id: int, since: datetime, until: datetime) -> list[PostRow]:
-    """Progress updates and meeting notes written in the window."""
+async def posts(
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, *, per_group: int
+) -> tuple[list[PostRow], dict[int, int]]:
+    """Progress updates and meeting notes written in the window: numbered over the (group_id, kind,
+    created_at) index, then the bodies of those shown."""
     rows = await conn.fetchall(
-        "SELECT x.group_id, x.kind, x.title, x.body, x.created_at, x.channel_id, x.message_id "
-        "FROM wg_posts x "
-        "JOIN wg_groups g ON g.id = x.group_id "
-        "WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL "
-        "AND x.kind IN ('update', 'summary') AND x.created_at >= ? AND x.created_at < ? "
-        "ORDER BY x.group_id, x.created_at, x.id",
-        (guild_id, utc_iso(since), utc_iso(until)),
+        "SELECT x.group_id, x.kind, x.title, x.body, x.created_at, x.channel_id, x.message_id, r.in_window"
+        " FROM ("
+        "  SELECT p.id, row_number() OVER (PARTITION BY p.group_id ORDER BY p.created_at, p.id) AS n,"
+        "   count(*) OVER (PARTITION BY p.group_id) AS in_window"
+        "  FROM wg_posts p JOIN wg_groups g ON g.id = p.group_id"
+        "  WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL"
+        "  AND p.kind IN ('update', 'summary') AND p.created_at >= ? AND p.created_at < ?"
+        " ) AS r JOIN wg_posts x ON x.id = r.id"
+        " WHERE r.n <= ? ORDER BY x.group_id, x.created_at, x.id",
+        (guild_id, utc_iso(since), utc_iso(until), per_group),
     )
     return [
         PostRow(
@@ -422,20 +444,23 @@ async def posts(conn: Queryable, guild_id: int, since: datetime, until: datetime
             message_id=row["message_id"],
         )
         for row in rows
-    ]
+    ], _counts(rows)
 
 
 async def new_initiatives(
-    conn: Queryable, guild_id: int, since: datetime, until: datetime
-) -> list[InitiativeRow]:
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, *, per_group: int
+) -> tuple[list[InitiativeRow], dict[int, int]]:
     """Initiatives approved into a group's index in the window (pending ones are not public yet)."""
     rows = await conn.fetchall(
-        "SELECT x.group_id, x.title, x.organisation, x.link FROM wg_initiatives x "
-        "JOIN wg_groups g ON g.id = x.group_id "
-        "WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL "
-        "AND x.status = 'approved' AND x.decided_at >= ? AND x.decided_at < ? "
-        "ORDER BY x.group_id, x.decided_at, x.id",
-        (guild_id, utc_iso(since), utc_iso(until)),
+        "SELECT x.group_id, x.title, x.organisation, x.link, r.in_window FROM ("
+        "  SELECT i.id, row_number() OVER (PARTITION BY i.group_id ORDER BY i.decided_at, i.id) AS n,"
+        "   count(*) OVER (PARTITION BY i.group_id) AS in_window"
+        "  FROM wg_initiatives i JOIN wg_groups g ON g.id = i.group_id"
+        "  WHERE g.guild_id = ? AND g.visibility = 'public' AND g.archived_at IS NULL"
+        "  AND i.status = 'approved' AND i.decided_at >= ? AND i.decided_at < ?"
+        " ) AS r JOIN wg_initiatives x ON x.id = r.id"
+        " WHERE r.n <= ? ORDER BY x.group_id, x.decided_at, x.id",
+        (guild_id, utc_iso(since), utc_iso(until), per_group),
     )
     return [
         InitiativeRow(
@@ -445,7 +470,7 @@ async def new_initiatives(
             link=row["link"],
         )
         for row in rows
-    ]
+    ], _counts(rows)
 
 
 async def new_organisations(

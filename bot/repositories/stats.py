@@ -129,10 +129,13 @@ def organisation_turnout(conn: sqlite3.Connection, poll_ids: list[int]) -> list[
     if not poll_ids:
         return []
     marks = ", ".join("?" for _ in poll_ids)
+    # Counted in the ballots' (poll_id, organisation_id) index first, then joined to the few hundred
+    # organisations: a join per ballot first was a third slower over a year of consultations.
     rows = conn.execute(
-        "SELECT o.id, o.name, o.country, o.region, count(*) AS answered FROM poll_ballots b"  # noqa: S608
-        f" JOIN organisations o ON o.id = b.organisation_id WHERE b.poll_id IN ({marks})"
-        " GROUP BY o.id ORDER BY answered DESC, o.name_key, o.id",
+        "SELECT o.id, o.name, o.country, o.region, a.answered FROM ("  # noqa: S608
+        "SELECT organisation_id, count(*) AS answered FROM poll_ballots"
+        f" WHERE poll_id IN ({marks}) AND organisation_id IS NOT NULL GROUP BY organisation_id"
+        ") AS a JOIN organisations o ON o.id = a.organisation_id ORDER BY a.answered DESC, o.name_key, o.id",
         tuple(poll_ids),
     ).fetchall()
     return [

@@ -84,21 +84,44 @@ class CoreSections:
         self, guild_id: int, since: datetime, until: datetime, lang: str
     ) -> Section | None:
         groups = await repo.public_groups(self._db, guild_id)
+        shown = MAX_GROUP_ENTRIES
+        # Each read gives the first entries of each group and every group's count: only what can be
+        # shown is read and worded, in the order status, deliverables, posts, initiatives.
+        changes, changes_in = await repo.status_changes(self._db, guild_id, since, until, per_group=shown)
+        deliverables, deliverables_in = await repo.deliverable_changes(
+            self._db, guild_id, since, until, per_group=shown
+        )
+        posts, posts_in = await repo.posts(self._db, guild_id, since, until, per_group=shown)
+        initiatives, initiatives_in = await repo.new_initiatives(
+            self._db, guild_id, since, until, per_group=shown
+        )
         entries: dict[int, list[str]] = {group.id: [] for group in groups}
-        for change in await repo.status_changes(self._db, guild_id, since, until):
-            entries[change.group_id].append(
-                self.t(lang, "digest.groups.status", status=Term(f"working_groups.status.{change.status}"))
-            )
-        for deliverable in await repo.deliverable_changes(self._db, guild_id, since, until):
-            entries[deliverable.group_id].append(
-                self.t(
-                    lang,
-                    "digest.groups.deliverable_added" if deliverable.created else "digest.groups.deliverable",
-                    title=excerpt(deliverable.title.get(lang), 120),
-                    status=Term(f"working_groups.status.{deliverable.status}"),
+
+        def room(group_id: int) -> bool:
+            return len(entries[group_id]) < shown
+
+        for change in changes:
+            if room(change.group_id):
+                entries[change.group_id].append(
+                    self.t(
+                        lang, "digest.groups.status", status=Term(f"working_groups.status.{change.status}")
+                    )
                 )
-            )
-        for post in await repo.posts(self._db, guild_id, since, until):
+        for deliverable in deliverables:
+            if room(deliverable.group_id):
+                entries[deliverable.group_id].append(
+                    self.t(
+                        lang,
+                        "digest.groups.deliverable_added"
+                        if deliverable.created
+                        else "digest.groups.deliverable",
+                        title=excerpt(deliverable.title.get(lang), 120),
+                        status=Term(f"working_groups.status.{deliverable.status}"),
+                    )
+                )
+        for post in posts:
+            if not room(post.group_id):
+                continue
             text = (
                 excerpt(post.title or post.body, EXCERPT)
                 if post.kind == "summary"
@@ -110,24 +133,28 @@ class CoreSections:
                     lang, "digest.groups.read", url=message_url(guild_id, post.channel_id, post.message_id)
                 )
             entries[post.group_id].append(line)
-        for initiative in await repo.new_initiatives(self._db, guild_id, since, until):
-            entries[initiative.group_id].append(
-                self.t(
-                    lang,
-                    "digest.groups.initiative",
-                    title=excerpt(initiative.title, 100),
-                    organisation=excerpt(initiative.organisation, 100),
+        for initiative in initiatives:
+            if room(initiative.group_id):
+                entries[initiative.group_id].append(
+                    self.t(
+                        lang,
+                        "digest.groups.initiative",
+                        title=excerpt(initiative.title, 100),
+                        organisation=excerpt(initiative.organisation, 100),
+                    )
                 )
-            )
         items = []
         for group in groups:
             news = entries[group.id]
             if not news:
                 continue
-            shown = [f"• {line}" for line in news[:MAX_GROUP_ENTRIES]]
-            if len(news) > MAX_GROUP_ENTRIES:
-                shown.append(self.t(lang, "digest.groups.more", count=len(news) - MAX_GROUP_ENTRIES))
-            items.append(f"**{excerpt(group.name.get(lang), 100)}**\n" + "\n".join(shown))
+            total = sum(
+                counts.get(group.id, 0) for counts in (changes_in, deliverables_in, posts_in, initiatives_in)
+            )
+            lines = [f"• {line}" for line in news]
+            if total > len(news):
+                lines.append(self.t(lang, "digest.groups.more", count=total - len(news)))
+            items.append(f"**{excerpt(group.name.get(lang), 100)}**\n" + "\n".join(lines))
         if not items:
             return None
         return Section("working_groups", self.t(lang, "digest.groups.title"), tuple(items))

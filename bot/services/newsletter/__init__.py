@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -147,7 +148,8 @@ def gather(
     by_group: dict[int, list[str]] = {}
     names: dict[int, str] = {}
     for post in posts:
-        names[post.group_id] = _group_name(post.group_name, lang)
+        if post.group_id not in names:
+            names[post.group_id] = _group_name(post.group_name, lang)
         text = post.title if post.kind == "summary" and post.title else post.body
         by_group.setdefault(post.group_id, []).append(excerpt(text, NOTE_EXCERPT))
     groups = tuple(
@@ -206,19 +208,21 @@ def with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> Newsletter
 
 
 def _with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> NewsletterData:
+    drawn = charts.draw_all(
+        [
+            partial(
+                charts.bar_chart_png,
+                [clip(label, 40) for label, _, _ in result.options],
+                [count for _, count, _ in result.options],
+                title=clip(result.question, 80),
+                axis_label=catalog.t(lang, "newsletter.chart_axis"),
+            )
+            for result in data.results
+        ]
+    )
     results = tuple(
-        Result(
-            **{
-                **result.__dict__,
-                "chart": charts.bar_chart_png(
-                    [clip(label, 40) for label, _, _ in result.options],
-                    [count for _, count, _ in result.options],
-                    title=clip(result.question, 80),
-                    axis_label=catalog.t(lang, "newsletter.chart_axis"),
-                ),
-            }
-        )
-        for result in data.results
+        Result(**{**result.__dict__, "chart": chart})
+        for result, chart in zip(data.results, drawn, strict=True)
     )
     return NewsletterData(**{**data.__dict__, "results": results})
 

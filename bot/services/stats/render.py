@@ -10,8 +10,9 @@ import csv
 import io
 import json
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 
 from bot import charts
 from bot.i18n import Catalog
@@ -82,6 +83,8 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     period = report.period
     rows: list[tuple[str, str, str, object]] = []
     sections: list[RenderedSection] = []
+    # Each section's chart, drawn at the end with the others (charts.draw_all): None for none.
+    jobs: list[Callable[[], bytes] | None] = []
     stem = f"stats-{period.first_day.isoformat()}-{period.last_day.isoformat()}"
 
     # --- attendance ---------------------------------------------------------------------------------
@@ -102,9 +105,10 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
             ("attendance_over_time", bucket.label, "going", bucket.going),
             ("attendance_over_time", bucket.label, "checked_in", bucket.checked_in),
         ]
-    chart = None
+    chart: Callable[[], bytes] | None = None
     if report.events:
-        chart = charts.grouped_bar_chart_png(
+        chart = partial(
+            charts.grouped_bar_chart_png,
             [bucket.label for bucket in report.buckets],
             [
                 (t("stats.chart.going"), [bucket.going for bucket in report.buckets]),
@@ -114,6 +118,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
             axis_label=t("stats.chart.members"),
             notes=[percent(bucket.rate) if bucket.rate is not None else "" for bucket in report.buckets],
         )
+    jobs.append(chart)
     sections.append(
         RenderedSection(
             "attendance",
@@ -140,7 +145,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                     for s in report.series[:TABLE_ROWS]
                 ],
             ),
-            chart,
+            None,
             f"{stem}-attendance.png",
         )
     )
@@ -163,7 +168,8 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     ]
     chart = None
     if report.regions:
-        chart = charts.bar_chart_png(
+        chart = partial(
+            charts.bar_chart_png,
             [clip(region(f.region), 40) for f in report.regions],
             [round(f.rate or 0) for f in report.regions],
             title=t("stats.consultations.chart"),
@@ -182,6 +188,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     )
     if organisation_lines:
         summary += "\n" + t("stats.consultations.most", organisations=organisation_lines)
+    jobs.append(chart)
     sections.append(
         RenderedSection(
             "consultations",
@@ -194,7 +201,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                     for f in report.regions[:TABLE_ROWS]
                 ],
             ),
-            chart,
+            None,
             f"{stem}-turnout.png",
         )
     )
@@ -211,7 +218,8 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     chart = None
     if active:
         shown = active[:CHART_BARS]
-        chart = charts.grouped_bar_chart_png(
+        chart = partial(
+            charts.grouped_bar_chart_png,
             [clip(group_name(g.name, lang), 28) for g in shown],
             [
                 (t("stats.columns.updates"), [g.updates for g in shown]),
@@ -222,6 +230,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
             title=t("stats.working_groups.chart"),
             axis_label=t("stats.working_groups.axis"),
         )
+    jobs.append(chart)
     sections.append(
         RenderedSection(
             "working_groups",
@@ -241,7 +250,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                     for g in report.groups[:TABLE_ROWS]
                 ],
             ),
-            chart,
+            None,
             f"{stem}-working-groups.png",
         )
     )
@@ -258,7 +267,8 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     new_verified = sum(b.verified for b in report.buckets)
     joined = sum(b.joined for b in report.buckets)
     left = sum(b.left for b in report.buckets)
-    chart = charts.grouped_bar_chart_png(
+    chart = partial(
+        charts.grouped_bar_chart_png,
         [b.label for b in report.buckets],
         [
             (t("stats.columns.organisations"), [b.organisations for b in report.buckets]),
@@ -268,6 +278,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
         title=t("stats.growth.chart"),
         axis_label=t("stats.chart.new"),
     )
+    jobs.append(chart)
     sections.append(
         RenderedSection(
             "growth",
@@ -294,7 +305,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                     for b in report.buckets[-TABLE_ROWS:]
                 ],
             ),
-            chart,
+            None,
             f"{stem}-growth.png",
         )
     )
@@ -312,7 +323,8 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
     chart = None
     if linked:
         top = ranked[:CHART_BARS]
-        chart = charts.bar_chart_png(
+        chart = partial(
+            charts.bar_chart_png,
             [clip(f"{e.starts_at.date().isoformat()} {e.title}", 40) for e in top],
             [e.clickers for e in top],
             title=t("stats.clicks.chart"),
@@ -320,6 +332,7 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
         )
     clickers = sum(e.clickers for e in linked)
     going = sum(e.going for e in linked)
+    jobs.append(chart)
     sections.append(
         RenderedSection(
             "clicks",
@@ -340,10 +353,14 @@ def _render(catalog: Catalog, lang: str, report: Report) -> Rendered:
                     for e in ranked[:TABLE_ROWS]
                 ],
             ),
-            chart,
+            None,
             f"{stem}-clicks.png",
         )
     )
+
+    drawn = [(index, job) for index, job in enumerate(jobs) if job is not None]
+    for (index, _), png in zip(drawn, charts.draw_all([job for _, job in drawn]), strict=True):
+        sections[index] = replace(sections[index], chart=png)
 
     out = io.StringIO()
     writer = csv.writer(out)

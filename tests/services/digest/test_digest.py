@@ -184,6 +184,34 @@ async def test_a_private_groups_work_stays_out_of_the_digest(services: Services,
     assert "Confidential" not in text_of(digest.messages)
 
 
+async def test_a_busy_group_shows_its_first_entries_and_counts_the_rest(
+    services: Services, clock: FakeClock
+) -> None:
+    groups = await services.working_groups.seed(GUILD, make_config().working_groups)
+    clock.advance(timedelta(minutes=1))
+    since = clock.now()  # the groups' seeding (their first status, their deliverables) is older news
+    await services.working_groups.work.set_status(groups[0].id, "needs_attention", None, MODERATOR, "en")
+    for n in range(12):
+        clock.advance(timedelta(minutes=1))
+        await services.working_groups.posts.post_update(
+            groups[0].id, f"Update number {n:02d}", MODERATOR, "en"
+        )
+    await services.working_groups.posts.post_summary(
+        groups[1].id, "Roundtable notes", "Notes of the roundtable", MODERATOR, "en"
+    )
+    clock.advance(timedelta(minutes=1))
+    digest = await services.digest.build(GUILD, since, clock.now(), "en")
+    section = next(section for section in digest.sections if section.key == "working_groups")
+    busy = next(item for item in section.items if "Update number" in item)
+    lines = busy.split("\n")[1:]
+    # The status first, then the updates oldest first, MAX_GROUP_ENTRIES (8) in all; 13 less 8 counted.
+    assert lines[0] == "• Status: Needs attention"
+    assert [line.split(": ", 1)[1] for line in lines[1:8]] == [f"Update number {n:02d}" for n in range(7)]
+    assert lines[8:] == ["• …and 5 more"]
+    quiet = next(item for item in section.items if "Roundtable notes" in item)
+    assert "more" not in quiet and quiet.count("\n• ") == 1
+
+
 # --- the layout within Discord's limits ----------------------------------------------------------------
 
 
