@@ -914,8 +914,10 @@ class FakeDiscord:
         user: Member,
         locale: str | None = None,
         stale: bool = False,
+        wait_for_bot: float = 30.0,
     ) -> InteractionHandle:
-        """Press a button. ``stale=True`` allows a disabled button: a click racing the bot's edit."""
+        """Press a button. ``stale=True`` allows a disabled button: a click racing the bot's edit.
+        With no bot connected it waits ``wait_for_bot`` seconds for one, then raises TimeoutError."""
 
         def build() -> tuple[dict[str, Any], Message]:
             msg, comp = self._component(message, custom_id, stale=stale)
@@ -925,7 +927,14 @@ class FakeDiscord:
 
         data, msg = self._sync(build)
         return await self._start_interaction(
-            MESSAGE_COMPONENT, data, user, msg.channel_id, locale, "en-US", source=msg.id
+            MESSAGE_COMPONENT,
+            data,
+            user,
+            msg.channel_id,
+            locale,
+            "en-US",
+            source=msg.id,
+            wait_for_bot=wait_for_bot,
         )
 
     async def select(
@@ -1201,11 +1210,12 @@ class FakeDiscord:
         guild_locale: str,
         *,
         source: int | None = None,
+        wait_for_bot: float = 30.0,
     ) -> InteractionHandle:
         async def run() -> InteractionHandle:
             await self._wait_value_here(
                 lambda: self.gateway.active_session() is not None,
-                30.0,
+                wait_for_bot,
                 "a connected bot to send the interaction to",
             )
             record = self._build_interaction(kind, data, user, channel_id, locale, guild_locale, source)

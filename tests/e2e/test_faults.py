@@ -50,10 +50,10 @@ def _members(env: DiscordEnv, prefix: str, count: int) -> list[Member]:
     return [env.double.add_member(f"{prefix}-{i:02d}", locale="en-US") for i in range(count)]
 
 
-async def _answered(handle: InteractionHandle) -> bool:
-    """True when the bot answered this click with a visible confirmation."""
+async def _answered(handle: InteractionHandle, timeout: float = UNANSWERED_AFTER) -> bool:
+    """True when the bot answered this click with a visible confirmation (within ``timeout`` seconds)."""
     try:
-        response = await handle.response(timeout=UNANSWERED_AFTER)
+        response = await handle.response(timeout=timeout)
     except TimeoutError:
         return False
     return response.type in (4, 5, 7) and response.ephemeral

@@ -38,7 +38,10 @@ async def test_sigterm_during_a_burst_of_clicks_exits_quickly_and_keeps_every_ac
             if len(handles) >= STOP_AFTER and double.gateway.active_session() is None:
                 return  # the bot is gone: nobody to click at
             try:
-                handles.append(await double.click(card, f"event:rsvp:{occurrence_id}:{status}", user=member))
+                click = double.click(
+                    card, f"event:rsvp:{occurrence_id}:{status}", user=member, wait_for_bot=1.0
+                )
+                handles.append(await click)
             except TimeoutError:  # its socket closed between the check and the click
                 return
             if len(handles) == STOP_AFTER:
@@ -55,7 +58,8 @@ async def test_sigterm_during_a_burst_of_clicks_exits_quickly_and_keeps_every_ac
     log = env.bot.log_text()
     assert "Stopped" in log and error_lines(log) == [], env.bot.tail()
 
-    answered = await asyncio.gather(*(_answered(handle) for handle in handles))
+    # The process has exited: every answer it gave has reached the double already.
+    answered = await asyncio.gather(*(_answered(handle, timeout=0.5) for handle in handles))
     acknowledged = {m.id: s for (m, s), ok in zip(choices, answered, strict=False) if ok}
     assert STOP_AFTER // 2 <= len(acknowledged) < len(choices), len(acknowledged)  # it stopped mid-burst
     # Every click it acknowledged is stored, none twice, the kept counts equal to the rows.
