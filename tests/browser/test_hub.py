@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from bot.clock import FakeClock
 from bot.db import Database
@@ -105,6 +105,14 @@ def contexts(browser: Browser) -> Iterator[dict[tuple[str, int], BrowserContext]
         context.close()
 
 
+@pytest.fixture(scope="module")
+def pages(contexts: dict[tuple[str, int], BrowserContext]) -> dict[tuple[str, int], Page]:
+    """One tab per context, reused from page to page: each new tab starts a renderer of its own, which
+    costs Chromium more than loading one of these pages. Every test navigates, so none sees another's
+    document, focus or script state."""
+    return {key: context.new_page() for key, context in contexts.items()}
+
+
 # The site's own links already requested: the menus and language switches repeat on every page.
 LINKS_CHECKED: set[str] = set()
 
@@ -113,12 +121,16 @@ LINKS_CHECKED: set[str] = set()
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", PAGES)
 def test_each_page_in_each_language_and_width(
-    contexts: dict[tuple[str, int], BrowserContext], hub: HubThread, name: str, lang: str, width: int
+    pages: dict[tuple[str, int], Page], hub: HubThread, name: str, lang: str, width: int
 ) -> None:
-    page = contexts[lang, width].new_page()
+    page = pages[lang, width]
+    errors: list[str] = []
+
+    def record(error: object) -> None:
+        errors.append(str(error))
+
+    page.on("pageerror", record)
     try:
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
         response = page.goto(f"{hub.base}/{lang}{PAGES[name]}", wait_until="load")
         assert response is not None
         assert response.status == (404 if name == "missing" else 200)
@@ -162,7 +174,7 @@ def test_each_page_in_each_language_and_width(
             ]
             assert serious == []
     finally:
-        page.close()
+        page.remove_listener("pageerror", record)
 
 
 def test_the_pages_print(browser: Browser, hub: HubThread) -> None:

@@ -50,10 +50,10 @@ def _members(env: DiscordEnv, prefix: str, count: int) -> list[Member]:
     return [env.double.add_member(f"{prefix}-{i:02d}", locale="en-US") for i in range(count)]
 
 
-async def _answered(handle: InteractionHandle, timeout: float = UNANSWERED_AFTER) -> bool:
-    """True when the bot answered this click with a visible confirmation (within ``timeout`` seconds)."""
+async def _answered(handle: InteractionHandle, within: float = UNANSWERED_AFTER) -> bool:
+    """True when the bot answered this click with a visible confirmation (within ``within`` seconds)."""
     try:
-        response = await handle.response(timeout=timeout)
+        response = await handle.response(timeout=within)
     except TimeoutError:
         return False
     return response.type in (4, 5, 7) and response.ephemeral

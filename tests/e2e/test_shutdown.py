@@ -59,7 +59,7 @@ async def test_sigterm_during_a_burst_of_clicks_exits_quickly_and_keeps_every_ac
     assert "Stopped" in log and error_lines(log) == [], env.bot.tail()
 
     # The process has exited: every answer it gave has reached the double already.
-    answered = await asyncio.gather(*(_answered(handle, timeout=0.5) for handle in handles))
+    answered = await asyncio.gather(*(_answered(handle, within=0.5) for handle in handles))
     acknowledged = {m.id: s for (m, s), ok in zip(choices, answered, strict=False) if ok}
     assert STOP_AFTER // 2 <= len(acknowledged) < len(choices), len(acknowledged)  # it stopped mid-burst
     # Every click it acknowledged is stored, none twice, the kept counts equal to the rows.
