@@ -347,6 +347,21 @@ def count_hand_offs(db: Database) -> list[str]:
     return seen
 
 
+def count_inline_writes(db: Database) -> list[str]:
+    """The name of every write() function run on the loop's thread from now on (test-only peek)."""
+    seen: list[str] = []
+    write_inline = db._write_inline
+
+    def counting_inline(fn: Any, args: Any) -> Any:
+        outcome = write_inline(fn, args)
+        if outcome is not None:
+            seen.append(getattr(fn, "__name__", repr(fn)))
+        return outcome
+
+    db._write_inline = counting_inline  # type: ignore[method-assign]
+    return seen
+
+
 async def test_transaction_blocks_commit_alone_and_writes_share_commits(db: Database) -> None:
     commits = count_commits(db)
 
@@ -534,16 +549,7 @@ async def test_concurrent_writes_go_to_the_thread_in_batches_one_commit_each(db:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, 'w')", (f"w{i:04d}",))
         return i
 
-    inline: list[bool] = []
-    write_inline = db._write_inline
-
-    def counting_inline(fn: Any, args: Any) -> Any:
-        outcome = write_inline(fn, args)
-        if outcome is not None:
-            inline.append(True)
-        return outcome
-
-    db._write_inline = counting_inline  # type: ignore[method-assign]
+    inline = count_inline_writes(db)
     results = await asyncio.gather(*(db.write(put, i) for i in range(1000)))
     assert results == list(range(1000))
     assert await db.fetchval("SELECT COUNT(*) FROM meta") == 1000

@@ -38,10 +38,8 @@ async def test_sigterm_during_a_burst_of_clicks_exits_quickly_and_keeps_every_ac
             if len(handles) >= STOP_AFTER and double.gateway.active_session() is None:
                 return  # the bot is gone: nobody to click at
             try:
-                click = double.click(
-                    card, f"event:rsvp:{occurrence_id}:{status}", user=member, wait_for_bot=1.0
-                )
-                handles.append(await click)
+                custom_id = f"event:rsvp:{occurrence_id}:{status}"
+                handles.append(await double.click(card, custom_id, user=member, wait_for_bot=1.0))
             except TimeoutError:  # its socket closed between the check and the click
                 return
             if len(handles) == STOP_AFTER:
