@@ -43,7 +43,7 @@ typecheck: $(DEV_STAMP)
 # TEST_WORKERS pytest processes share the tests (pytest-xdist; tests/parallel.py says how): the e2e
 # tests mostly wait on the bot and the double, so more workers than cores still pay.
 # make test TEST_WORKERS=0 runs them in one process.
-TEST_WORKERS ?= 6
+TEST_WORKERS ?= 8
 test: lint typecheck
 	sh tests/browser/ensure_chromium.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)

@@ -4,9 +4,9 @@ A module goes whole to one worker, its tests in file order: its module fixtures 
 tests/demo, Chromium in tests/browser, the double and bot of an e2e module, tests/e2e/conftest.py) are
 set up once, and its tests meet the same state as in a run without workers. An e2e module that never
 uses that shared double and bot (``discord_env``) is the exception: each of its tests starts its own
-(``isolated_env``), so each goes alone to the next free worker; so do the tests of the modules in
-``SPREAD``, many independent page loads each (a worker that takes one opens its own browser and hub
-once). The modules that drive the real bot
+(``isolated_env``), so each goes alone to the next free worker. The browser modules stay whole too:
+a worker that took some of their pages would open its own Chromium, and the machine's two cores then
+spend more on browsers than on the tests. The modules that drive the real bot
 (tests/e2e, tests/demo) are handed out first: they are the long ones, and the many short modules after
 them even out the workers' ends.
 """
@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 E2E = "tests/e2e/"
 FIRST = (E2E, "tests/demo/", "tests/browser/test_hub.py")
 SHARED_ENV = "discord_env"
-SPREAD = ("tests/browser/test_hub.py",)
 
 
 @cache
@@ -38,7 +37,7 @@ class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
 
     def _split_scope(self, nodeid: str) -> str:
         module = nodeid.split("::", 1)[0]
-        if (module.startswith(E2E) and not uses_shared_env(module)) or module in SPREAD:
+        if module.startswith(E2E) and not uses_shared_env(module):
             return nodeid
         return module
 
