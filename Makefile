@@ -44,8 +44,11 @@ typecheck: $(DEV_STAMP)
 # tests mostly wait on the bot and the double, so more workers than cores still pay.
 # make test TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= 8
+# Compiled first, once: otherwise each worker, and each bot an e2e test starts, compiles the same
+# modules again on a fresh clone.
 test: lint typecheck
 	sh tests/browser/ensure_chromium.sh
+	$(BIN)/python -m compileall -q bot cogs tests
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The guided tour: the real bot against the local Discord double (no token, loopback only).
