@@ -6,8 +6,8 @@ set up once, and its tests meet the same state as in a run without workers. An e
 uses that shared double and bot (``discord_env``) is the exception: each of its tests starts its own
 (``isolated_env``), so each goes alone to the next free worker. The browser modules stay whole too:
 a worker that took some of their pages would open its own Chromium, and the machine's two cores then
-spend more on browsers than on the tests. The modules that drive the real bot
-(tests/e2e, tests/demo) are handed out first: they are the long ones, and the many short modules after
+spend more on browsers than on the tests. The modules that drive the real bot (tests/e2e, tests/demo)
+and the hub's pages are handed out first: they are the long ones, and the many short modules after
 them even out the workers' ends.
 """
 
