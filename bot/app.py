@@ -10,6 +10,7 @@ import contextlib
 import logging
 import signal
 import socket
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -22,7 +23,9 @@ from bot.core.bot import WimBot
 from bot.db import Database
 from bot.i18n import Catalog
 from bot.services.container import Services, build_services
-from bot.web import WebHub, start_hub
+
+if TYPE_CHECKING:
+    from bot.web import WebHub
 
 __all__ = ["Services", "StartupError", "build_bot", "build_offline_bot", "build_services", "run_bot"]
 
@@ -105,7 +108,11 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
             bot.add_listener(settle_heap, "on_ready")
             # The public hub (web: in config.yml) serves from the database alone: it starts before
             # Discord answers, and a port it cannot open is logged, never a reason to stop the bot.
-            hub = await start_hub(config, db, bot.clock, bot.catalog, bot.services.consultations)
+            # Imported only when it is on (aiohttp's server, Jinja2 and the pages' modules).
+            if config.web.enabled:
+                from bot.web import start_hub
+
+                hub = await start_hub(config, db, bot.clock, bot.catalog, bot.services.consultations)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):

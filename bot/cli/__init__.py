@@ -7,18 +7,14 @@ would overwrite a file) is one plain sentence on stderr and exit code 2 or 1, ne
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.cli._common import DEFAULT_CONFIG, EXIT_INTERRUPTED, CliError, err
-from bot.cli.backup import cmd_backup
-from bot.cli.check import cmd_check
-from bot.cli.docs import DEFAULT_DOCS, cmd_docs
+from bot.cli._common import DEFAULT_CONFIG, DEFAULT_DOCS, EXIT_INTERRUPTED, CliError, err
 from bot.cli.invite import INVITE_PERMISSIONS, invite_permissions, invite_url, token_help
-from bot.cli.newsletter import cmd_newsletter
-from bot.cli.run import cmd_run, cmd_sync
 from bot.docs import generate_command_reference, render_command_reference
 
 if TYPE_CHECKING:
@@ -34,6 +30,13 @@ __all__ = [
     "render_command_reference",
     "token_help",
 ]
+
+
+def _run_handler(args: argparse.Namespace) -> int:
+    """A subcommand's handler is ``"module:function"`` in ``bot.cli``, imported only when it runs: a
+    start of the bot does not pay for the newsletter's templates or the check's reports."""
+    module, function = getattr(args, "handler", "run:cmd_run").split(":")
+    return int(getattr(importlib.import_module(f"bot.cli.{module}"), function)(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,29 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="connect to Discord and serve (the default)")
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler="run:cmd_run")
 
     check = sub.add_parser(
         "check",
         parents=[common],
         help="validate the config, show the database and timers, list what the server needs; never writes",
     )
-    check.set_defaults(handler=cmd_check)
+    check.set_defaults(handler="check:cmd_check")
 
     backup = sub.add_parser(
         "backup", parents=[common], help="copy the database consistently, even while the bot runs"
     )
     backup.add_argument("dest", metavar="DEST", help="file to create, or a directory for a timestamped file")
     backup.add_argument("--force", action="store_true", help="overwrite DEST if it exists")
-    backup.set_defaults(handler=cmd_backup)
+    backup.set_defaults(handler="backup:cmd_backup")
 
     sync = sub.add_parser("sync", parents=[common], help="push the slash commands to the configured guilds")
-    sync.set_defaults(handler=cmd_sync)
+    sync.set_defaults(handler="run:cmd_sync")
 
     docs = sub.add_parser("docs", parents=[common], help="generate the command reference (docs/commands.md)")
     docs.add_argument("--output", metavar="PATH", default=str(DEFAULT_DOCS), help=f"default: {DEFAULT_DOCS}")
     docs.add_argument("--check", action="store_true", help="exit 1 if PATH differs from the generated text")
-    docs.set_defaults(handler=cmd_docs)
+    docs.set_defaults(handler="docs:cmd_docs")
 
     newsletter = sub.add_parser(
         "newsletter", parents=[common], help="draft the bi-monthly newsletter from the database (read-only)"
@@ -96,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     newsletter.add_argument(
         "--output", metavar="PATH", default=None, help="file or directory (default: stdout)"
     )
-    newsletter.set_defaults(handler=cmd_newsletter)
+    newsletter.set_defaults(handler="newsletter:cmd_newsletter")
     return parser
 
 
@@ -106,9 +109,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     args.clock = clock
-    handler = getattr(args, "handler", cmd_run)
     try:
-        return int(handler(args))
+        return _run_handler(args)
     except CliError as exc:
         err(str(exc))
         return exc.code

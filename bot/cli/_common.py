@@ -19,6 +19,7 @@ EXIT_USAGE = 2  # the operator must fix something first: token, config, database
 EXIT_INTERRUPTED = 130  # Ctrl-C outside run (which stops cleanly with 0), as shells report SIGINT
 
 DEFAULT_CONFIG = "config.yml"
+DEFAULT_DOCS = Path("docs/commands.md")
 
 
 class CliError(Exception):

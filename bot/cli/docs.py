@@ -18,8 +18,6 @@ from bot.cli._common import (
 )
 from bot.docs import generate_command_reference
 
-DEFAULT_DOCS = Path("docs/commands.md")
-
 
 def cmd_docs(args: argparse.Namespace) -> int:
     config = load_or_report(args)

@@ -1,12 +1,16 @@
 """The ``Services`` container: every feature service, built once from ``(config, db, clock)``.
 
 Lives with the services (not in ``bot/app.py``) so ``bot/core`` can name its type without importing
-the application wiring. A new feature adds its service here and in ``build_services``.
+the application wiring. A new feature adds its service here and in ``build_services``; one that
+registers no timer, guard or digest section and only answers its own commands (``stats``,
+``newsletter``) is built on first use, so a start of the bot does not import it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config
@@ -17,11 +21,13 @@ from bot.services.consultations.digest import ConsultationsDigest
 from bot.services.digest import DigestService
 from bot.services.events import EventService
 from bot.services.members import MemberSettingsService
-from bot.services.newsletter import NewsletterService
 from bot.services.organisations import OrganisationService
-from bot.services.stats import StatsService
 from bot.services.timers import TimerService
 from bot.services.working_groups import WorkingGroupService
+
+if TYPE_CHECKING:
+    from bot.services.newsletter import NewsletterService
+    from bot.services.stats import StatsService
 
 __all__ = ["TIMER_CONCURRENCY", "Services", "build_services"]
 
@@ -40,8 +46,21 @@ class Services:
     organisations: OrganisationService
     consultations: ConsultationService
     digest: DigestService
-    stats: StatsService
-    newsletter: NewsletterService
+    built_from: tuple[Config, Database, Clock] = field(repr=False)
+
+    @functools.cached_property
+    def stats(self) -> StatsService:
+        from bot.services.stats import StatsService
+
+        config, db, clock = self.built_from
+        return StatsService(db, clock, config, self.digest.catalog)
+
+    @functools.cached_property
+    def newsletter(self) -> NewsletterService:
+        from bot.services.newsletter import NewsletterService  # with Jinja2 and its templates
+
+        config, db, clock = self.built_from
+        return NewsletterService(db, clock, config, self.digest.catalog)
 
 
 def build_services(config: Config, db: Database, clock: Clock) -> Services:
@@ -63,6 +82,5 @@ def build_services(config: Config, db: Database, clock: Clock) -> Services:
         organisations=organisations,
         consultations=consultations,
         digest=digest,
-        stats=StatsService(db, clock, config, digest.catalog),
-        newsletter=NewsletterService(db, clock, config, digest.catalog),
+        built_from=(config, db, clock),
     )

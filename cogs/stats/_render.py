@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot import limits
-from bot.services.stats import Rendered
+
+if TYPE_CHECKING:
+    from bot.services.stats import Rendered
 
 COLOUR = discord.Colour.from_rgb(0x8E, 0x44, 0xAD)
 
