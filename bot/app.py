@@ -106,6 +106,7 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
                 runtime.settle_heap()
 
             bot.add_listener(settle_heap, "on_ready")
+            asyncio.get_running_loop().call_later(runtime.STARTUP_GC_LIMIT, runtime.release_gc)
             # The public hub (web: in config.yml) serves from the database alone: it starts before
             # Discord answers, and a port it cannot open is logged, never a reason to stop the bot.
             # Imported only when it is on (aiohttp's server, Jinja2 and the pages' modules).

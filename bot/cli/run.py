@@ -42,6 +42,8 @@ def _run_discord(args: argparse.Namespace, *, sync_only: bool) -> int:
     if config is None:
         return EXIT_USAGE
     from bot import runtime
+
+    runtime.pause_gc()  # until ready: see runtime.pause_gc
     from bot.app import StartupError, run_bot
 
     _probe_database(config, config_file(args))

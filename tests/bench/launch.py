@@ -18,8 +18,7 @@ import sys
 import zlib
 from typing import Any
 
-import discord
-import discord.utils
+from bot import runtime
 
 JSON_VARIABLE = "WIM_BENCH_JSON"
 # WIM_BARE_PROFILE=<file>: the bare bot under cProfile, as WIM_PROFILE runs the real one (for comparing
@@ -29,6 +28,7 @@ BARE_PROFILE_VARIABLE = "WIM_BARE_PROFILE"
 
 def without_speed_extra() -> None:
     """discord.py as if its ``speed`` extra were not installed: stdlib JSON, zlib-stream compression."""
+    import discord.utils
 
     def to_json(obj: Any) -> str:
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
@@ -57,9 +57,8 @@ def without_speed_extra() -> None:
 
 
 def bare_bot() -> int:
+    import discord
     from discord import app_commands
-
-    from bot import runtime
 
     guild = discord.Object(id=int(os.environ["WIM_BARE_GUILD"]))
     # The same intents as the real bot, so both receive the same gateway traffic.
@@ -119,14 +118,18 @@ def bare_bot() -> int:
 
 
 def main() -> int:
-    if os.environ.get(JSON_VARIABLE) == "stdlib":
-        without_speed_extra()
-    from tests.double import launch_bot
-
     if len(sys.argv) < 2 or sys.argv[1] not in ("bot", "bare"):
         print(__doc__, file=sys.stderr)
         return 2
     mode = sys.argv.pop(1)
+    if mode == "bot":
+        # What `wim-bot run` does before it imports discord.py (bot/cli/run.py). The bare bot is plain
+        # discord.py: its collector runs as Python's does.
+        runtime.pause_gc()
+    if os.environ.get(JSON_VARIABLE) == "stdlib":
+        without_speed_extra()
+    from tests.double import launch_bot
+
     if mode == "bare":
         launch_bot.point_discord_at_double(int(os.environ[launch_bot.PORT_VARIABLE]))
         launch_bot.exit_when_orphaned()

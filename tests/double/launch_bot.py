@@ -19,10 +19,6 @@ import sys
 import threading
 import time
 
-import discord.gateway
-import discord.http
-import yarl
-
 PORT_VARIABLE = "WIM_DOUBLE_PORT"
 # WIM_PROFILE=<file>: run the bot under cProfile and write its stats there when it stops ("{pid}" in
 # the name is replaced by the process id: a benchmark starts the bot more than once).
@@ -30,6 +26,10 @@ PROFILE_VARIABLE = "WIM_PROFILE"
 
 
 def point_discord_at_double(port: int) -> None:
+    import discord.gateway
+    import discord.http
+    import yarl
+
     discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
 
@@ -52,6 +52,11 @@ def main() -> int:
     if not port or not port.isdigit():
         print(f"{PORT_VARIABLE} must hold the double's port", file=sys.stderr)
         return 2
+    # What `wim-bot run` does before it imports discord.py (bot/cli/run.py); discord.py is imported
+    # here first, to point it at the double.
+    from bot import runtime
+
+    runtime.pause_gc()
     point_discord_at_double(int(port))
     exit_when_orphaned()
     from bot.cli import main as bot_main
