@@ -1,11 +1,10 @@
 """The SQLite store: one write and one read connection, each on its own thread (WAL).
 
 A hand-off to a connection's thread and back costs more than most statements, so actions take few:
-``write(fn, *args)`` calls queued together share a batch (a SAVEPOINT each, one COMMIT), or run inline
-when the database is idle; ``transaction()`` holds the write lock from its first statement to its own
-COMMIT; reads see committed rows only, unless the task is inside its own transaction, which they join.
-A write is acknowledged only after its COMMIT. docs/ARCHITECTURE.md ("Database") has the contract in
-full and the measurements behind each mechanism.
+``write()`` calls queued together share one COMMIT (or run inline when idle), a ``transaction()`` block
+takes one hand-off per statement, a read (committed rows only) one per query or ``read(fn)``. A write
+is acknowledged only after its COMMIT. docs/ARCHITECTURE.md ("Database") has the contract in full and
+the measurements behind each mechanism.
 """
 
 from __future__ import annotations
@@ -35,11 +34,11 @@ BATCH_MAX = 256  # write() actions in one batch (one COMMIT) at most
 CLOSE_GRACE = 5.0  # seconds close() waits for the open actions before rolling them back
 CHECKPOINT_DELAY = 0.5  # seconds after a COMMIT before a PASSIVE checkpoint, on its own connection
 # A worker hands the results of jobs queued together back in one wake-up of the loop: a result waits
-# this long (or this many jobs) at most for the ones after it.
+# at most this long (or this many jobs) for the ones after it.
 WAKE_BATCH_SECONDS = 0.001
 WAKE_BATCH_MAX = 64
-# A write runs on the loop's thread only this long after the last one that did: closer together they
-# are a burst, cheaper in shared COMMITs on the thread.
+# A write runs on the loop's thread only this long after the last one that did: writes closer together
+# are a burst, cheaper in shared COMMITs on the thread, beside the loop.
 INLINE_SPACING = 0.005
 _LOST = "SQLite rolled the whole transaction back (I/O error, full disk?)"
 
@@ -157,7 +156,8 @@ class _Worker:
 
 
 class Result(NamedTuple):
-    """What ``Transaction.execute`` returns (a RETURNING clause's rows are read and dropped)."""
+    """What ``Transaction.execute`` returns (rows a RETURNING clause yields are read and dropped:
+    use ``fetchone``/``fetchall`` for them)."""
 
     rowcount: int
     lastrowid: int | None
@@ -187,7 +187,8 @@ def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str
 def _in_savepoint(
     conn: sqlite3.Connection, name: str, fn: Callable[..., T], args: Any, opening: Iterable[str] = ()
 ) -> T:
-    """``fn(conn, *args)`` in SAVEPOINT ``name``, after ``opening``; if it raises, its rows are undone."""
+    """``fn(conn, *args)`` inside SAVEPOINT ``name`` (after a transaction()'s deferred statements):
+    on any exception its rows alone are undone."""
     for pending in opening:
         conn.execute(pending)
     conn.execute(f"SAVEPOINT {name}")
@@ -312,9 +313,7 @@ class Transaction(_Fetching):
         return result.lastrowid
 
 
-_current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
-    "current_transaction", default=None
-)
+_current_transaction = contextvars.ContextVar[Transaction | None]("current_transaction", default=None)
 
 
 @contextlib.contextmanager
@@ -499,8 +498,9 @@ class Database(_Fetching):
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run the quick, synchronous ``fn(conn, *args)`` (no BEGIN/COMMIT/ROLLBACK) in a savepoint of its
-        own; return its value once committed, or raise what it raised with its rows undone. Cancelled
-        while queued it never runs, once taken it commits. In this task's transaction(), joins it."""
+        own and return its value once committed; if it raises, its rows are undone and it raises here.
+        Inline when idle, else in the next batch; cancelled while queued it never runs, once taken it
+        commits regardless. Inside this task's transaction(), a savepoint of that action."""
         outer = self._joined()
         if outer is not None:
             return await self._in_savepoint_of(outer, fn, args)
@@ -520,8 +520,9 @@ class Database(_Fetching):
         return await self._writer.call(_in_savepoint, name, fn, args, outer._take_opening())
 
     def _write_inline(self, fn: Callable[..., Any], args: Any) -> _Outcome | None:
-        """Run the action alone on the loop's thread if nothing else is writing and the last inline write
-        is ``INLINE_SPACING`` old; None if not, or if another process holds the lock (never waited for)."""
+        """The action alone on the loop's thread (a hand-off costs more than a click's statements and
+        COMMIT) when nothing else is writing and the last inline write is ``INLINE_SPACING`` old; None
+        otherwise, or when another process holds the lock (never waited for here)."""
         conn, now = self._writer.conn, time.monotonic()
         writing = self._writer.busy or self._lock.locked() or self._queue
         if conn is None or writing or now - self._last_inline < INLINE_SPACING:
@@ -545,7 +546,7 @@ class Database(_Fetching):
         try:
             while self._queue:
                 async with self._lock:
-                    taken = (self._queue.popleft() for _ in range(min(len(self._queue), BATCH_MAX)))
+                    taken = [self._queue.popleft() for _ in range(min(len(self._queue), BATCH_MAX))]
                     jobs = [job for job in taken if not job.future.done()]  # not cancelled while queued
                     if not jobs:
                         continue
