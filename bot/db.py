@@ -1,12 +1,10 @@
 """The SQLite store: one write and one read connection, each on its own thread (WAL).
 
-A hand-off from the event loop to a connection's thread and back costs more than most statements,
-so actions take few: ``write(fn, *args)`` calls queued together share one batch (a SAVEPOINT each,
-one COMMIT), or run inline on the loop's thread when the database is idle; ``transaction()`` holds
-the write lock from its first statement to its own COMMIT; ``read(fn, *args)`` and ``fetch*`` use the
-read connection (committed rows only) unless the task is inside its own transaction, which they join.
-A write is acknowledged only after its COMMIT. docs/ARCHITECTURE.md ("Database") has the long form
-and the measurements behind each mechanism.
+A hand-off to a connection's thread and back costs more than most statements, so actions take few:
+``write()`` calls queued together share one COMMIT (or run inline when idle), a ``transaction()`` block
+takes one hand-off per statement, a read (committed rows only) one per query or ``read(fn)``. A write
+is acknowledged only after its COMMIT. docs/ARCHITECTURE.md ("Database") has the contract in full and
+the measurements behind each mechanism.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -43,9 +40,11 @@ WAKE_BATCH_MAX = 64
 # A write runs on the loop's thread only this long after the last one that did: writes closer together
 # are a burst, cheaper in shared COMMITs on the thread, beside the loop.
 INLINE_SPACING = 0.005
+_LOST = "SQLite rolled the whole transaction back (I/O error, full disk?)"
 
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
+_Outcome = tuple[Any, BaseException | None]  # (what fn returned, None) or (None, what it raised)
 _Done = list[tuple[asyncio.Future[Any], Any, BaseException | None]]
 
 
@@ -61,62 +60,65 @@ class Queryable(Protocol):
     async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
 
 
+class _Job(NamedTuple):
+    """``fn(conn, *args)`` to run on a connection's thread; ``future`` gets its outcome."""
+
+    future: asyncio.Future[Any]
+    fn: Callable[..., Any]
+    args: Any
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.done():  # cancelled: nobody waits for it
+        return
+    if error is None:
+        future.set_result(value)
+    else:
+        future.set_exception(error)
+
+
 class _Worker:
     """One thread owning one connection; ``call(fn, *args)`` runs ``fn(conn, *args)`` there, in order.
     Once ``stop`` has begun, ``call`` raises ``DatabaseClosed``; what was handed over before still runs."""
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[..., Any], Any] | None]
-        self._jobs = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._loop = asyncio.get_running_loop()
         self._stopped = False
         self.conn: sqlite3.Connection | None = None
         self.busy = 0  # jobs handed over whose results the loop has not received: at 0 the thread waits
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping and (job := self._jobs.get()) is not None:
-            started = time.perf_counter()
-            done: _Done = []
-            while True:
-                future, fn, args = job
-                try:
-                    done.append((future, fn(self.conn, *args), None))
-                except BaseException as exc:  # handed to the awaiting task, which raises it
-                    done.append((future, None, exc))
-                if len(done) >= WAKE_BATCH_MAX or time.perf_counter() - started >= WAKE_BATCH_SECONDS:
-                    break
-                try:
-                    following = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if following is None:
-                    stopping = True
-                    break
-                job = following
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-                self._loop.call_soon_threadsafe(self._resolve, done)
+        done: _Done = []
+        started = 0.0
+        while (job := self._jobs.get()) is not None:  # None comes after the close job came back
+            if not done:
+                started = time.perf_counter()
+            try:
+                done.append((job.future, job.fn(self.conn, *job.args), None))
+            except BaseException as exc:  # handed to the awaiting task, which raises it
+                done.append((job.future, None, exc))
+            full = len(done) >= WAKE_BATCH_MAX or time.perf_counter() - started >= WAKE_BATCH_SECONDS
+            if full or self._jobs.empty():  # the results of jobs queued together: one wake-up
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+                    self._loop.call_soon_threadsafe(self._resolve, done)
+                done = []
 
     def _resolve(self, done: _Done) -> None:
         self.busy -= len(done)
-        for future, result, error in done:
-            if future.cancelled():
-                continue
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+        for future, value, error in done:
+            _settle(future, value, error)
 
     def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         if self._stopped:
             raise DatabaseClosed("the database is closed")
         future: asyncio.Future[T] = self._loop.create_future()
         self.busy += 1
-        self._jobs.put((future, fn, args))
+        self._jobs.put(_Job(future, fn, args))
         return future
 
     async def start(self, path: Path, *pragmas: str) -> None:
-        self._loop = asyncio.get_running_loop()
         self._thread.start()
 
         def open_connection(_: None) -> None:
@@ -134,8 +136,7 @@ class _Worker:
         await self.call(open_connection)
 
     async def stop(self) -> None:
-        if self._stopped:
-            return
+        """Close the connection once the jobs handed over have run, and end the thread."""
 
         def close(conn: sqlite3.Connection | None) -> None:
             self.conn = None
@@ -144,10 +145,10 @@ class _Worker:
 
         closing = self.call(close)
         self._stopped = True
-        self._jobs.put(None)
         try:
             await closing
         finally:
+            self._jobs.put(None)
             await asyncio.to_thread(self._thread.join)
 
 
@@ -160,10 +161,6 @@ class Result(NamedTuple):
 
     rowcount: int
     lastrowid: int | None
-
-
-def _lost() -> sqlite3.OperationalError:
-    return sqlite3.OperationalError("SQLite rolled the whole transaction back (I/O error, full disk?)")
 
 
 def _statement(conn: sqlite3.Connection, opening: list[str], mode: str, sql: str, params: Any) -> Any:
@@ -199,7 +196,7 @@ def _in_savepoint(
         value = fn(conn, *args)
     except BaseException:
         if not conn.in_transaction:
-            raise _lost() from None
+            raise sqlite3.OperationalError(_LOST) from None
         conn.execute(f"ROLLBACK TO {name}")
         conn.execute(f"RELEASE {name}")
         raise
@@ -213,7 +210,7 @@ def _commit(conn: sqlite3.Connection, opening: Iterable[str] = ()) -> None:
         for pending in opening:
             conn.execute(pending)
         if not conn.in_transaction:
-            raise _lost()
+            raise sqlite3.OperationalError(_LOST)
         conn.execute("COMMIT")
     except BaseException:
         _rollback(conn)
@@ -227,22 +224,18 @@ def _rollback(conn: sqlite3.Connection) -> None:
 
 def _write_batch(
     conn: sqlite3.Connection, jobs: list[tuple[Callable[..., Any], Any]], begun: bool = False
-) -> list[tuple[bool, Any]]:
-    """write() actions in one transaction, a savepoint each; (ok, value or exception) for each."""
+) -> list[_Outcome]:
+    """write() actions in one transaction, a savepoint each; the outcome of each."""
     if not begun:
         conn.execute("BEGIN IMMEDIATE")
-    outcomes: list[tuple[bool, Any]] = []
-    try:
-        for fn, args in jobs:
-            try:
-                outcomes.append((True, _in_savepoint(conn, "w", fn, args)))
-            except BaseException as exc:  # not only Exception: its rows are undone all the same
-                if not conn.in_transaction:
-                    raise
-                outcomes.append((False, exc))
-    except BaseException:
-        _rollback(conn)
-        raise
+    outcomes: list[_Outcome] = []
+    for fn, args in jobs:
+        try:
+            outcomes.append((_in_savepoint(conn, "w", fn, args), None))
+        except BaseException as exc:  # not only Exception: its rows are undone all the same
+            if not conn.in_transaction:  # SQLite ended the transaction: the batch fails as one
+                raise
+            outcomes.append((None, exc))
     _commit(conn)
     return outcomes
 
@@ -259,7 +252,25 @@ def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) ->
 # --- transactions ---------------------------------------------------------------------------------
 
 
-class Transaction:
+class _Fetching:
+    """``Queryable``'s three reads, each one ``_query(mode, sql, params)`` (see ``_statement``)."""
+
+    async def _query(self, mode: str, sql: str, params: Any) -> Any:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = await self._query("one", sql, params)
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = await self._query("all", sql, params)
+        return rows
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await self._query("val", sql, params)
+
+
+class Transaction(_Fetching):
     """An open write action. Only valid inside its ``async with db.transaction()`` block."""
 
     def __init__(self, db: Database, parent: Transaction | None) -> None:
@@ -284,15 +295,15 @@ class Transaction:
         opening, root._opening, root._began = root._opening, [], True
         return opening
 
-    async def _call(self, mode: str, sql: str, params: Any) -> Any:
+    async def _query(self, mode: str, sql: str, params: Any) -> Any:
         return await self._db._writer.call(_statement, self._take_opening(), mode, sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> Result:
-        result: Result = await self._call("execute", sql, params)
+        result: Result = await self._query("execute", sql, params)
         return result
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._call("many", sql, list(rows))
+        await self._query("many", sql, list(rows))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
@@ -301,32 +312,22 @@ class Transaction:
             raise RuntimeError("INSERT did not produce a row id")
         return result.lastrowid
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = await self._call("one", sql, params)
-        return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = await self._call("all", sql, params)
-        return rows
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await self._call("val", sql, params)
+_current_transaction = contextvars.ContextVar[Transaction | None]("current_transaction", default=None)
 
 
-_current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
-    "current_transaction", default=None
-)
+@contextlib.contextmanager
+def _entered(tx: Transaction) -> Generator[Transaction, None, None]:
+    """``tx``'s block: its task joins ``tx`` until the block ends; ``tx`` is finished after it."""
+    token = _current_transaction.set(tx)
+    try:
+        yield tx
+    finally:
+        _current_transaction.reset(token)
+        tx._open = False
 
 
-class _WriteJob:
-    __slots__ = ("args", "fn", "future")
-
-    def __init__(self, fn: Callable[..., Any], args: Any) -> None:
-        self.fn, self.args = fn, args
-        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-
-class Database:
+class Database(_Fetching):
     def __init__(self, writer: _Worker, path: Path) -> None:
         self._writer = writer
         self._reader: _Worker | None = None  # None for ":memory:" (a second connection is another db)
@@ -334,15 +335,14 @@ class Database:
         self._checkpoints = DelayedRun(self._checkpoint, name="db-checkpoint")
         self.checkpoints = 0  # background checkpoints done (for tests and diagnostics)
         self._lock = asyncio.Lock()  # the write connection, from a transaction's start to its end
-        self._queue: collections.deque[_WriteJob] = collections.deque()
+        self._queue: collections.deque[_Job] = collections.deque()
         self._runner: asyncio.Task[None] | None = None
         self._last_inline = float("-inf")
         self._savepoints = itertools.count(1)
         self._open_actions = 0
         self._no_open_action = asyncio.Event()
         self._no_open_action.set()
-        self._closing = False
-        self._closed: asyncio.Future[None] | None = None
+        self._closed: asyncio.Future[None] | None = None  # set once close() has begun
         self.path = path
 
     @classmethod
@@ -377,7 +377,6 @@ class Database:
             await asyncio.shield(self._closed)
             return
         self._closed = asyncio.get_running_loop().create_future()
-        self._closing = True
         try:
             try:
                 async with asyncio.timeout(grace):
@@ -400,7 +399,7 @@ class Database:
     @contextlib.contextmanager
     def _action(self) -> Generator[None, None, None]:
         """An action close() waits for; none starts once close() has begun."""
-        if self._closing:
+        if self._closed is not None:
             raise DatabaseClosed("the database is closed")
         self._open_actions += 1
         self._no_open_action.clear()
@@ -424,7 +423,7 @@ class Database:
         return self._joined() is not None
 
     def _committed(self) -> None:
-        if self._checkpointer is not None and not self._closing:
+        if self._checkpointer is not None and self._closed is None:
             self._checkpoints.request(CHECKPOINT_DELAY)
 
     def _after_commit(self, callbacks: list[Callable[[], None]], done: asyncio.Future[None]) -> None:
@@ -453,55 +452,47 @@ class Database:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """A write action: committed on success, rolled back on any exception; the block exits only
         once it is committed. Nested in the task that opened it: a SAVEPOINT of the outer action."""
         outer = self._joined()
         if outer is not None:
-            async with self._savepoint(outer) as inner:
+            with self._savepoint(outer) as inner:
                 yield inner
             return
         with self._action():
             async with self._lock:
                 tx = Transaction(self, None)
-                token = _current_transaction.set(tx)
                 try:
-                    yield tx
+                    with _entered(tx):
+                        yield tx
                 except BaseException:
-                    _current_transaction.reset(token)
-                    tx._open = False
                     if tx._began:  # handed over now: it runs before any later action, whatever we become
                         with contextlib.suppress(sqlite3.Error, DatabaseClosed):
                             await asyncio.shield(self._writer.call(_rollback))
                     raise
-                _current_transaction.reset(token)
                 if not tx._began:  # no statement ran: nothing to commit, no hand-off
-                    tx._open = False
                     for callback in tx._after_commit:
                         callback()
                     return
-                opening, tx._open = tx._take_opening(), False
-                done = self._writer.call(_commit, opening)
+                done = self._writer.call(_commit, tx._opening)
                 done.add_done_callback(functools.partial(self._after_commit, tx._after_commit))
                 await asyncio.shield(done)
 
-    @asynccontextmanager
-    async def _savepoint(self, outer: Transaction) -> AsyncIterator[Transaction]:
+    @contextlib.contextmanager
+    def _savepoint(self, outer: Transaction) -> Generator[Transaction, None, None]:
+        """A nested block; its SAVEPOINT and its RELEASE (or ROLLBACK TO) go with the next statement."""
         name = f"s{next(self._savepoints)}"
         root = outer._root
         inner = Transaction(self, outer)
         root._opening.append(f"SAVEPOINT {name}")
-        token = _current_transaction.set(inner)
         try:
-            yield inner
+            with _entered(inner):
+                yield inner
         except BaseException:
-            _current_transaction.reset(token)
-            inner._open = False
             root._opening += [f"ROLLBACK TO {name}", f"RELEASE {name}"]
             raise
-        _current_transaction.reset(token)
-        inner._open = False
         root._opening.append(f"RELEASE {name}")
         outer._after_commit += inner._after_commit
 
@@ -514,34 +505,27 @@ class Database:
         if outer is not None:
             return await self._in_savepoint_of(outer, fn, args)
         with self._action():
+            job = _Job(asyncio.get_running_loop().create_future(), fn, args)
             outcome = self._write_inline(fn, args)
             if outcome is not None:
-                ok, value = outcome
-                if not ok:
-                    raise value
-                return value  # type: ignore[no-any-return]  # ok: fn's result
-            job = _WriteJob(fn, args)
-            self._queue.append(job)
-            if self._runner is None or self._runner.done():
-                self._runner = asyncio.create_task(self._run_batches(), name="db-write-batches")
+                _settle(job.future, *outcome)
+            else:
+                self._queue.append(job)
+                if self._runner is None or self._runner.done():
+                    self._runner = asyncio.create_task(self._run_batches(), name="db-write-batches")
             return await job.future  # type: ignore[no-any-return]  # ok: fn's result
 
     async def _in_savepoint_of(self, outer: Transaction, fn: Callable[..., T], args: Any) -> T:
         name = f"s{next(self._savepoints)}"
         return await self._writer.call(_in_savepoint, name, fn, args, outer._take_opening())
 
-    def _write_inline(self, fn: Callable[..., Any], args: Any) -> tuple[bool, Any] | None:
+    def _write_inline(self, fn: Callable[..., Any], args: Any) -> _Outcome | None:
         """The action alone on the loop's thread (a hand-off costs more than a click's statements and
         COMMIT) when nothing else is writing and the last inline write is ``INLINE_SPACING`` old; None
         otherwise, or when another process holds the lock (never waited for here)."""
         conn, now = self._writer.conn, time.monotonic()
-        if (
-            conn is None
-            or self._writer.busy
-            or self._lock.locked()
-            or self._queue
-            or now - self._last_inline < INLINE_SPACING
-        ):
+        writing = self._writer.busy or self._lock.locked() or self._queue
+        if conn is None or writing or now - self._last_inline < INLINE_SPACING:
             return None
         conn.execute("PRAGMA busy_timeout = 0")  # another process's lock: to the thread, which waits
         try:
@@ -558,43 +542,33 @@ class Database:
         return outcome
 
     async def _run_batches(self) -> None:
-        jobs: list[_WriteJob] = []
+        jobs: list[_Job] = []
         try:
             while self._queue:
                 async with self._lock:
-                    count = min(len(self._queue), BATCH_MAX)
-                    # A caller cancelled while queued: never run it.
-                    jobs = [
-                        job for job in (self._queue.popleft() for _ in range(count)) if not job.future.done()
-                    ]
+                    taken = [self._queue.popleft() for _ in range(min(len(self._queue), BATCH_MAX))]
+                    jobs = [job for job in taken if not job.future.done()]  # not cancelled while queued
                     if not jobs:
                         continue
                     call = self._writer.call(_write_batch, [(job.fn, job.args) for job in jobs])
                     # Delivered by the call itself, so the callers learn the outcome even if we are cancelled.
-                    call.add_done_callback(functools.partial(self._deliver, jobs=jobs))
+                    call.add_done_callback(functools.partial(self._deliver, jobs))
                     jobs = []
-                    with contextlib.suppress(Exception):  # the callers have it
-                        await asyncio.shield(call)
+                    await asyncio.wait([call])  # never raises what the callers get
         except BaseException as error:  # cancelled (the loop is ending) or closed: nothing more runs
             for job in [*jobs, *self._queue]:
-                if not job.future.done():
-                    job.future.set_exception(DatabaseClosed("the database is closed"))
+                _settle(job.future, None, DatabaseClosed("the database is closed"))
             self._queue.clear()
             if not isinstance(error, DatabaseClosed):
                 raise
 
-    def _deliver(self, call: asyncio.Future[list[tuple[bool, Any]]], *, jobs: list[_WriteJob]) -> None:
+    def _deliver(self, jobs: list[_Job], call: asyncio.Future[list[_Outcome]]) -> None:
         error = asyncio.CancelledError() if call.cancelled() else call.exception()
-        outcomes = [(False, error)] * len(jobs) if error is not None else call.result()
         if error is None:
             self._committed()
-        for job, (ok, value) in zip(jobs, outcomes, strict=True):
-            if job.future.done():
-                continue
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
+        outcomes = call.result() if error is None else [(None, error)] * len(jobs)
+        for job, (value, failure) in zip(jobs, outcomes, strict=True):
+            _settle(job.future, value, failure)
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -613,22 +587,11 @@ class Database:
                 return await self._writer.call(job, *args)
         return await self._reader.call(job, *args)
 
-    async def _read(self, mode: str, sql: str, params: Params) -> Any:
+    async def _query(self, mode: str, sql: str, params: Any) -> Any:
         tx = self._joined()
         if tx is not None:
-            return await tx._call(mode, sql, params)
+            return await tx._query(mode, sql, params)
         return await self._on_reader(_statement, [], mode, sql, params)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = await self._read("one", sql, params)
-        return row
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        rows: list[sqlite3.Row] = await self._read("all", sql, params)
-        return rows
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await self._read("val", sql, params)
 
     async def size_bytes(self) -> int:
         """Database size including the WAL file, for /about."""
