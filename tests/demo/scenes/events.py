@@ -56,12 +56,12 @@ def _shipped_posts(tour: Tour, until: datetime) -> list[datetime]:
 
 
 def _call_slot(tour: Tour) -> tuple[str, datetime]:
-    """The call's start, two days on or later: the first slot such that nothing from the shipped
+    """The call's start, a day on or later: the first slot such that nothing from the shipped
     calendar is posted between now and the call's one-day reminder (which the reminder scene jumps
     to), and none of the call's reminders falls near one of the calendar's. The tour then shows the
     call's own reminder, whatever day it is played."""
     leads = tour.config.reminders.default_lead_times
-    for days in range(2, 31):
+    for days in range(1, 31):
         for at in CALL_TIMES:
             text, start = _local_start(tour, "Europe/Paris", days, at)
             ours = [moment for moment in (start, *(start - lead for lead in leads)) if moment >= tour.now()]
