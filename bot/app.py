@@ -106,7 +106,6 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
                 runtime.settle_heap()
 
             bot.add_listener(settle_heap, "on_ready")
-            asyncio.get_running_loop().call_later(runtime.STARTUP_GC_LIMIT, runtime.release_gc)
             # The public hub (web: in config.yml) serves from the database alone: it starts before
             # Discord answers, and a port it cannot open is logged, never a reason to stop the bot.
             # Imported only when it is on (aiohttp's server, Jinja2 and the pages' modules).
@@ -115,6 +114,7 @@ async def run_bot(config: Config, token: str, *, sync_only: bool = False, clock:
 
                 hub = await start_hub(config, db, bot.clock, bot.catalog, bot.services.consultations)
             loop = asyncio.get_running_loop()
+            loop.call_later(runtime.STARTUP_GC_LIMIT, runtime.release_gc)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))

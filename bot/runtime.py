@@ -52,8 +52,8 @@ def pause_gc() -> None:
     """Pause the garbage collector for the start (``wim-bot run``, before discord.py is imported).
 
     A start allocates what stays for the process's life: the modules, the command tree, the guild
-    cache. Every collection while they are built walks all of them again, and on this machine those
-    collections were about a sixth of the time to the first answer. ``settle_heap`` (at READY, or
+    cache. Every collection while they are built walks all of them again, for nothing to free.
+    ``settle_heap`` (at READY, or
     ``release_gc`` after ``STARTUP_GC_LIMIT`` seconds) collects once and turns the collector back on.
     """
     gc.disable()
