@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import gettext
 import unicodedata
-from dataclasses import dataclass
 from types import ModuleType
+
+import msgspec
 
 from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
@@ -30,8 +31,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Country:
+class Country(msgspec.Struct, frozen=True):
     code: str  # ISO 3166-1 alpha-2, upper case
     name: str  # in the language asked for
 

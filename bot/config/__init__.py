@@ -1,4 +1,4 @@
-"""The bot's configuration: ``config.yml`` read into frozen dataclasses and validated once, at start.
+"""The bot's configuration: ``config.yml`` read into frozen structs (msgspec) and validated once, at start.
 
 Every error names the key path (``calendar[1].start``) and says what is expected, so whoever edits
 the file can fix it without reading code. Secrets never live here: the token comes from the
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 import yaml
 
 from bot import yamlfile
@@ -88,8 +88,7 @@ LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SECRET_KEYS = ("token", "discord_token", "bot_token")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     guild_ids: tuple[int, ...]
     timezone: str
     language: str
@@ -105,8 +104,8 @@ class Config:
     calendar: tuple[RecurringEventConfig, ...]
     # (channel name casefolded, language of its public posts); other channels speak ``language``.
     channel_languages: tuple[tuple[str, str], ...] = ()
-    directory: DirectoryConfig = field(default_factory=lambda: DirectoryConfig())
-    web: WebConfig = field(default_factory=WebConfig)
+    directory: DirectoryConfig = msgspec.field(default_factory=lambda: DirectoryConfig())
+    web: WebConfig = msgspec.field(default_factory=WebConfig)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import time
 from typing import Any, TypeVar
+
+import msgspec
 
 from bot.i18n import LANGUAGES
 from bot.timeutil import get_zone
@@ -29,8 +30,7 @@ class ConfigError(ValueError):
         self.expected = expected
 
 
-@dataclass(frozen=True)
-class Localized:
+class Localized(msgspec.Struct, frozen=True):
     en: str
     fr: str
     es: str

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+
+import msgspec
 
 from bot.config._fields import ConfigError, Section, clock_time, zone_name
 from bot.timeutil import get_zone
@@ -11,8 +12,7 @@ from bot.timeutil import get_zone
 DAY_NAMES: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True)
-class DigestConfig:
+class DigestConfig(msgspec.Struct, frozen=True):
     day: int  # 0 = Monday
     time: time
     timezone: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from bot import countries, validation
 from bot.config._fields import ConfigError, Section, T, checked, slug
@@ -13,8 +14,7 @@ from bot.errors import UserFacingError
 from bot.i18n import LANGUAGES
 
 
-@dataclass(frozen=True)
-class SeedOrganisation:
+class SeedOrganisation(msgspec.Struct, frozen=True):
     """An organisation listed in config.yml, created once per guild (``key`` is its stable id)."""
 
     key: str
@@ -27,8 +27,7 @@ class SeedOrganisation:
     joined: date | None = None  # None = the day it is seeded
 
 
-@dataclass(frozen=True)
-class DirectoryConfig:
+class DirectoryConfig(msgspec.Struct, frozen=True):
     leaders_role: str = "WIM Leaders"  # given to verified leaders and representatives
     max_representatives: int = 2  # per organisation
     organisations: tuple[SeedOrganisation, ...] = ()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from bot.config._fields import (
     ConfigError,
@@ -24,8 +25,7 @@ MAX_HORIZON_DAYS = 3650
 START_FORMAT = "%Y-%m-%d %H:%M"
 
 
-@dataclass(frozen=True)
-class RecurringEventConfig:
+class RecurringEventConfig(msgspec.Struct, frozen=True):
     key: str  # stable id, e.g. "global-wim-call"
     title: Localized
     description: Localized
@@ -42,8 +42,7 @@ class RecurringEventConfig:
         return datetime.strptime(self.start, START_FORMAT).replace(tzinfo=get_zone(self.timezone))
 
 
-@dataclass(frozen=True)
-class EventsConfig:
+class EventsConfig(msgspec.Struct, frozen=True):
     horizon_days: int
     default_duration_minutes: int
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+
+import msgspec
 
 from bot.config._fields import ConfigError, Section, type_name
 from bot.timeutil import DurationError, parse_lead_times
 
 
-@dataclass(frozen=True)
-class RemindersConfig:
+class RemindersConfig(msgspec.Struct, frozen=True):
     default_lead_times: tuple[timedelta, ...]
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from bot.config._fields import ConfigError, Section, integer, text, type_name
 from bot.i18n import LANGUAGES
 
 
-@dataclass(frozen=True)
-class ChannelsConfig:
+class ChannelsConfig(msgspec.Struct, frozen=True):
     announcements: str
     digest: str
     mod_log: str

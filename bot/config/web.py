@@ -9,15 +9,15 @@ offers and in the pages' own absolute links.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bot.config._fields import ConfigError, Section, text
 
 
-@dataclass(frozen=True)
-class WebConfig:
+class WebConfig(msgspec.Struct, frozen=True):
     enabled: bool = False
     bind: str = "127.0.0.1"
     port: int = 8080

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from bot.config._fields import (
     ConfigError,
@@ -21,21 +21,18 @@ WG_TEXT_LIMIT = 1000
 WG_ITEM_LIMIT = 500
 
 
-@dataclass(frozen=True)
-class WorkplanItemConfig:
+class WorkplanItemConfig(msgspec.Struct, frozen=True):
     title: Localized
     status: str  # one of WG_STATUSES
 
 
-@dataclass(frozen=True)
-class DeliverableConfig:
+class DeliverableConfig(msgspec.Struct, frozen=True):
     title: Localized
     kind: str  # one of WG_DELIVERABLE_KINDS
     status: str
 
 
-@dataclass(frozen=True)
-class WorkingGroupConfig:
+class WorkingGroupConfig(msgspec.Struct, frozen=True):
     key: str
     name: Localized
     stake: Localized
@@ -48,8 +45,7 @@ class WorkingGroupConfig:
     deliverables: tuple[DeliverableConfig, ...]
 
 
-@dataclass(frozen=True)
-class WorkingGroupSettings:
+class WorkingGroupSettings(msgspec.Struct, frozen=True):
     stale_after_weeks: int  # a group without activity this long is flagged and nudged once
     category: str  # category holding the groups' channels
     archive_category: str  # where archived groups' channels go, read-only

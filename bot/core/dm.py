@@ -19,11 +19,11 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
+import msgspec
 
 from bot.limits import MESSAGE_CONTENT, clip
 
@@ -94,8 +94,7 @@ class DmChannels:
         return channel_id
 
 
-@dataclass(frozen=True)
-class DmResult:
+class DmResult(msgspec.Struct, frozen=True):
     """Who got the message, whose DMs are closed (or who left), and who opted out of DMs."""
 
     sent: tuple[int, ...] = ()

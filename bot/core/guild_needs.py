@@ -7,8 +7,9 @@ No ``discord`` import: ``check`` reads these without loading discord.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Literal
+
+import msgspec
 
 from bot.config import Config
 
@@ -45,16 +46,14 @@ CONFIGURED_CHANNELS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class ChannelNeed:
+class ChannelNeed(msgspec.Struct, frozen=True):
     key: str  # the config key naming it: "channels.announcements", "calendar[global-wim-call].channel"
     name: str  # a text channel's name, without #
     purpose: str
     permissions: tuple[str, ...]  # what the bot needs in it (discord.py flag names)
 
 
-@dataclass(frozen=True)
-class RoleNeed:
+class RoleNeed(msgspec.Struct, frozen=True):
     key: str  # "moderator_roles", "calendar[roundtable].audience_role", "directory.leaders_role"
     role: str | int  # a name, or an id (moderator_roles may give ids)
     purpose: str

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
 import discord
+import msgspec
 
 from bot.config import Config
 
@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 Purpose = Literal["moderator", "leaders", "audience"]
 
 
-@dataclass(frozen=True)
-class Wanted:
+class Wanted(msgspec.Struct, frozen=True):
     """A role config.yml names: what for, how (name or id), and where in the file."""
 
     purpose: Purpose
@@ -43,8 +42,7 @@ class Wanted:
         return repr(self.value) if isinstance(self.value, str) else f"id {self.value}"
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(msgspec.Struct, frozen=True):
     wanted: Wanted
     role_id: int | None  # the trusted role; None when missing or refused
     candidates: tuple[int, ...]  # every role carrying the name (or the id), sorted
@@ -85,8 +83,7 @@ def resolve(wanted: Wanted, roles: Iterable[tuple[int, str]], pinned: int | None
     return Resolution(wanted, candidates[0] if len(candidates) == 1 else None, candidates)
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     """Something moderators should hear about a configured role (posted once per ``key``)."""
 
     key: str  # for ``WimBot.report_once``
@@ -95,12 +92,11 @@ class Notice:
     role_id: int | None = None  # the role the notice is about (a newcomer), else the resolution's
 
 
-@dataclass(frozen=True)
-class GuildRoles:
+class GuildRoles(msgspec.Struct, frozen=True):
     """One guild's resolution of every configured role."""
 
     resolutions: tuple[Resolution, ...] = ()
-    moderator_ids: frozenset[int] = field(default=frozenset())
+    moderator_ids: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, resolutions: Sequence[Resolution]) -> GuildRoles:

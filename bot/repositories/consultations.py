@@ -1,7 +1,7 @@
 """SQL for consultations: polls, their options, ballots and choices, nudges, elections, nominations.
 
 Functions of a ``sqlite3.Connection``, called inside ``db.write(fn)`` / ``db.read(fn)`` (one hand-off
-for a whole action). Rows become the frozen dataclasses of ``bot.services.consultations.model``.
+for a whole action). Rows become the frozen structs (msgspec) of ``bot.services.consultations.model``.
 """
 
 from __future__ import annotations
@@ -9,22 +9,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class PollOption:
+class PollOption(msgspec.Struct, frozen=True):
     position: int  # 1..20, the order shown
     label: str
     candidate_id: int | None = None  # an election's candidate
 
 
-@dataclass(frozen=True)
-class Poll:
+class Poll(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     channel_id: int
@@ -66,8 +65,7 @@ class Poll:
         return next((o for o in self.options if o.position == position), None)
 
 
-@dataclass(frozen=True)
-class Ballot:
+class Ballot(msgspec.Struct, frozen=True):
     """A recorded ballot. ``cast_by`` is None when the reader may not see it (anonymous poll)."""
 
     id: int
@@ -80,8 +78,7 @@ class Ballot:
     comment: str | None
 
 
-@dataclass(frozen=True)
-class Election:
+class Election(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     channel_id: int
@@ -97,8 +94,7 @@ class Election:
     poll_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Nomination:
+class Nomination(msgspec.Struct, frozen=True):
     id: int
     election_id: int
     organisation_id: int

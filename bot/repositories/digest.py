@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.repositories.working_groups.groups import Texts, texts
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class Week:
+class Week(msgspec.Struct, frozen=True):
     guild_id: int
     week: str  # ISO week in the digest's zone, "2027-W09"
     status: str  # "sent" or "skipped"
@@ -33,8 +33,7 @@ class Week:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(msgspec.Struct, frozen=True):
     part: int
     language: str
     body: str  # JSON: the part's embeds
@@ -42,8 +41,7 @@ class Part:
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(msgspec.Struct, frozen=True):
     user_id: int
     parts_sent: int
     started_at: datetime | None
@@ -253,8 +251,7 @@ async def delivery_counts(conn: Queryable, guild_id: int, week: str) -> dict[str
 # --- what the sections show ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Attendance:
+class Attendance(msgspec.Struct, frozen=True):
     occurrence_id: int
     title: str
     starts_at: datetime
@@ -262,15 +259,13 @@ class Attendance:
     checked_in: int
 
 
-@dataclass(frozen=True)
-class StatusChangeRow:
+class StatusChangeRow(msgspec.Struct, frozen=True):
     group_id: int
     status: str
     changed_at: datetime
 
 
-@dataclass(frozen=True)
-class DeliverableRow:
+class DeliverableRow(msgspec.Struct, frozen=True):
     group_id: int
     title: Texts
     status: str
@@ -278,8 +273,7 @@ class DeliverableRow:
     created: bool  # added in the window (else changed)
 
 
-@dataclass(frozen=True)
-class PostRow:
+class PostRow(msgspec.Struct, frozen=True):
     group_id: int
     kind: str  # "update" or "summary"
     title: str | None
@@ -289,31 +283,27 @@ class PostRow:
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class InitiativeRow:
+class InitiativeRow(msgspec.Struct, frozen=True):
     group_id: int
     title: str
     organisation: str
     link: str | None
 
 
-@dataclass(frozen=True)
-class GroupRow:
+class GroupRow(msgspec.Struct, frozen=True):
     id: int
     key: str
     name: Texts
 
 
-@dataclass(frozen=True)
-class NewOrganisation:
+class NewOrganisation(msgspec.Struct, frozen=True):
     id: int
     name: str
     country: str
     website: str
 
 
-@dataclass(frozen=True)
-class NewLeader:
+class NewLeader(msgspec.Struct, frozen=True):
     user_id: int
     standing: str
     organisation: str

@@ -11,23 +11,22 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, parse_lead_times, utc_iso
 
 
-@dataclass(frozen=True)
-class RsvpCounts:
+class RsvpCounts(msgspec.Struct, frozen=True):
     going: int = 0
     maybe: int = 0
     declined: int = 0
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(msgspec.Struct, frozen=True):
     """One concrete meeting, with the series' values merged with this occurrence's overrides.
 
     ``starts_at``/``ends_at`` are UTC; ``timezone`` is the zone the organiser planned in (for display
@@ -53,7 +52,7 @@ class Occurrence:
     announcement_channel_id: int | None
     announcement_message_id: int | None
     discord_event_id: int | None
-    counts: RsvpCounts = field(default_factory=RsvpCounts)
+    counts: RsvpCounts = msgspec.field(default_factory=RsvpCounts)
     original_start: datetime | None = None  # the rule's start before any per-occurrence move
     source_key: str | None = None  # calendar key for seeded series
     sequence: int = 0  # edits of this occurrence on its own
@@ -65,8 +64,7 @@ class Occurrence:
         return self.recurrence != "none"
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     title: str
@@ -87,15 +85,13 @@ class Series:
     language: str | None = None  # of its public posts; None = the channel's, else the server's
 
 
-@dataclass(frozen=True)
-class Rsvp:
+class Rsvp(msgspec.Struct, frozen=True):
     user_id: int
     status: str
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class CheckIn:
+class CheckIn(msgspec.Struct, frozen=True):
     user_id: int
     checked_in_at: datetime
 
@@ -674,8 +670,7 @@ async def next_per_audience(conn: Queryable, guild_id: int, now: datetime) -> li
 # --- notices of edits and cancellations -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     """What an edit or a cancellation tells people: ``kind`` "changed" (DMs) or "cancelled" (a post
     in the channel and DMs); ``posted`` once the channel post is done or found impossible."""
 

@@ -23,6 +23,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import msgspec
+
 # The feed's rows are read as the events repository reads them (its select and row readers), so the
 # calendar is built from the same values /event calendar gets.
 from bot.repositories.events import _OCCURRENCE_SELECT, Occurrence, Series, _occurrence, _series
@@ -43,8 +45,7 @@ _PUBLIC_SERIES = (  # a fixed fragment: no value is ever formatted into it
 )
 
 
-@dataclass(frozen=True)
-class PublicOrganisation:
+class PublicOrganisation(msgspec.Struct, frozen=True):
     id: int
     name: str
     country: str
@@ -61,8 +62,7 @@ class PublicOrganisation:
         )
 
 
-@dataclass(frozen=True)
-class PublicEvent:
+class PublicEvent(msgspec.Struct, frozen=True):
     occurrence_id: int
     series_id: int
     title: str
@@ -74,14 +74,12 @@ class PublicEvent:
     group_key: str | None
 
 
-@dataclass(frozen=True)
-class PublicWorkItem:
+class PublicWorkItem(msgspec.Struct, frozen=True):
     title: Texts
     status: str
 
 
-@dataclass(frozen=True)
-class PublicDeliverable:
+class PublicDeliverable(msgspec.Struct, frozen=True):
     title: Texts
     kind: str
     status: str
@@ -89,23 +87,20 @@ class PublicDeliverable:
     link: str | None
 
 
-@dataclass(frozen=True)
-class PublicPost:
+class PublicPost(msgspec.Struct, frozen=True):
     kind: str
     title: str | None
     body: str
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class PublicDocument:
+class PublicDocument(msgspec.Struct, frozen=True):
     title: str
     url: str
     added_at: datetime
 
 
-@dataclass(frozen=True)
-class PublicInitiative:
+class PublicInitiative(msgspec.Struct, frozen=True):
     id: int
     group_key: str
     group_name: Texts
@@ -118,16 +113,14 @@ class PublicInitiative:
     kind: str
 
 
-@dataclass(frozen=True)
-class DigestWeek:
+class DigestWeek(msgspec.Struct, frozen=True):
     week: str
     since: datetime
     until: datetime
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class DigestPart:
+class DigestPart(msgspec.Struct, frozen=True):
     part: int
     language: str
     body: str
@@ -207,7 +200,7 @@ def upcoming_events(
 @dataclass
 class CalendarRows:
     """What the rows of a feed's last read were turned into, by their values: a row read again
-    unchanged is not turned into a dataclass again (4,000 rows take tens of milliseconds; comparing
+    unchanged is not turned into a struct again (4,000 rows take tens of milliseconds; comparing
     their values, a few). Each read keeps only its own rows, so this is as large as the feed."""
 
     series: dict[tuple[object, ...], Series] = field(default_factory=dict)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from bot.db import Database, Queryable, Transaction
 
 
-@dataclass(frozen=True)
-class MemberSettings:
+class MemberSettings(msgspec.Struct, frozen=True):
     guild_id: int
     user_id: int
     timezone: str | None  # IANA name; None = not set (the guild's zone applies)

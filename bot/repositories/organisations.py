@@ -1,6 +1,6 @@
 """SQL for the organisation directory: organisations, the members linked to them, claims, history.
 
-Rows become frozen dataclasses. Writes take a ``Transaction``; reads take any ``Queryable``.
+Rows become frozen structs (msgspec). Writes take a ``Transaction``; reads take any ``Queryable``.
 """
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, utc_iso
@@ -36,8 +37,7 @@ EDITABLE: Final[frozenset[str]] = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Organisation:
+class Organisation(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     name: str
@@ -64,8 +64,7 @@ class Organisation:
         return texts.get(lang) or texts.get("en") or next(iter(texts.values()), None)
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """A member's verified standing in an organisation."""
 
     guild_id: int
@@ -76,8 +75,7 @@ class Link:
     verified_at: datetime
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     user_id: int
@@ -93,8 +91,7 @@ class Claim:
     outcome_dm: str | None
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(msgspec.Struct, frozen=True):
     id: int
     organisation_id: int
     actor_id: int
@@ -104,8 +101,7 @@ class HistoryEntry:
     details: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class StandingCounts:
+class StandingCounts(msgspec.Struct, frozen=True):
     member: int = 0
     leader: int = 0
     representative: int = 0

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class EventFigures:
+class EventFigures(msgspec.Struct, frozen=True):
     occurrence_id: int
     series_id: int
     title: str
@@ -32,8 +32,7 @@ class EventFigures:
     recurrence: str
 
 
-@dataclass(frozen=True)
-class PollFigures:
+class PollFigures(msgspec.Struct, frozen=True):
     id: int
     question: str
     voters: str
@@ -42,8 +41,7 @@ class PollFigures:
     eligible: dict[str, object] | None  # organisation mode: registered at the close
 
 
-@dataclass(frozen=True)
-class OrganisationTurnout:
+class OrganisationTurnout(msgspec.Struct, frozen=True):
     organisation_id: int
     name: str
     country: str
@@ -51,8 +49,7 @@ class OrganisationTurnout:
     answered: int  # consultations of the window it answered
 
 
-@dataclass(frozen=True)
-class GroupActivity:
+class GroupActivity(msgspec.Struct, frozen=True):
     group_id: int
     key: str
     name: str  # JSON texts {"en": ...}
@@ -236,8 +233,7 @@ def totals(conn: sqlite3.Connection, guild_id: int, at: datetime) -> tuple[int, 
 # --- what the newsletter adds ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupPost:
+class GroupPost(msgspec.Struct, frozen=True):
     group_id: int
     group_name: str  # JSON texts
     kind: str  # update | summary
@@ -247,8 +243,7 @@ class GroupPost:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Upcoming:
+class Upcoming(msgspec.Struct, frozen=True):
     occurrence_id: int
     title: str
     starts_at: datetime

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, utc_iso
@@ -24,8 +25,7 @@ CANCELLED = "cancelled"
 _COLUMNS = "id, kind, due_at, payload, attempts, created_at, status, last_error"
 
 
-@dataclass(frozen=True)
-class Timer:
+class Timer(msgspec.Struct, frozen=True):
     id: int
     kind: str
     due_at: datetime

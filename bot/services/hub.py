@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from bot.clock import Clock
 from bot.config import Config
@@ -60,8 +61,7 @@ DIGEST_WEEKS = 52
 CALENDAR_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class GroupPage:
+class GroupPage(msgspec.Struct, frozen=True):
     group: Group
     workplan: tuple[PublicWorkItem, ...]
     deliverables: tuple[PublicDeliverable, ...]
@@ -71,16 +71,14 @@ class GroupPage:
     initiatives: tuple[PublicInitiative, ...]
 
 
-@dataclass(frozen=True)
-class OptionResult:
+class OptionResult(msgspec.Struct, frozen=True):
     label: str
     count: int
     percent: float
     winner: bool
 
 
-@dataclass(frozen=True)
-class PublicResult:
+class PublicResult(msgspec.Struct, frozen=True):
     """A closed consultation's published result: counts only, never a ballot or who cast it."""
 
     id: int
@@ -96,8 +94,7 @@ class PublicResult:
     by_region: tuple[tuple[str, int, int], ...]  # (M49 sub-region, answered, registered)
 
 
-@dataclass(frozen=True)
-class DigestView:
+class DigestView(msgspec.Struct, frozen=True):
     week: DigestWeek
     language: str
     embeds: tuple[tuple[str, str], ...]  # (title, description), as posted

@@ -3,10 +3,11 @@ language the member uses Discord in (remembered so DMs sent outside an interacti
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Collection
+
+import msgspec.structs
 
 from bot import validation
 from bot.batching import DelayedRun
@@ -120,7 +121,7 @@ class MemberSettingsService:
 
     def _with_unwritten(self, guild_id: int, settings: MemberSettings) -> MemberSettings:
         language = self._unwritten.get((guild_id, settings.user_id))
-        return settings if language is None else dataclasses.replace(settings, language=language)
+        return settings if language is None else msgspec.structs.replace(settings, language=language)
 
     async def dm_profiles(self, guild_id: int, user_ids: Collection[int]) -> dict[int, MemberSettings]:
         """Every one of these members' settings (language, DM choice) in one query: a DM fan-out reads

@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from bot.clock import Clock
 
@@ -27,8 +28,7 @@ MAX_AGE = timedelta(seconds=60)
 MAX_ENTRIES = 512
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(msgspec.Struct, frozen=True):
     """What a page builder returns: the status and the bytes."""
 
     body: bytes
@@ -36,8 +36,7 @@ class Built:
     status: int = 200
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     built: Built
     version: int
     built_at: datetime

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import jinja2
+import msgspec
 from markupsafe import Markup, escape
 
 from bot.countries import country_name
@@ -65,16 +65,14 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}%"
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(msgspec.Struct, frozen=True):
     label: str
     count: int
     y: int
     width: float
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(msgspec.Struct, frozen=True):
     bars: tuple[Bar, ...]
     height: int
     label_width: int

@@ -13,12 +13,12 @@ group's coordinators in their own group's channel. Its public posts speak the po
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import logging
 from typing import TYPE_CHECKING, Final
 
 import discord
+import msgspec.structs
 from discord import app_commands
 from discord.ext import commands
 
@@ -231,7 +231,7 @@ class Consultations(commands.Cog):
             lang = self.bot.lang_for(interaction)
 
             async def submit(answer: discord.Interaction, typed: str) -> None:
-                await self._create(answer, dataclasses.replace(draft, options=typed))
+                await self._create(answer, msgspec.structs.replace(draft, options=typed))
 
             await interaction.response.send_modal(options_modal(self.bot.catalog, lang, submit))
             return

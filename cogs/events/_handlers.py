@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
+import msgspec
 
 from bot.batching import KeyedBatcher
 from bot.core.channels import Report, can_post, postable_channel, text_channel
@@ -78,8 +78,7 @@ START_BATCH_MAX_ITEMS = 25
 MAX_COMPONENTS = 25
 
 
-@dataclass(frozen=True)
-class _ReminderPost:
+class _ReminderPost(msgspec.Struct, frozen=True):
     occurrence: Occurrence
     late: bool
     role: discord.Role | None  # the audience role to ping; None: no ping

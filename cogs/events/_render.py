@@ -1,4 +1,4 @@
-"""Embeds and texts for events. Pure functions of service dataclasses and a catalog: no I/O.
+"""Embeds and texts for events. Pure functions of service structs and a catalog: no I/O.
 
 Times are always Discord timestamps (``format_dt``) so every reader sees them in their own zone;
 the organiser's zone is named alongside so nobody wonders which "13:00" was meant.

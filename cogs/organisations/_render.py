@@ -1,4 +1,4 @@
-"""Embeds, texts and export files of the directory. Pure functions of service dataclasses and a catalog.
+"""Embeds, texts and export files of the directory. Pure functions of service structs and a catalog.
 
 Discord names never appear in the public exports (CSV, Markdown, chart): only organisations.
 Member mentions appear in embeds only, where Discord shows them as names and never pings.

@@ -1,4 +1,4 @@
-"""Embeds and texts for working groups. Pure functions of service dataclasses and a catalog: no I/O.
+"""Embeds and texts for working groups. Pure functions of service structs and a catalog: no I/O.
 
 Every text a member typed is clipped to Discord's limits here; an embed that would pass the 6,000
 character total drops its last fields (and says so) rather than being refused.

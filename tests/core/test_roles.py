@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from unittest.mock import MagicMock
 
 import discord
+import msgspec.structs
 import pytest
 
 from bot.config import Config, load_config
@@ -185,7 +185,7 @@ def test_the_leaders_role_is_none_when_two_roles_carry_its_name(config: Config) 
 
 
 def test_roles_named_by_id_in_the_config_need_no_unique_name(config: Config) -> None:
-    by_id = dataclasses.replace(config, moderator_roles=(SECRETARIAT,))
+    by_id = msgspec.structs.replace(config, moderator_roles=(SECRETARIAT,))
     resolved = resolve_guild(by_id, [*ROLES, (IMPOSTOR, "Secretariat")], None)
     assert resolved.moderator_ids == {SECRETARIAT}
     assert notices(None, resolved) == []

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, utc_iso
@@ -20,11 +21,10 @@ from bot.timeutil import from_iso, utc_iso
 TEXT_FIELDS = ("name", "stake", "actions", "mandate", "description")
 
 
-@dataclass(frozen=True)
-class Texts:
+class Texts(msgspec.Struct, frozen=True):
     """A text in one or more languages; ``get`` falls back to English, then to any language given."""
 
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     def get(self, lang: str) -> str:
         if self.values.get(lang):
@@ -56,8 +56,7 @@ def texts(raw: str | None) -> Texts:
     return Texts({str(k): str(v) for k, v in data.items() if isinstance(v, str)})
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(msgspec.Struct, frozen=True):
     id: int
     guild_id: int
     key: str
@@ -85,8 +84,7 @@ class Group:
         return self.archived_at is not None
 
 
-@dataclass(frozen=True)
-class StatusChange:
+class StatusChange(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     status: str
@@ -95,8 +93,7 @@ class StatusChange:
     changed_at: datetime
 
 
-@dataclass(frozen=True)
-class Panel:
+class Panel(msgspec.Struct, frozen=True):
     guild_id: int
     channel_id: int
     message_id: int
@@ -178,8 +175,7 @@ _GROUP_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE id = ?"  # noqa: S60
 _GROUP_BY_KEY_SQL = f"SELECT {_GROUP_COLUMNS} FROM wg_groups WHERE guild_id = ? AND key = ?"  # noqa: S608
 
 
-@dataclass(frozen=True)
-class GroupName:
+class GroupName(msgspec.Struct, frozen=True):
     """What finding a group by name, autocomplete and search need of every group of a guild: no texts
     but the name are parsed, no dates (building a whole ``Group`` for every group of a guild on each
     keystroke would be most of the cost)."""
@@ -384,8 +380,7 @@ async def delete_panel(tx: Transaction, message_id: int) -> None:
 # --- roundtables (events hosted by a group) ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Roundtable:
+class Roundtable(msgspec.Struct, frozen=True):
     occurrence_id: int
     title: str
     starts_at: datetime

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.timeutil import from_iso, utc_iso
@@ -12,8 +13,7 @@ from bot.timeutil import from_iso, utc_iso
 # --- initiatives ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Initiative:
+class Initiative(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     submitted_by: int

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.repositories.working_groups.groups import Texts, texts
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class Post:
+class Post(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     kind: str  # "update" or "summary"
@@ -27,8 +27,7 @@ class Post:
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     title: str
@@ -37,8 +36,7 @@ class Document:
     added_at: datetime
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(msgspec.Struct, frozen=True):
     source: str  # "update", "summary", "document" or "initiative"
     source_id: int
     group_id: int
@@ -48,7 +46,7 @@ class SearchHit:
     message_id: int | None
     url: str | None
     rank: float
-    group_name: Texts = field(default_factory=Texts)
+    group_name: Texts = msgspec.field(default_factory=Texts)
 
 
 # --- posts (updates and summaries) ---------------------------------------------------------------

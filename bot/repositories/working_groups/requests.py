@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.repositories.working_groups.groups import from_iso_or_none
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class JoinRequest:
+class JoinRequest(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     user_id: int

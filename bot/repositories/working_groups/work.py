@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from bot.db import Queryable, Transaction
 from bot.repositories.working_groups.groups import Texts, from_iso_or_none, texts
 from bot.timeutil import from_iso, utc_iso
 
 
-@dataclass(frozen=True)
-class WorkplanItem:
+class WorkplanItem(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     title: Texts
@@ -23,8 +23,7 @@ class WorkplanItem:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class Deliverable:
+class Deliverable(msgspec.Struct, frozen=True):
     id: int
     group_id: int
     title: Texts
@@ -35,8 +34,7 @@ class Deliverable:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class ReportRow:
+class ReportRow(msgspec.Struct, frozen=True):
     group_id: int
     key: str
     name: Texts

@@ -25,11 +25,12 @@ Errors the member can fix are ``UserFacingError("consultations.errors.<key>")``,
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec.structs
 
 from bot.clock import Clock
 from bot.db import Database
@@ -140,8 +141,7 @@ __all__ = [
 OPEN_BALLOT_GUARD = "consultations.guards.open_ballot"
 
 
-@dataclasses.dataclass(frozen=True)
-class PollState:
+class PollState(msgspec.Struct, frozen=True):
     """An open poll in /poll list, with whether the member (or their organisation) has answered."""
 
     poll: Poll
@@ -312,7 +312,7 @@ class ConsultationService:
                 organisation_id=organisation_id,
             )
             assert ballot is not None and ballot.id == ballot_id
-            counted = dataclasses.replace(poll, ballot_count=poll.ballot_count + (previous is None))
+            counted = msgspec.structs.replace(poll, ballot_count=poll.ballot_count + (previous is None))
             receipt = VoteReceipt(
                 poll=counted,
                 ballot=ballot,

@@ -3,9 +3,10 @@ returns (ids are ints, times aware UTC datetimes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
+
+import msgspec
 
 from bot.repositories.consultations import Ballot, Election, Nomination, Poll, PollOption
 
@@ -53,8 +54,7 @@ TRANSFER_RULE: Final = (
 TIE_RULE: Final = "backwards_then_order"  # fewest in the latest earlier round that differs, then last listed
 
 
-@dataclass(frozen=True)
-class PollDraft:
+class PollDraft(msgspec.Struct, frozen=True):
     """What /poll create received. ``options``: separated by ``;`` or one per line. ``closes``: a
     duration ("3d", "12h", "2j", "1sem 2h") or a local "YYYY-MM-DD HH:MM" in ``timezone``. ``quorum``:
     "10" (ballots) or "50%" (of the registered organisations, organisation mode only), None: none."""
@@ -77,8 +77,7 @@ class PollDraft:
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class VoteReceipt:
+class VoteReceipt(msgspec.Struct, frozen=True):
     """What is now recorded, for the ephemeral confirmation. ``replaced``: a ballot existed (for an
     organisation possibly cast by someone else: ``previous_cast_by``)."""
 
@@ -90,38 +89,33 @@ class VoteReceipt:
     organisation_name: str | None
 
 
-@dataclass(frozen=True)
-class OptionCount:
+class OptionCount(msgspec.Struct, frozen=True):
     position: int
     label: str
     count: int  # ballots choosing it (first preferences for a ranked poll)
     percent: float  # of the ballots
 
 
-@dataclass(frozen=True)
-class RegionTurnout:
+class RegionTurnout(msgspec.Struct, frozen=True):
     region: str  # UN M49 sub-region
     answered: int
     registered: int
 
 
-@dataclass(frozen=True)
-class Turnout:
+class Turnout(msgspec.Struct, frozen=True):
     ballots: int
     registered: int | None  # organisation mode: active organisations (at close: as they were)
     percent: float | None  # of ``registered``
     by_region: tuple[RegionTurnout, ...]  # organisation mode, M49 order
 
 
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(msgspec.Struct, frozen=True):
     source: int  # option position the votes leave
     target: int | None  # option position they reach; None: exhausted (no further preference)
     votes: float
 
 
-@dataclass(frozen=True)
-class Round:
+class Round(msgspec.Struct, frozen=True):
     number: int  # 1, 2...
     votes: tuple[tuple[int, float], ...]  # (option position, votes) of the hopeful and elected
     exhausted: float  # votes with no continuing preference so far
@@ -131,8 +125,7 @@ class Round:
     tie_broken: bool = False  # the round's elimination was decided by the tie rule
 
 
-@dataclass(frozen=True)
-class RankedCount:
+class RankedCount(msgspec.Struct, frozen=True):
     method: str  # "irv" (one seat) | "stv"
     seats: int
     valid_ballots: int  # ballots ranking at least one option
@@ -144,8 +137,7 @@ class RankedCount:
     tie_rule: str = TIE_RULE
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(msgspec.Struct, frozen=True):
     """A poll's results as the reader may see them. ``hidden``: results are hidden until the close
     and the reader is not a moderator: ``options`` and ``ranked`` are empty, turnout is shown."""
 
@@ -158,14 +150,12 @@ class Tally:
     winners: tuple[int, ...]  # option positions with the most votes, or the ranked count's winners
 
 
-@dataclass(frozen=True)
-class CloseResult:
+class CloseResult(msgspec.Struct, frozen=True):
     poll: Poll
     closed_now: bool  # False: it was already closed (a second click, the deadline meanwhile)
 
 
-@dataclass(frozen=True)
-class ExportRow:
+class ExportRow(msgspec.Struct, frozen=True):
     """One organisation's ballot (organisation mode; ``cast_by`` None when anonymous)."""
 
     organisation_id: int
@@ -178,34 +168,29 @@ class ExportRow:
     cast_at: datetime
 
 
-@dataclass(frozen=True)
-class Export:
+class Export(msgspec.Struct, frozen=True):
     tally: Tally
     rows: tuple[ExportRow, ...]  # organisation mode only; empty in members mode
     csv: str
 
 
-@dataclass(frozen=True)
-class NudgeTarget:
+class NudgeTarget(msgspec.Struct, frozen=True):
     organisation_id: int
     name: str
     representative_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class NudgeResult:
+class NudgeResult(msgspec.Struct, frozen=True):
     nudged: tuple[NudgeTarget, ...]  # a poll.nudge timer each, written with the record
     already_today: tuple[NudgeTarget, ...]  # nudged earlier today: skipped
 
 
-@dataclass(frozen=True)
-class Unanswered:
+class Unanswered(msgspec.Struct, frozen=True):
     poll: Poll
     organisations: tuple[NudgeTarget, ...]
 
 
-@dataclass(frozen=True)
-class ElectionDraft:
+class ElectionDraft(msgspec.Struct, frozen=True):
     guild_id: int
     channel_id: int
     creator_id: int
@@ -218,15 +203,13 @@ class ElectionDraft:
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class NominationAnswer:
+class NominationAnswer(msgspec.Struct, frozen=True):
     nomination: Nomination
     election: Election
     answered_now: bool  # False: answered before (a second click): ``nomination.status`` says how
 
 
-@dataclass(frozen=True)
-class NominationsOutcome:
+class NominationsOutcome(msgspec.Struct, frozen=True):
     """The close of nominations. ``poll`` None: fewer accepted candidates than seats (status
     ``short``; moderators extend the nominations or accept fewer seats)."""
 
@@ -234,4 +217,4 @@ class NominationsOutcome:
     candidates: tuple[Nomination, ...]
     poll: Poll | None
     short_by: int = 0
-    declined: tuple[Nomination, ...] = field(default_factory=tuple)
+    declined: tuple[Nomination, ...] = msgspec.field(default_factory=tuple)

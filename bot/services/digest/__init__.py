@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from bot.clock import Clock
 from bot.config import Config
@@ -75,8 +76,7 @@ ORDER_DIRECTORY = 40
 ORDER_ATTENDANCE = 50
 
 
-@dataclass(frozen=True)
-class _Registered:
+class _Registered(msgspec.Struct, frozen=True):
     order: int
     key: str
     builder: SectionBuilder

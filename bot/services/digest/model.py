@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
+
+import msgspec
 
 DIGEST_WEEKLY: Final = "digest.weekly"  # {"guild_id"}: the next scheduled digest (one pending per guild)
 DIGEST_POST: Final = "digest.post"  # {"guild_id", "week"}: post the week's parts in the digest channel
@@ -27,8 +28,7 @@ EXCERPT: Final = 160
 MAX_ITEM: Final = 1500
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(msgspec.Struct, frozen=True):
     """One section of the digest, already worded in the reader's language: a title and its items
     (each item one block of text, never cut when the digest is split into several messages)."""
 
@@ -42,8 +42,7 @@ class Section:
 SectionBuilder = Callable[[int, datetime, datetime, str], Awaitable[Section | None]]
 
 
-@dataclass(frozen=True)
-class EmbedSpec:
+class EmbedSpec(msgspec.Struct, frozen=True):
     """One embed of a digest message, Discord-free: the cog turns it into a ``discord.Embed``."""
 
     title: str
@@ -55,8 +54,7 @@ class EmbedSpec:
         return len(self.title) + len(self.description)
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(msgspec.Struct, frozen=True):
     """A digest for one window, in one language, laid out as messages within Discord's limits."""
 
     guild_id: int
@@ -71,8 +69,7 @@ class Digest:
         return not self.sections
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(msgspec.Struct, frozen=True):
     """What claiming a week did: ``claimed`` (a new row; its timers are written), else the week had
     been sent or skipped already. ``skipped`` when the slot was missed by ``LATE_LIMIT`` or more."""
 
@@ -82,15 +79,13 @@ class Claim:
     late_by: timedelta = timedelta(0)
 
 
-@dataclass(frozen=True)
-class PostPart:
+class PostPart(msgspec.Struct, frozen=True):
     part: int
     embeds: tuple[EmbedSpec, ...]
     message_id: int | None
 
 
-@dataclass(frozen=True)
-class PostPlan:
+class PostPlan(msgspec.Struct, frozen=True):
     """The week's channel post: every part, those already posted with their message id."""
 
     guild_id: int

@@ -88,7 +88,7 @@ _END = b"END:VCALENDAR\r\n"
 
 class EventTextCache:
     """The serialised VEVENTs of each series, with everything they were built from: the DTSTAMP, the
-    series row and its occurrence rows (frozen dataclasses, compared whole). An entry is used only
+    series row and its occurrence rows (frozen structs, compared whole). An entry is used only
     when all of that is equal, so it is never stale: any change to a row the VEVENT shows (an edit, a
     cancellation, an RSVP count too) makes it be rebuilt, and no writer has to remember to bump a
     version. One entry per series and variant (stamp, links): the cache is as large as the calendar.

@@ -21,9 +21,10 @@ re-exported here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
+
+import msgspec
 
 from bot import validation
 from bot.config import MAX_DURATION_MINUTES, RECURRENCES
@@ -143,8 +144,7 @@ DmStatus = Literal["sent", "skipped_closed"]
 NoticeDmStatus = Literal["sent", "skipped_closed", "opted_out"]
 
 
-@dataclass(frozen=True)
-class EventDraft:
+class EventDraft(msgspec.Struct, frozen=True):
     """What a member typed in /event create, as plain values.
 
     ``start`` is local wall-clock "YYYY-MM-DD HH:MM" in ``timezone``. ``None`` means "use the default":
@@ -171,8 +171,7 @@ class EventDraft:
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class EventChanges:
+class EventChanges(msgspec.Struct, frozen=True):
     """An edit: ``None`` leaves a field as it is. ``description=""`` / ``link=""`` clear them.
 
     ``start`` is local "YYYY-MM-DD HH:MM" in ``timezone`` (or the event's zone when ``timezone`` is
@@ -193,27 +192,24 @@ class EventChanges:
     language: str | None = None
 
     def is_empty(self) -> bool:
-        return all(value is None for value in vars(self).values())
+        return all(getattr(self, name) is None for name in self.__struct_fields__)
 
 
-@dataclass(frozen=True)
-class UpcomingPage:
+class UpcomingPage(msgspec.Struct, frozen=True):
     """A page of upcoming occurrences (with RSVP counts) and how many there are in total."""
 
     items: tuple[Occurrence, ...]
     total: int
 
 
-@dataclass(frozen=True)
-class OutboxTimer:
+class OutboxTimer(msgspec.Struct, frozen=True):
     """A timer an action wrote for one of its Discord side effects: ``run_now(kind, **payload)``."""
 
     kind: str
     payload: dict[str, int]
 
 
-@dataclass(frozen=True)
-class EditResult:
+class EditResult(msgspec.Struct, frozen=True):
     """The occurrences as they are after the edit, and who is told (members going or maybe).
 
     ``time_changed`` says whether start or duration moved; ``notify_user_ids`` is filled only then
@@ -228,8 +224,7 @@ class EditResult:
     notice_id: int | None = None
 
 
-@dataclass(frozen=True)
-class CancelResult:
+class CancelResult(msgspec.Struct, frozen=True):
     """The occurrences just cancelled, the one asked for first, and who is told; ``outbox`` as in
     ``EditResult`` (cards, Events tab, the notice in the channel and the DMs of ``notice_id``)."""
 
@@ -239,8 +234,7 @@ class CancelResult:
     notice_id: int | None = None
 
 
-@dataclass(frozen=True)
-class NoticePlan:
+class NoticePlan(msgspec.Struct, frozen=True):
     """What an ``event.notice`` / ``event.notify`` timer must do: ``occurrence`` as it is now (the text
     is rendered from it), ``dm_user_ids`` the members not DM'd yet, in the order to DM them."""
 
@@ -249,8 +243,7 @@ class NoticePlan:
     dm_user_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class NoticeOutcome:
+class NoticeOutcome(msgspec.Struct, frozen=True):
     """How far a notice got: DMs ``sent``, DMs still ``pending``, and whether the post is done."""
 
     sent: int
@@ -258,8 +251,7 @@ class NoticeOutcome:
     posted: bool
 
 
-@dataclass(frozen=True)
-class MovePlan:
+class MovePlan(msgspec.Struct, frozen=True):
     """What an ``event.move`` timer must do: announce ``occurrence`` in its channel (unless
     ``announced`` already, by an earlier attempt) and mark the old card as moved."""
 
@@ -269,21 +261,18 @@ class MovePlan:
     announced: bool
 
 
-@dataclass(frozen=True)
-class RsvpAnswer:
+class RsvpAnswer(msgspec.Struct, frozen=True):
     occurrence: Occurrence  # as it was when the answer was recorded
     counts: RsvpCounts  # the counts with this answer
 
 
-@dataclass(frozen=True)
-class CheckInResult:
+class CheckInResult(msgspec.Struct, frozen=True):
     occurrence: Occurrence
     check_in: CheckIn
     already: bool  # True when the member had already checked in (the first time is kept)
 
 
-@dataclass(frozen=True)
-class MeetingLink:
+class MeetingLink(msgspec.Struct, frozen=True):
     """What the meeting-link button answers: the link, and whether the click was counted (a failed
     count never keeps the member from their meeting)."""
 
@@ -293,14 +282,12 @@ class MeetingLink:
     first: bool  # the member's first click for this occurrence
 
 
-@dataclass(frozen=True)
-class Attendees:
+class Attendees(msgspec.Struct, frozen=True):
     rsvps: tuple[Rsvp, ...]  # latest choice per member: going first, then maybe, then declined
     check_ins: tuple[CheckIn, ...]  # in check-in order
 
 
-@dataclass(frozen=True)
-class ReminderPlan:
+class ReminderPlan(msgspec.Struct, frozen=True):
     """What an ``event.reminder`` timer must send now.
 
     ``post_to_channel`` is False when an earlier attempt already posted (``channel_message_id`` is
@@ -322,24 +309,21 @@ class ReminderPlan:
         return int(self.lead.total_seconds())
 
 
-@dataclass(frozen=True)
-class StartPlan:
+class StartPlan(msgspec.Struct, frozen=True):
     """What an ``event.start`` timer must do: post "starting now" with a Check in button."""
 
     occurrence: Occurrence
     going_user_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class EndPlan:
+class EndPlan(msgspec.Struct, frozen=True):
     """What an ``event.end`` timer must do: close check-in and update the announcement."""
 
     occurrence: Occurrence
     checked_in: int
 
 
-@dataclass(frozen=True)
-class SeedResult:
+class SeedResult(msgspec.Struct, frozen=True):
     """Outcome of seeding the configured calendar into one guild.
 
     ``created``: keys newly created; ``existing``: keys already there (restart); ``skipped``: key ->

@@ -7,9 +7,10 @@ Each error says what is expected, with the events feature's own keys (``events.e
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
+
+import msgspec
 
 from bot import validation
 from bot.config import MAX_DURATION_MINUTES, RECURRENCES
@@ -149,16 +150,14 @@ def checked_zone_name(name: str) -> str:
         )
 
 
-@dataclass(frozen=True)
-class LocalStart:
+class LocalStart(msgspec.Struct, frozen=True):
     """A typed start that parses: its text (stripped) and the naive local wall-clock time."""
 
     text: str
     local: datetime
 
 
-@dataclass(frozen=True)
-class NewTime:
+class NewTime(msgspec.Struct, frozen=True):
     """A validated start: wall-clock ``local`` in ``zone_name`` and the same moment in UTC."""
 
     zone_name: str
@@ -196,8 +195,7 @@ def checked_start(start: LocalStart, zone_name: str, now: datetime) -> NewTime:
     return NewTime(zone_name=zone_name, local=start.local, starts_at=starts_at)
 
 
-@dataclass(frozen=True)
-class ValidChanges:
+class ValidChanges(msgspec.Struct, frozen=True):
     """An ``EventChanges`` after every check, ready to store. ``link=""`` / ``description=""`` clear;
     ``lead_times`` is the stored form ("1d,1h"; "" = no reminders)."""
 

@@ -16,13 +16,14 @@ import base64
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import jinja2
+import msgspec
+import msgspec.structs
 
 from bot import charts
 from bot.clock import Clock
@@ -56,8 +57,7 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-@dataclass(frozen=True)
-class EventHeld:
+class EventHeld(msgspec.Struct, frozen=True):
     title: str
     starts_at: datetime
     going: int
@@ -65,15 +65,13 @@ class EventHeld:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class GroupProgress:
+class GroupProgress(msgspec.Struct, frozen=True):
     name: str
     status: str
     updates: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(msgspec.Struct, frozen=True):
     poll_id: int
     question: str
     by_organisation: bool
@@ -85,8 +83,7 @@ class Result:
     chart: bytes | None
 
 
-@dataclass(frozen=True)
-class NewsletterData:
+class NewsletterData(msgspec.Struct, frozen=True):
     first_day: date
     last_day: date
     events: tuple[EventHeld, ...]
@@ -96,8 +93,7 @@ class NewsletterData:
     upcoming: tuple[repo.Upcoming, ...]
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     filename: str
     text: str
 
@@ -221,10 +217,10 @@ def _with_charts(catalog: Catalog, lang: str, data: NewsletterData) -> Newslette
         ]
     )
     results = tuple(
-        Result(**{**result.__dict__, "chart": chart})
+        msgspec.structs.replace(result, chart=chart)
         for result, chart in zip(data.results, drawn, strict=True)
     )
-    return NewsletterData(**{**data.__dict__, "results": results})
+    return msgspec.structs.replace(data, results=results)
 
 
 def render(catalog: Catalog, lang: str, data: NewsletterData, fmt: str) -> Draft:

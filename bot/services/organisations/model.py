@@ -5,8 +5,9 @@ and the claims make."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Final
+
+import msgspec
 
 from bot.errors import NotFound
 from bot.repositories import organisations as repo
@@ -44,8 +45,7 @@ SEED_ACTOR: Final = 0  # history actor for what config.yml did
 RemovalGuard = Callable[[int], Awaitable[str | None]]
 
 
-@dataclass(frozen=True)
-class OrganisationDraft:
+class OrganisationDraft(msgspec.Struct, frozen=True):
     """What a moderator typed in /org add. ``region`` None: the country's M49 sub-region.
     ``description`` is in ``description_language``; ``joined`` "YYYY-MM-DD", None: today."""
 
@@ -59,8 +59,7 @@ class OrganisationDraft:
     joined: str | None = None
 
 
-@dataclass(frozen=True)
-class OrganisationChanges:
+class OrganisationChanges(msgspec.Struct, frozen=True):
     """An edit; None leaves a field as it is. ``region="auto"`` goes back to the country's region;
     ``linkedin``/``description`` equal to ``CLEAR`` ("-") remove them."""
 
@@ -75,36 +74,30 @@ class OrganisationChanges:
 
     def is_empty(self) -> bool:
         return all(
-            getattr(self, name) is None
-            for name in self.__dataclass_fields__
-            if name != "description_language"
+            getattr(self, name) is None for name in self.__struct_fields__ if name != "description_language"
         )
 
 
-@dataclass(frozen=True)
-class DirectoryPage:
+class DirectoryPage(msgspec.Struct, frozen=True):
     items: tuple[Organisation, ...]
     total: int  # matching the filters
     region_counts: dict[str, int]  # active organisations per region, whole directory
 
 
-@dataclass(frozen=True)
-class OrganisationCard:
+class OrganisationCard(msgspec.Struct, frozen=True):
     organisation: Organisation
     leaders: tuple[Link, ...]  # representatives first, then leaders
     counts: StandingCounts
 
 
-@dataclass(frozen=True)
-class MemberStanding:
+class MemberStanding(msgspec.Struct, frozen=True):
     link: Link | None
     organisation: Organisation | None  # of the link
     pending: Claim | None
     pending_organisation: Organisation | None
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """The outcome of a click on Approve/Decline. ``decided_now`` False: the claim had already been
     closed (by another moderator, a double click, the member...); ``claim`` says how."""
 
@@ -113,40 +106,35 @@ class Decision:
     decided_now: bool
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(msgspec.Struct, frozen=True):
     link: Link
     previous: Link | None
     organisation: Organisation
     cancelled_claim: Claim | None
 
 
-@dataclass(frozen=True)
-class LeaveResult:
+class LeaveResult(msgspec.Struct, frozen=True):
     organisation: Organisation
     left: Link | None  # the link removed, or None when only a pending claim was withdrawn
     withdrawn: Claim | None
 
 
-@dataclass(frozen=True)
-class RemovalResult:
+class RemovalResult(msgspec.Struct, frozen=True):
     organisation: Organisation
     unlinked: tuple[Link, ...]
     cancelled_claims: tuple[Claim, ...]
 
 
-@dataclass(frozen=True)
-class HistoryPage:
+class HistoryPage(msgspec.Struct, frozen=True):
     organisation: Organisation
     items: tuple[HistoryEntry, ...]
     total: int
 
 
-@dataclass(frozen=True)
-class SeedResult:
+class SeedResult(msgspec.Struct, frozen=True):
     created: tuple[str, ...]
     existing: tuple[str, ...]
-    skipped: dict[str, str] = field(default_factory=dict)  # key -> reason ("name")
+    skipped: dict[str, str] = msgspec.field(default_factory=dict)  # key -> reason ("name")
 
 
 async def organisation_of(conn: Any, organisation_id: int) -> Organisation:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from bot.repositories.stats import EventFigures, GroupActivity, OrganisationTurnout
 from bot.services.stats.period import Period
@@ -15,8 +15,7 @@ def rate(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-@dataclass(frozen=True)
-class SeriesFigures:
+class SeriesFigures(msgspec.Struct, frozen=True):
     series_id: int
     title: str
     events: int
@@ -28,8 +27,7 @@ class SeriesFigures:
         return rate(self.checked_in, self.going)
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(msgspec.Struct, frozen=True):
     """A week (Monday) or month of the period, by its first local day ("2026-09-07", "2026-09")."""
 
     label: str
@@ -45,8 +43,7 @@ class Bucket:
         return rate(self.checked_in, self.going)
 
 
-@dataclass(frozen=True)
-class RegionFigures:
+class RegionFigures(msgspec.Struct, frozen=True):
     region: str  # UN M49 sub-region code
     answered: int  # ballots of organisations of this region, over the window's consultations
     registered: int  # registered organisations of this region, summed over the same consultations
@@ -56,8 +53,7 @@ class RegionFigures:
         return rate(self.answered, self.registered)
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(msgspec.Struct, frozen=True):
     guild_id: int
     period: Period
     events: tuple[EventFigures, ...]

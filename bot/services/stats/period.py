@@ -10,10 +10,11 @@ refused; one still running ends now.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from bot.errors import UserFacingError
 from bot.limits import excerpt
@@ -36,8 +37,7 @@ _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _YEAR = re.compile(r"(\d{4})")
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(msgspec.Struct, frozen=True):
     """[start, end) in UTC; ``first_day`` and ``last_day`` are the local dates it covers."""
 
     text: str

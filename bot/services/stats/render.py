@@ -11,8 +11,10 @@ import io
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from functools import partial
+
+import msgspec
+from msgspec.structs import replace
 
 from bot import charts
 from bot.i18n import Catalog
@@ -26,8 +28,7 @@ LABEL = 24
 CHART_BARS = 12
 
 
-@dataclass(frozen=True)
-class RenderedSection:
+class RenderedSection(msgspec.Struct, frozen=True):
     key: str
     title: str
     summary: str
@@ -36,8 +37,7 @@ class RenderedSection:
     filename: str  # of the chart
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True):
     title: str
     sections: tuple[RenderedSection, ...]
     csv: str

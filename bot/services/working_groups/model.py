@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final
+
+import msgspec
 
 from bot.clock import Clock
 from bot.config import WG_DELIVERABLE_KINDS, WG_STATUSES, Config
@@ -93,17 +94,15 @@ CARD_DOCUMENTS: Final = 61
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(msgspec.Struct, frozen=True):
     """Who acts: their id, whether they moderate, and their role ids (from Discord's member cache)."""
 
     user_id: int
     moderator: bool = False
-    role_ids: frozenset[int] = field(default_factory=frozenset)
+    role_ids: frozenset[int] = msgspec.field(default_factory=frozenset)
 
 
-@dataclass(frozen=True)
-class GroupCard:
+class GroupCard(msgspec.Struct, frozen=True):
     group: Group
     coordinators: list[int]
     workplan: list[WorkplanItem]
@@ -113,24 +112,22 @@ class GroupCard:
     documents: list[Document]
     history: list[StatusChange]
     archive_hidden: bool = False  # a private group seen from outside: no updates, notes or documents
-    upcoming: list[Roundtable] = field(default_factory=list)  # the next roundtables the group hosts
-    past: list[Roundtable] = field(default_factory=list)  # the last ones, with attendance
+    upcoming: list[Roundtable] = msgspec.field(default_factory=list)  # the next roundtables the group hosts
+    past: list[Roundtable] = msgspec.field(default_factory=list)  # the last ones, with attendance
 
 
-@dataclass(frozen=True)
-class ReportLine:
+class ReportLine(msgspec.Struct, frozen=True):
     row: ReportRow
     days_since_update: int  # since the last update or summary, else since the group was created
     stale: bool
 
 
-@dataclass(frozen=True)
-class StaleCheck:
+class StaleCheck(msgspec.Struct, frozen=True):
     """What a stale timer found: ``nudge`` with the coordinators to nudge, or nothing to do."""
 
     group: Group | None
     nudge: bool
-    coordinators: list[int] = field(default_factory=list)
+    coordinators: list[int] = msgspec.field(default_factory=list)
 
 
 def fold(text: str) -> str:
