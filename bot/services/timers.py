@@ -533,7 +533,6 @@ class TimerService:
         Inside a caller's transaction (passed as ``tx`` or joined implicitly) the change may still
         roll back, so the wake-up stays where it is (possibly early, which is harmless).
         """
-        # bot.db has no public "am I inside a transaction" yet; its context variable is the truth.
         if tx is None and not self._db.in_transaction():
             await self._arm_next()
 

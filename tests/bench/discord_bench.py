@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import compileall
 import functools
+import gc
 import itertools
 import json
 import os
@@ -735,6 +736,7 @@ async def _create_poll(double: FakeDiscord, moderator: Member, question: str) ->
 
 async def _first_answer(proc: Proc, invoke: Callable[[], Awaitable[InteractionHandle]]) -> float:
     """Seconds from spawning ``proc`` to its first answer (the interaction is sent once it connected)."""
+    settle_driver()
     proc.start()
     await asyncio.to_thread(proc.wait_connected)
     handle = await invoke()
@@ -747,10 +749,25 @@ async def _first_answer(proc: Proc, invoke: Callable[[], Awaitable[InteractionHa
 SENT_OVER: dict[int, float] = {}  # id(double) -> seconds the last burst's sending actually took
 
 
+def settle_driver() -> None:
+    """Collect the driver's garbage now, between timings, and freeze what is left.
+
+    The driver and the doubles share this process, and the doubles keep every request they saw: a full
+    collection of that heap took 150-240 ms here. Left to run when it pleases, it paused the driver in
+    the middle of a burst: the sends it delayed went out together, and the answers in flight were
+    read late. Either way the pause counted against whichever bot was being timed (a vote burst's
+    p99 went from 2 ms to 12-16 ms). So ``run_variant`` turns the automatic collector off while it
+    times, and calls this before every round and every burst; frozen objects are not walked again,
+    so each call costs only what came since the last one."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _burst(
     double: FakeDiscord, starts: list[Callable[[], Awaitable[InteractionHandle]]], within: float
 ) -> list[float]:
     """Start each interaction at its even share of ``within`` seconds; milliseconds to each answer."""
+    settle_driver()
     t0 = time.monotonic()
     sent: list[float] = []
 
@@ -792,6 +809,7 @@ async def run_variant(
     )
     pair = await asyncio.to_thread(_make_pair, directory, seed_db, variant, args)
     result: dict[str, Any] = {"variant": variant.name, "loop": variant.loop, "speed": variant.speed}
+    gc.disable()  # the driver collects between timings only (settle_driver)
     try:
         stage = pair.stage
         assert stage is not None
@@ -880,6 +898,7 @@ async def run_variant(
         rss: dict[str, list[float]] = {"bot": [], "bare": []}
         total = args.warmup + args.rounds
         for round_no in range(total):
+            settle_driver()
             order = plan[:]
             rng.shuffle(order)
             for key, start in order:
@@ -986,6 +1005,7 @@ async def run_variant(
         print("  bot log:\n" + pair.bot.tail(40))
         raise
     finally:
+        gc.enable()
         await asyncio.to_thread(pair.close)
     return result
 
