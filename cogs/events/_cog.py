@@ -33,7 +33,7 @@ from bot.core.paginator import Paginator
 from bot.core.replies import reply
 from bot.core.strings import CommandText, language_choices
 from bot.core.zones import zone_choices
-from bot.errors import UserFacingError
+from bot.errors import NotFound, UserFacingError
 from bot.limits import CHOICE_NAME, clip
 from bot.services.events import (
     EVENT_ANNOUNCE,
@@ -597,16 +597,37 @@ class Events(commands.Cog):
         await reply(interaction, self.bot.t(lang, key, title=result.occurrence.title))
 
     async def answer_meeting_link(self, interaction: discord.Interaction, occurrence_id: int) -> None:
-        """The "Join the meeting" button: the link, privately; the click is counted for /stats (a
-        failed count is logged by the service and the link still answered). Pressed in a reminder DM
-        (no server), it counts for the event's own server, which the service reads with the event."""
+        """The "Join the meeting" button: the link, privately, for the event's audience; the click is
+        counted for /stats (a failed count is logged by the service and the link still answered).
+        Pressed in a reminder DM (no server), it is for members of the event's own server still: who
+        left it, or lost the audience role since the reminder, is told so instead."""
         lang = self.bot.lang_for(interaction)
-        found = await self.bot.services.events.meeting_link(
-            occurrence_id, interaction.user.id, guild_id=interaction.guild_id
-        )
+        if interaction.guild_id is None:
+            roles = await self._roles_in_event_server(interaction.user.id, occurrence_id)
+        else:
+            roles = _member_role_ids(interaction.user)
+        with self._polite_audience_refusal():
+            found = await self.bot.services.events.meeting_link(
+                occurrence_id, interaction.user.id, roles, guild_id=interaction.guild_id
+            )
         await reply(
             interaction, _render.meeting_link_text(self.bot.catalog, lang, found.occurrence, found.link)
         )
+
+    async def _roles_in_event_server(self, user_id: int, occurrence_id: int) -> list[int]:
+        """The member's roles in the server of the event (a button pressed in a DM has no server of
+        its own). Raises ``events_ui.link.not_member`` when they are not in it any more."""
+        occurrence = await self.bot.services.events.get_occurrence(occurrence_id)
+        guild = self.bot.get_guild(occurrence.guild_id)
+        if guild is None:  # the bot was removed from that server
+            raise NotFound("events.errors.unknown_event")
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                raise UserFacingError("events_ui.link.not_member", server=guild.name) from None
+        return _member_role_ids(member)
 
     @ATTENDEES.command(event)
     @ATTENDEES.options("event")

@@ -153,6 +153,13 @@ async def test_the_reminder_dm_carries_the_meeting_link_button(isolated_env: Dis
     assert "https://meet.example.org/dm-link" in after.text
     assert dict(clicks_in_db(env, occurrence_id))[seed.member_es.id] == 2
 
+    # Who has left the server since the reminder gets no link from its DM; nothing counted.
+    double.remove_member(seed.member_es)
+    gone = await press(env, dms[seed.member_es.id], link_id, seed.member_es)
+    assert "meet.example.org" not in gone.text
+    assert f"members of **{double.guild.name}**" in gone.text and "not in that server any more" in gone.text
+    assert dict(clicks_in_db(env, occurrence_id))[seed.member_es.id] == 2
+
     # Once the event is cancelled, the DM's button says so, privately; nothing counted.
     handle = await double.invoke("event cancel", user=seed.moderator, options={"event": str(occurrence_id)})
     assert (await handle.message(timeout=10)).ephemeral

@@ -262,18 +262,23 @@ class EventService:
         assert check_in is not None
         return CheckInResult(occurrence=occurrence, check_in=check_in, already=not inserted)
 
-    async def meeting_link(self, occurrence_id: int, user_id: int, *, guild_id: int | None) -> MeetingLink:
+    async def meeting_link(
+        self, occurrence_id: int, user_id: int, member_role_ids: Collection[int], *, guild_id: int | None
+    ) -> MeetingLink:
         """The meeting link behind an event's "Join the meeting" button, the click counted (once per
         member for the unique count, every press in ``clicks``). The count is best effort: when it
         fails the link is still returned (``counted=False``), logged. Raises ``events.errors.
-        {unknown_event, event_cancelled, no_link}``.
+        {unknown_event, event_cancelled, no_link, not_in_audience}``.
 
-        ``guild_id``: the server the button was pressed in, refused unless it is the event's; None
-        for a button in a DM (a reminder DM), which has no server: the click counts for the event's
-        own server, as read from the database with the occurrence."""
+        ``member_role_ids``: the member's roles in the event's server; an event for an audience role
+        (a leaders-only roundtable) gives its link only to that role, as its RSVPs. ``guild_id``: the
+        server the button was pressed in, refused unless it is the event's; None for a button in a DM
+        (a reminder DM), which has no server: the click counts for the event's own server, as read
+        from the database with the occurrence, and the caller reads the roles there."""
         occurrence = await usable(self._db, occurrence_id)
         if guild_id is not None and occurrence.guild_id != guild_id:
             raise NotFound("events.errors.unknown_event")
+        require_audience(occurrence, member_role_ids)
         if not occurrence.link:
             raise UserFacingError("events.errors.no_link", title=occurrence.title)
         try:

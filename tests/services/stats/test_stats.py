@@ -93,9 +93,9 @@ async def test_the_report_counts_attendance_turnout_groups_growth_and_clicks(
     )
     for user_id in (3000, 3001, 3002, 3003):
         await services.events.rsvp(event.id, user_id, "going", [], guild_id=GUILD)
-    await services.events.meeting_link(event.id, 3000, guild_id=GUILD)
-    await services.events.meeting_link(event.id, 3000, guild_id=GUILD)
-    await services.events.meeting_link(event.id, 3001, guild_id=GUILD)
+    await services.events.meeting_link(event.id, 3000, (), guild_id=GUILD)
+    await services.events.meeting_link(event.id, 3000, (), guild_id=GUILD)
+    await services.events.meeting_link(event.id, 3001, (), guild_id=GUILD)
     clock.advance(timedelta(hours=1, minutes=5))
     await services.events.check_in(event.id, 3000, [])
     organisation = await services.organisations.add(
