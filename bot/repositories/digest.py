@@ -464,34 +464,41 @@ async def new_initiatives(
 
 
 async def new_organisations(
-    conn: Queryable, guild_id: int, since: datetime, until: datetime
-) -> list[NewOrganisation]:
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, limit: int
+) -> tuple[list[NewOrganisation], int]:
+    """The first ``limit`` organisations added in the window (oldest first) and how many there are."""
     rows = await conn.fetchall(
-        "SELECT id, name, country, website FROM organisations WHERE guild_id = ? AND status = 'active' "
-        "AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
-        (guild_id, utc_iso(since), utc_iso(until)),
+        "SELECT id, name, country, website, count(*) OVER () AS total FROM organisations "
+        "WHERE guild_id = ? AND status = 'active' AND created_at >= ? AND created_at < ? "
+        "ORDER BY created_at, id LIMIT ?",
+        (guild_id, utc_iso(since), utc_iso(until), limit),
     )
-    return [
+    found = [
         NewOrganisation(
             id=int(row["id"]), name=str(row["name"]), country=str(row["country"]), website=str(row["website"])
         )
         for row in rows
     ]
+    return found, int(rows[0]["total"]) if rows else 0
 
 
-async def new_leaders(conn: Queryable, guild_id: int, since: datetime, until: datetime) -> list[NewLeader]:
-    """Members verified as leader or representative of an active organisation in the window."""
+async def new_leaders(
+    conn: Queryable, guild_id: int, since: datetime, until: datetime, limit: int
+) -> tuple[list[NewLeader], int]:
+    """The first ``limit`` members verified as leader or representative of an active organisation in the
+    window (oldest first) and how many there are."""
     rows = await conn.fetchall(
-        "SELECT m.user_id, m.standing, o.name FROM organisation_members m "
+        "SELECT m.user_id, m.standing, o.name, count(*) OVER () AS total FROM organisation_members m "
         "JOIN organisations o ON o.id = m.organisation_id "
         "WHERE m.guild_id = ? AND m.standing IN ('leader', 'representative') AND o.status = 'active' "
-        "AND m.verified_at >= ? AND m.verified_at < ? ORDER BY m.verified_at, m.user_id",
-        (guild_id, utc_iso(since), utc_iso(until)),
+        "AND m.verified_at >= ? AND m.verified_at < ? ORDER BY m.verified_at, m.user_id LIMIT ?",
+        (guild_id, utc_iso(since), utc_iso(until), limit),
     )
-    return [
+    found = [
         NewLeader(user_id=int(row["user_id"]), standing=str(row["standing"]), organisation=str(row["name"]))
         for row in rows
     ]
+    return found, int(rows[0]["total"]) if rows else 0
 
 
 async def resend_skipped(

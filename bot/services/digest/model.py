@@ -20,6 +20,9 @@ EVENTS_AHEAD: Final = timedelta(days=14)
 FIRST_WINDOW: Final = timedelta(days=7)
 #: At most this many events are listed; the section says how many more there are.
 MAX_EVENTS: Final = 50
+#: At most this many new organisations, and as many newly verified leaders, are listed; the rest are
+#: counted (a bulk import must not turn the digest into pages of names).
+MAX_DIRECTORY_ENTRIES: Final = 15
 #: At most this many entries per working group (each entry one line); the rest are counted.
 MAX_GROUP_ENTRIES: Final = 8
 #: How much of an update's or meeting notes' text a digest entry quotes.

@@ -19,7 +19,14 @@ from bot.i18n import Catalog
 from bot.limits import excerpt
 from bot.repositories import digest as repo
 from bot.repositories import events as events_repo
-from bot.services.digest.model import EVENTS_AHEAD, EXCERPT, MAX_EVENTS, MAX_GROUP_ENTRIES, Section
+from bot.services.digest.model import (
+    EVENTS_AHEAD,
+    EXCERPT,
+    MAX_DIRECTORY_ENTRIES,
+    MAX_EVENTS,
+    MAX_GROUP_ENTRIES,
+    Section,
+)
 from bot.services.events.model import MAX_DURATION
 
 
@@ -162,8 +169,10 @@ class CoreSections:
     # --- the directory: new organisations and newly verified leaders -------------------------------------
 
     async def directory(self, guild_id: int, since: datetime, until: datetime, lang: str) -> Section | None:
-        organisations = await repo.new_organisations(self._db, guild_id, since, until)
-        leaders = await repo.new_leaders(self._db, guild_id, since, until)
+        organisations, organisations_in = await repo.new_organisations(
+            self._db, guild_id, since, until, MAX_DIRECTORY_ENTRIES
+        )
+        leaders, leaders_in = await repo.new_leaders(self._db, guild_id, since, until, MAX_DIRECTORY_ENTRIES)
         items = [
             self.t(
                 lang,
@@ -184,6 +193,14 @@ class CoreSections:
             )
             for leader in leaders
         )
+        if organisations_in > len(organisations):
+            items.append(
+                self.t(
+                    lang, "digest.directory.more_organisations", count=organisations_in - len(organisations)
+                )
+            )
+        if leaders_in > len(leaders):
+            items.append(self.t(lang, "digest.directory.more_leaders", count=leaders_in - len(leaders)))
         if not items:
             return None
         return Section("directory", self.t(lang, "digest.directory.title"), tuple(items))

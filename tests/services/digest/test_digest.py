@@ -104,6 +104,40 @@ async def seed_week(services: Services, clock: FakeClock) -> None:
     await services.organisations.verify(GUILD, organisation.id, 3001, "leader", 2001)
 
 
+async def test_the_directory_lists_the_first_organisations_and_verifications_and_counts_the_rest(
+    services: Services, clock: FakeClock
+) -> None:
+    """A bulk import of 40 organisations in a week: the first 15 by name, then one line for the rest;
+    the same for verified leaders; the section stays one embed."""
+    since = clock.now()
+    clock.advance(timedelta(minutes=1))
+    for n in range(40):
+        organisation = await services.organisations.add(
+            GUILD,
+            2001,
+            OrganisationDraft(
+                name=f"WIM Chapter {n:02d}", country="PE", website=f"https://wim{n}.example.pe"
+            ),
+        )
+        if n < 17:
+            await services.organisations.verify(GUILD, organisation.id, 3000 + n, "leader", 2001)
+        clock.advance(timedelta(seconds=1))
+    digest = await services.digest.build(GUILD, since, clock.now(), "en")
+    section = next(section for section in digest.sections if section.key == "directory")
+    names = [item for item in section.items if item.startswith("New WIM organisation")]
+    assert [name.split("**")[1] for name in names] == [f"WIM Chapter {n:02d}" for n in range(15)]
+    assert "…and 25 more new organisations: see /org list." in section.items
+    assert sum(item.startswith("Newly verified") for item in section.items) == 15
+    assert section.items[-1] == "…and 2 more newly verified leaders and representatives."
+    assert len(section_embeds(section, str, None)) == 1
+    spanish = await services.digest.build(GUILD, since, clock.now(), "es")
+    items = next(s for s in spanish.sections if s.key == "directory").items
+    assert (
+        "… y 25 organizaciones nuevas más: vea /org lista." in items
+        and items[-1] == "… y 2 verificaciones nuevas más."
+    )
+
+
 async def test_sections_hold_each_feature_and_leave_out_what_is_empty(
     services: Services, clock: FakeClock
 ) -> None:
