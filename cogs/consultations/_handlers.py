@@ -55,6 +55,7 @@ from bot.services.consultations import (
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
+    NOMINATION_DM_RETRY,
     POLL_CLOSE,
     POLL_NUDGE,
     POLL_POST,
@@ -377,13 +378,17 @@ class ElectionTimers:
             view=nomination_view(catalog, lang, nomination_id),
         )
         if not delivered:
-            # The nomination stays pending: moderators can ask the nominee to open their DMs.
+            # The nomination stays pending and the DM is tried again while nominations are open: once
+            # moderators have asked the nominee to open their DMs, the buttons reach them.
+            await self.service.elections.dm_again_later(nomination_id)
             guild_lang = self.bot.config.language
             text = self.bot.t(
                 guild_lang,
                 "consultations_ui.nomination.log_unreachable",
                 user=f"<@{user_id}>",
                 title=election.title,
+                hours=int(NOMINATION_DM_RETRY.total_seconds() // 3600),
+                closes=discord.utils.format_dt(self.bot.discord_time(election.nominations_close_at), "f"),
             )
             await self.bot.report_once(election.guild_id, f"election:nomination:{nomination_id}:dm", text)
 

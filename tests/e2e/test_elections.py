@@ -293,6 +293,41 @@ async def test_too_few_candidates_tells_the_moderators_who_extend_the_nomination
     )
 
 
+async def test_a_nominee_with_closed_dms_gets_the_nomination_once_they_open_them(
+    discord_env: DiscordEnv,
+) -> None:
+    """The moderators are told once that the nominee cannot be reached; the DM is tried again every
+    6 hours while nominations are open, and reaches them once they allow DMs."""
+    env = discord_env
+    double, seed = env.double, env.seed
+    org = await add_org(env, "WIM Ghana (closed DMs test)", "GH")
+    rep = double.add_member("rep-ghana-dms", locale="en-US")
+    await representative(env, rep, org)
+    quiet = double.add_member("Akosua Mensah", locale="en-US", dms_closed=True)
+    await leader(env, quiet, org)
+    title = "Secretary 2027 (closed DMs test)"
+    await create_election(env, title, seats=1, nominations="2d", voting="2d")
+    election = election_id(env, title)
+    mark = double.mark()
+    await nominate(env, rep, election, quiet)
+    notice = await double.wait_for_message(
+        seed.mod_log, lambda m: title in m.content and "direct messages" in m.content, after=mark, timeout=15
+    )
+    assert f"<@{quiet.id}> cannot receive direct messages" in notice.content, notice.content
+    assert "again every 6 hours until the nominations close" in notice.content, notice.content
+
+    mark = double.mark()
+    await double.advance(timedelta(hours=6, minutes=1))  # still closed: tried, not reported again
+    quiet.dms_closed = False
+    await double.advance(timedelta(hours=6, minutes=1))
+    dm = await nomination_dm(double, quiet, title, mark)
+    await click(double, dm, f"election:nomination:{nomination_of(dm)}:approve", quiet)
+    sql = "SELECT count(*) FROM election_nominations WHERE nominee_id = ? AND status = 'accepted'"
+    assert count(env, sql, quiet.id) == 1
+    reports = [m for m in double.messages(seed.mod_log) if title in m.content]
+    assert len(reports) == 1
+
+
 async def test_bad_input_is_refused_privately_and_nothing_is_written(discord_env: DiscordEnv) -> None:
     env = discord_env
     double, seed = env.double, env.seed

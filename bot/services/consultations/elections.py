@@ -38,6 +38,7 @@ from bot.services.consultations.model import (
     MAX_OPTIONS,
     MAX_QUESTION_LENGTH,
     MIN_OPEN,
+    NOMINATION_DM_RETRY,
     Election,
     ElectionDraft,
     Nomination,
@@ -152,6 +153,22 @@ class Elections:
             return None
         election = await self._db.read(repo.get_election, nomination.election_id)
         return None if election is None else (nomination, election)
+
+    async def dm_again_later(self, nomination_id: int) -> bool:
+        """For the ``election.nomination`` handler when the nominee could not be reached (closed DMs):
+        the same DM again in ``NOMINATION_DM_RETRY``, while the nomination is pending and the
+        nominations close later than that. True when a retry is pending. One at most, however often
+        this runs for one attempt (a handler run again after a crash finds the one it wrote)."""
+        pending = await self.nomination_to_send(nomination_id)
+        if pending is None:
+            return False
+        nomination, election = pending
+        due = self._clock.now() + NOMINATION_DM_RETRY
+        if election.status not in ("nominating", "short") or due >= election.nominations_close_at:
+            return False
+        payload = {"guild_id": election.guild_id, "nomination_id": nomination.id}
+        await self._timers.ensure_pending(ELECTION_NOMINATION, due, payload)
+        return True
 
     async def answer(self, nomination_id: int, user_id: int, *, accept: bool) -> NominationAnswer:
         """The nominee's accept/decline click. Raises ``consultations.errors.{unknown_nomination,

@@ -23,6 +23,8 @@ POLL_NUDGE: Final = "poll.nudge"  # {"guild_id", "poll_id", "organisation_id"}: 
 ELECTION_ANNOUNCE: Final = "election.announce"  # {"guild_id", "election_id"}: post the call for nominations
 ELECTION_NOMINATION: Final = "election.nomination"  # {"guild_id", "nomination_id"}: DM the nominee
 ELECTION_NOMINATIONS_CLOSE: Final = "election.nominations_close"  # {"guild_id", "election_id"}
+#: A nominee who cannot receive DMs is sent the nomination again this often, until nominations close.
+NOMINATION_DM_RETRY: Final = timedelta(hours=6)
 ELECTION_SHORT: Final = "election.short"  # {"guild_id", "election_id"}: tell moderators (too few)
 
 KINDS: Final[tuple[str, ...]] = ("single", "multiple", "ranked")

@@ -15,11 +15,14 @@ from bot.services.consultations import (
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
+    NOMINATION_DM_RETRY,
     POLL_POST,
     ConsultationService,
     ElectionDraft,
 )
 from bot.services.organisations import OrganisationService
+from bot.services.timers import Timer, TimerService
+from bot.timeutil import utc_iso
 from tests.services.consultations.helpers import (
     CHANNEL,
     GUILD,
@@ -191,3 +194,41 @@ async def test_elections_are_found_by_part_of_their_title_and_status(
     found = await service.elections.search(GUILD, "2027")
     assert [(e.id, e.status) for e in found] == [(treasurer.id, "short"), (officers.id, "nominating")]
     assert await service.elections.search(GUILD, "2027", limit=0) == []
+
+
+async def test_a_nominee_out_of_reach_is_sent_the_nomination_again_until_nominations_close(
+    service: ConsultationService,
+    organisations: OrganisationService,
+    timers: TimerService,
+    db: Database,
+    clock: FakeClock,
+) -> None:
+    """Closed DMs: the handler asks for the DM again in NOMINATION_DM_RETRY while the nomination is
+    pending; one pending retry however often it asks, none that would fall after the close of
+    nominations, none once the nominee has answered."""
+    [(_, [rep], [leader, other]), *_] = await add_organisations(organisations, leaders=2)
+    created = await service.elections.create(election(nominations_close="1d"))
+    nomination = await service.elections.nominate(created.id, rep, leader, guild_id=GUILD)
+    asked: list[bool] = []
+
+    async def unreachable(timer: Timer) -> None:  # the cog's handler when send_dm fails
+        asked.append(await service.elections.dm_again_later(int(timer.payload["nomination_id"])))
+
+    timers.register(ELECTION_NOMINATION, unreachable)
+    await timers.run_due()
+    assert asked == [True]
+    [retry] = await timers_of(db, ELECTION_NOMINATION)
+    assert retry["nomination_id"] == nomination.id
+    assert retry["due_at"] == utc_iso(clock.now() + NOMINATION_DM_RETRY)
+    assert await service.elections.dm_again_later(nomination.id)  # asked again (a re-run): the same one
+    assert len(await timers_of(db, ELECTION_NOMINATION)) == 1
+
+    clock.advance(NOMINATION_DM_RETRY)
+    await timers.run_due()  # the retry: still unreachable, another in 6 hours
+    assert asked == [True, True] and len(await timers_of(db, ELECTION_NOMINATION)) == 1
+    clock.advance(timedelta(days=1) - 2 * NOMINATION_DM_RETRY + timedelta(minutes=1))
+    assert not await service.elections.dm_again_later(nomination.id)  # it would fall after the close
+
+    answered = await service.elections.nominate(created.id, rep, other, guild_id=GUILD)
+    await service.elections.answer(answered.id, other, accept=True)
+    assert not await service.elections.dm_again_later(answered.id)
