@@ -249,6 +249,15 @@ def _read_function(conn: sqlite3.Connection, fn: Callable[..., T], args: Any) ->
         conn.execute("COMMIT")
 
 
+def _run_callbacks(callbacks: list[Callable[[], None]]) -> None:
+    """A committed action's ``after_commit`` callbacks: one that fails is logged, the others still run."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("An after_commit callback failed")
+
+
 # --- transactions ---------------------------------------------------------------------------------
 
 
@@ -431,11 +440,7 @@ class Database(_Fetching):
         if done.cancelled() or done.exception() is not None:
             return
         self._committed()
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:
-                log.exception("An after_commit callback failed")
+        _run_callbacks(callbacks)
 
     async def _checkpoint(self) -> None:
         """Copy into the database file what no reader still needs (PASSIVE: never blocks the writer)."""
@@ -473,8 +478,7 @@ class Database(_Fetching):
                             await asyncio.shield(self._writer.call(_rollback))
                     raise
                 if not tx._began:  # no statement ran: nothing to commit, no hand-off
-                    for callback in tx._after_commit:
-                        callback()
+                    _run_callbacks(tx._after_commit)
                     return
                 done = self._writer.call(_commit, tx._opening)
                 done.add_done_callback(functools.partial(self._after_commit, tx._after_commit))

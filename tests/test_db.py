@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import shutil
@@ -1084,6 +1085,32 @@ async def test_after_commit_runs_even_if_the_caller_is_cancelled_waiting_for_the
             await asyncio.sleep(0.01)
     assert called == ["armed"]
     assert await meta_keys(db) == ["armed"]
+
+
+async def test_a_failing_after_commit_callback_is_logged_with_or_without_a_statement(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect: a block that ran no statement raised its failing callback out of the block, where
+    after a real COMMIT the same failure is logged; both now log it and run the other callbacks."""
+    called: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("callback bug")
+
+    for writes in (False, True):
+        async with db.transaction() as tx:
+            if writes:
+                await tx.execute("INSERT INTO meta (key, value) VALUES ('written', '1')")
+            tx.after_commit(broken)
+            label = f"after {'a write' if writes else 'nothing'}"
+            tx.after_commit(functools.partial(called.append, label))
+    async with asyncio.timeout(5):
+        while len(called) < 2:  # noqa: ASYNC110 - the write's callbacks run when its COMMIT is back
+            await asyncio.sleep(0.01)
+    assert called == ["after nothing", "after a write"]
+    failures = [r for r in caplog.records if r.getMessage() == "An after_commit callback failed"]
+    assert len(failures) == 2 and all(r.exc_info and "callback bug" in str(r.exc_info[1]) for r in failures)
+    assert await meta_keys(db) == ["written"]
 
 
 # -- a model of the committed rows, against concurrent actions, failures, cancellations and close ---
