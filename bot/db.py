@@ -137,6 +137,9 @@ class _Worker:
 
     async def stop(self) -> None:
         """Close the connection once the jobs handed over have run, and end the thread."""
+        if self._thread.ident is None:  # Thread.start failed: no thread, no connection, nothing to wait for
+            self._stopped = True
+            return
 
         def close(conn: sqlite3.Connection | None) -> None:
             self.conn = None

@@ -1087,6 +1087,26 @@ async def test_after_commit_runs_even_if_the_caller_is_cancelled_waiting_for_the
     assert await meta_keys(db) == ["armed"]
 
 
+async def test_open_fails_at_once_when_a_thread_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: when Thread.start failed (no threads left), open() stopped its workers, and the one
+    whose thread never started waited forever for a close job nobody would run."""
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name == "db-read":
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    before = set(threading.enumerate())
+    async with asyncio.timeout(5):
+        with pytest.raises(RuntimeError, match="can't start new thread"):
+            await Database.open(tmp_path / "bot.sqlite3")
+    assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("db-")]
+
+
 async def test_a_failing_after_commit_callback_is_logged_with_or_without_a_statement(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
