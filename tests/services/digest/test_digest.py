@@ -134,7 +134,7 @@ async def test_the_directory_lists_the_first_organisations_and_verifications_and
     items = next(s for s in spanish.sections if s.key == "directory").items
     assert (
         "… y 25 organizaciones nuevas más: vea /org lista." in items
-        and items[-1] == "… y 2 verificaciones nuevas más."
+        and items[-1] == "… y 2 verificaciones más de líderes y representantes."
     )
 
 
