@@ -360,17 +360,25 @@ async def test_members_outside_the_audience_are_politely_refused(discord_env: Di
     leaders = double.add_role("WIM leaders (test)", mentionable=True)
     double.add_member_role(seed.member_en, leaders)
     _, announcement, occurrence_id = await create_event(
-        discord_env, title="Leaders roundtable", audience=leaders
+        discord_env, title="Leaders roundtable", audience=leaders, link="https://meet.example.org/leaders"
     )
     assert field(announcement, "For") == leaders.mention
+    polite = CATALOG.t("fr", "events_ui.rsvp.not_audience", title="Leaders roundtable", role=leaders.mention)
     refused = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_fr)
     answer = await refused.message()
     assert answer.ephemeral and not answer.pinged_role_ids
-    assert answer.content == CATALOG.t(
-        "fr", "events_ui.rsvp.not_audience", title="Leaders roundtable", role=leaders.mention
-    )
+    assert answer.content == polite
+    # The meeting link is the audience's too: the same polite refusal, no link.
+    link = await (
+        await double.click(announcement, f"event:link:{occurrence_id}", user=seed.member_fr)
+    ).message()
+    assert link.ephemeral and link.content == polite and "meet.example.org" not in link.content
     accepted = await double.click(announcement, f"event:rsvp:{occurrence_id}:going", user=seed.member_en)
     assert (await accepted.message()).content.startswith("You are going")
+    joined = await (
+        await double.click(announcement, f"event:link:{occurrence_id}", user=seed.member_en)
+    ).message()
+    assert "https://meet.example.org/leaders" in joined.content
     with bot_db(discord_env) as conn:
         users = [
             r[0]
