@@ -544,6 +544,11 @@ class TimerService:
     async def upcoming(self, limit: int = 10) -> list[Timer]:
         return await repo.upcoming(self._db, limit)
 
+    async def pending_matching(self, kind: str, **payload_fields: Any) -> list[Timer]:
+        """Pending timers of ``kind`` whose payload has these fields, soonest first."""
+        _check_payload_fields(payload_fields)
+        return await repo.pending_matching(self._db, kind, payload_fields)
+
     async def pending_count(self) -> int:
         return await repo.pending_count(self._db)
 

@@ -177,7 +177,17 @@ class ElectionCommands:
         )
         # The outbox: the nomination and its DM's timer committed together; the DM goes now.
         await self.bot.services.timers.run_now(ELECTION_NOMINATION, nomination_id=nomination.id)
-        await reply(interaction, _render.nominated_reply(self.bot.catalog, lang, found, member.id))
+        unreachable = await self.service.elections.awaiting_retry(nomination.id)
+        await reply(
+            interaction,
+            _render.nominated_reply(
+                self.bot.catalog,
+                lang,
+                found,
+                member.id,
+                retry_closes=self.bot.discord_time(found.nominations_close_at) if unreachable else None,
+            ),
+        )
 
     # --- /poll extend ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from bot import limits
 from bot.core.channels import jump_url
 from bot.i18n import Catalog
 from bot.services.consultations import (
+    NOMINATION_DM_RETRY,
     Election,
     NominationAnswer,
     NudgeResult,
@@ -527,8 +528,22 @@ def nomination_answered(catalog: Catalog, lang: str, answer: NominationAnswer) -
     )
 
 
-def nominated_reply(catalog: Catalog, lang: str, election: Election, nominee_id: int) -> str:
-    return catalog.t(lang, "consultations_ui.nomination.done", user=f"<@{nominee_id}>", title=election.title)
+def nominated_reply(
+    catalog: Catalog, lang: str, election: Election, nominee_id: int, *, retry_closes: datetime | None = None
+) -> str:
+    """The nominator's answer; with ``retry_closes`` (the close of nominations, in Discord's time), the
+    nominee could not be reached by DM, and the answer says what to ask them and what the bot does."""
+    user = f"<@{nominee_id}>"
+    if retry_closes is None:
+        return catalog.t(lang, "consultations_ui.nomination.done", user=user, title=election.title)
+    return catalog.t(
+        lang,
+        "consultations_ui.nomination.unreachable",
+        user=user,
+        title=election.title,
+        hours=int(NOMINATION_DM_RETRY.total_seconds() // 3600),
+        closes=_at(retry_closes),
+    )
 
 
 def election_short(catalog: Catalog, lang: str, election: Election, candidates: int) -> str:

@@ -309,7 +309,9 @@ async def test_a_nominee_with_closed_dms_gets_the_nomination_once_they_open_them
     await create_election(env, title, seats=1, nominations="2d", voting="2d")
     election = election_id(env, title)
     mark = double.mark()
-    await nominate(env, rep, election, quiet)
+    told = await nominate(env, rep, election, quiet)  # the nominator learns it at once, privately
+    assert told.ephemeral and f"<@{quiet.id}> is nominated in **{title}**, but cannot receive" in told.content
+    assert "again every 6 hours until the nominations close (<t:" in told.content, told.content
     notice = await double.wait_for_message(
         seed.mod_log, lambda m: title in m.content and "direct messages" in m.content, after=mark, timeout=15
     )

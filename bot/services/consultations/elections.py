@@ -170,6 +170,12 @@ class Elections:
         await self._timers.ensure_pending(ELECTION_NOMINATION, due, payload)
         return True
 
+    async def awaiting_retry(self, nomination_id: int) -> bool:
+        """True while the nomination's DM waits to be sent again (the nominee could not be reached):
+        for the nominator's answer, once the first attempt has run."""
+        pending = await self._timers.pending_matching(ELECTION_NOMINATION, nomination_id=nomination_id)
+        return any(timer.attempts == 0 and timer.due_at > self._clock.now() for timer in pending)
+
     async def answer(self, nomination_id: int, user_id: int, *, accept: bool) -> NominationAnswer:
         """The nominee's accept/decline click. Raises ``consultations.errors.{unknown_nomination,
         not_your_nomination, nominations_closed}``."""

@@ -215,8 +215,9 @@ async def test_a_nominee_out_of_reach_is_sent_the_nomination_again_until_nominat
         asked.append(await service.elections.dm_again_later(int(timer.payload["nomination_id"])))
 
     timers.register(ELECTION_NOMINATION, unreachable)
+    assert not await service.elections.awaiting_retry(nomination.id)  # not tried yet
     await timers.run_due()
-    assert asked == [True]
+    assert asked == [True] and await service.elections.awaiting_retry(nomination.id)
     [retry] = await timers_of(db, ELECTION_NOMINATION)
     assert retry["nomination_id"] == nomination.id
     assert retry["due_at"] == utc_iso(clock.now() + NOMINATION_DM_RETRY)
@@ -232,3 +233,4 @@ async def test_a_nominee_out_of_reach_is_sent_the_nomination_again_until_nominat
     answered = await service.elections.nominate(created.id, rep, other, guild_id=GUILD)
     await service.elections.answer(answered.id, other, accept=True)
     assert not await service.elections.dm_again_later(answered.id)
+    assert not await service.elections.awaiting_retry(answered.id)
