@@ -551,17 +551,21 @@ class Events(commands.Cog):
 
     @staticmethod
     @contextlib.contextmanager
-    def _polite_audience_refusal() -> Iterator[None]:
-        """Say whom the event is for, and what to do about it, instead of the service's bare refusal."""
+    def _polite_audience_refusal(dm_guild: discord.Guild | None = None) -> Iterator[None]:
+        """Say whom the event is for, and what to do about it, instead of the service's bare refusal.
+        In a DM (``dm_guild``: the event's server) a role mention shows as an unknown role, so the
+        role is named instead."""
         try:
             yield
         except UserFacingError as error:
             if error.key != "events.errors.not_in_audience":
                 raise
+            role_id = int(error.params["role_id"])
+            role = dm_guild.get_role(role_id) if dm_guild is not None else None
             raise UserFacingError(
                 "events_ui.rsvp.not_audience",
                 title=error.params["title"],
-                role=f"<@&{error.params['role_id']}>",
+                role=f"**@{role.name}**" if role is not None else f"<@&{role_id}>",
             ) from error
 
     async def answer_rsvp(self, interaction: discord.Interaction, occurrence_id: int, status: str) -> None:
@@ -602,11 +606,12 @@ class Events(commands.Cog):
         Pressed in a reminder DM (no server), it is for members of the event's own server still: who
         left it, or lost the audience role since the reminder, is told so instead."""
         lang = self.bot.lang_for(interaction)
+        dm_guild: discord.Guild | None = None
         if interaction.guild_id is None:
-            roles = await self._roles_in_event_server(interaction.user.id, occurrence_id)
+            dm_guild, roles = await self._member_of_event_server(interaction.user.id, occurrence_id)
         else:
             roles = _member_role_ids(interaction.user)
-        with self._polite_audience_refusal():
+        with self._polite_audience_refusal(dm_guild):
             found = await self.bot.services.events.meeting_link(
                 occurrence_id, interaction.user.id, roles, guild_id=interaction.guild_id
             )
@@ -614,8 +619,10 @@ class Events(commands.Cog):
             interaction, _render.meeting_link_text(self.bot.catalog, lang, found.occurrence, found.link)
         )
 
-    async def _roles_in_event_server(self, user_id: int, occurrence_id: int) -> list[int]:
-        """The member's roles in the server of the event (a button pressed in a DM has no server of
+    async def _member_of_event_server(
+        self, user_id: int, occurrence_id: int
+    ) -> tuple[discord.Guild, list[int]]:
+        """The event's server and the member's roles there (a button pressed in a DM has no server of
         its own). Raises ``events_ui.link.not_member`` when they are not in it any more."""
         occurrence = await self.bot.services.events.get_occurrence(occurrence_id)
         guild = self.bot.get_guild(occurrence.guild_id)
@@ -627,7 +634,7 @@ class Events(commands.Cog):
                 member = await guild.fetch_member(user_id)
             except discord.NotFound:
                 raise UserFacingError("events_ui.link.not_member", server=guild.name) from None
-        return _member_role_ids(member)
+        return guild, _member_role_ids(member)
 
     @ATTENDEES.command(event)
     @ATTENDEES.options("event")

@@ -455,6 +455,18 @@ async def test_reminder_pings_only_the_audience_at_its_lead_time_and_dms_who_rep
     assert_no_pings(discord_env, after=mark, allowed_role_ids=frozenset({audience.id}))
     await answer_of(double, "event dm", user=seed.member_fr, setting="on")
 
+    # The DM's Join button gives the link to the audience; who lost the role since is told whom the
+    # event is for, by the role's name (a role mention means nothing in a DM).
+    link_id = f"event:link:{occurrence_id}"
+    joined = await (await double.click(dm, link_id, user=seed.member_en)).message()
+    assert "https://meet.example.org/probe" in joined.content
+    double.remove_member_role(seed.member_en, audience)
+    refused = await (await double.click(dm, link_id, user=seed.member_en)).message()
+    assert "meet.example.org" not in refused.content
+    assert refused.content == CATALOG.t(
+        "en", "events_ui.rsvp.not_audience", title="Reminder probe", role=f"**@{audience.name}**"
+    )
+
 
 async def test_edit_moves_the_event_and_its_reminder(discord_env: DiscordEnv) -> None:
     double, seed = discord_env.double, discord_env.seed
