@@ -755,10 +755,10 @@ def settle_driver() -> None:
     The driver and the doubles share this process, and the doubles keep every request they saw: a full
     collection of that heap took 150-240 ms here. Left to run when it pleases, it paused the driver in
     the middle of a burst: the sends it delayed went out together, and the answers in flight were
-    read late. Either way the pause counted against whichever bot was being timed (a vote burst's
-    p99 went from 2 ms to 12-16 ms). So ``run_variant`` turns the automatic collector off while it
-    times, and calls this before every round and every burst; frozen objects are not walked again,
-    so each call costs only what came since the last one."""
+    read late. Either way the pause counted against whichever bot was being timed. So ``run_variant``
+    turns the automatic collector off while it times, and calls this before every round and every
+    burst; frozen objects are not walked again, so each call costs only what came since the last one.
+    ``run_variant`` unfreezes at its end, so a finished variant's doubles can be collected."""
     gc.collect()
     gc.freeze()
 
@@ -1005,6 +1005,7 @@ async def run_variant(
         print("  bot log:\n" + pair.bot.tail(40))
         raise
     finally:
+        gc.unfreeze()
         gc.enable()
         await asyncio.to_thread(pair.close)
     return result
