@@ -47,6 +47,7 @@ from bot.core.channels import (
     text_channel,
 )
 from bot.core.dm import dm_members, send_dm
+from bot.core.guild_members import member_of
 from bot.core.outbox import find_posted, has_attachment, has_custom_id, may_have_run, same_text
 from bot.core.pacing import background
 from bot.errors import NotFound
@@ -55,7 +56,6 @@ from bot.services.consultations import (
     ELECTION_NOMINATION,
     ELECTION_NOMINATIONS_CLOSE,
     ELECTION_SHORT,
-    NOMINATION_DM_RETRY,
     POLL_CLOSE,
     POLL_NUDGE,
     POLL_POST,
@@ -381,14 +381,13 @@ class ElectionTimers:
             # The nomination stays pending and the DM is tried again while nominations are open: once
             # moderators have asked the nominee to open their DMs, the buttons reach them.
             await self.service.elections.dm_again_later(nomination_id)
-            guild_lang = self.bot.config.language
-            text = self.bot.t(
-                guild_lang,
+            text = _render.unreachable_text(
+                catalog,
+                self.bot.config.language,
                 "consultations_ui.nomination.log_unreachable",
-                user=f"<@{user_id}>",
-                title=election.title,
-                hours=int(NOMINATION_DM_RETRY.total_seconds() // 3600),
-                closes=discord.utils.format_dt(self.bot.discord_time(election.nominations_close_at), "f"),
+                election,
+                user_id,
+                self.bot.discord_time(election.nominations_close_at),
             )
             await self.bot.report_once(election.guild_id, f"election:nomination:{nomination_id}:dm", text)
 
@@ -426,12 +425,12 @@ class ElectionTimers:
         for nomination in await self.service.elections.nominations(election.id):
             if nomination.status != "accepted":
                 continue
-            member = guild.get_member(nomination.nominee_id)
+            try:
+                member = await member_of(guild, nomination.nominee_id)
+            except discord.HTTPException:
+                member = None
             if member is None:
-                try:
-                    member = await guild.fetch_member(nomination.nominee_id)
-                except discord.HTTPException:
-                    continue  # left the server: the ballot names them by id
+                continue  # left the server (or Discord failed): the ballot names them by id
             names[nomination.nominee_id] = member.display_name
         return names
 

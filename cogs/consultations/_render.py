@@ -533,16 +533,27 @@ def nominated_reply(
 ) -> str:
     """The nominator's answer; with ``retry_closes`` (the close of nominations, in Discord's time), the
     nominee could not be reached by DM, and the answer says what to ask them and what the bot does."""
-    user = f"<@{nominee_id}>"
     if retry_closes is None:
-        return catalog.t(lang, "consultations_ui.nomination.done", user=user, title=election.title)
+        return catalog.t(
+            lang, "consultations_ui.nomination.done", user=f"<@{nominee_id}>", title=election.title
+        )
+    return unreachable_text(
+        catalog, lang, "consultations_ui.nomination.unreachable", election, nominee_id, retry_closes
+    )
+
+
+def unreachable_text(
+    catalog: Catalog, lang: str, key: str, election: Election, nominee_id: int, closes: datetime
+) -> str:
+    """A nominee out of reach by DM, told to the nominator (``consultations_ui.nomination.unreachable``)
+    or to mod-log (``...log_unreachable``): what to ask them, and that the DM goes again until ``closes``."""
     return catalog.t(
         lang,
-        "consultations_ui.nomination.unreachable",
-        user=user,
+        key,
+        user=f"<@{nominee_id}>",
         title=election.title,
         hours=int(NOMINATION_DM_RETRY.total_seconds() // 3600),
-        closes=_at(retry_closes),
+        closes=_at(closes),
     )
 
 

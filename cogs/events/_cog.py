@@ -28,6 +28,7 @@ from bot import validation
 from bot.core.channels import configured_channel, ensure_can_post, post_language, text_channel
 from bot.core.checks import moderator_only
 from bot.core.groups import group_choices
+from bot.core.guild_members import member_of
 from bot.core.mentions import can_ping
 from bot.core.paginator import Paginator
 from bot.core.replies import reply
@@ -628,12 +629,9 @@ class Events(commands.Cog):
         guild = self.bot.get_guild(occurrence.guild_id)
         if guild is None:  # the bot was removed from that server
             raise NotFound("events.errors.unknown_event")
-        member = guild.get_member(user_id)
+        member = await member_of(guild, user_id)
         if member is None:
-            try:
-                member = await guild.fetch_member(user_id)
-            except discord.NotFound:
-                raise UserFacingError("events_ui.link.not_member", server=guild.name) from None
+            raise UserFacingError("events_ui.link.not_member", server=guild.name)
         return guild, _member_role_ids(member)
 
     @ATTENDEES.command(event)

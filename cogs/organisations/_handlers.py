@@ -17,6 +17,7 @@ import discord
 
 from bot.core.channels import POST_EMBEDS, Report, permission_list, postable_channel
 from bot.core.dm import send_dm_once
+from bot.core.guild_members import member_of
 from bot.core.outbox import find_posted, has_custom_id, may_have_run
 from bot.services.organisations import (
     ORG_CLAIM_OUTCOME,
@@ -153,12 +154,9 @@ class DirectoryHandlers:
                 text = self.bot.t(self.lang, "orgs.ui.role.missing", role=name)
                 await self.bot.report_once(guild_id, "org:leaders-role-missing", text)
             return
-        member = guild.get_member(user_id)
+        member = await member_of(guild, user_id)
         if member is None:
-            try:
-                member = await guild.fetch_member(user_id)
-            except discord.NotFound:
-                return  # they left the server: nothing to give or take
+            return  # they left the server: nothing to give or take
         wanted = await self.service.should_have_leaders_role(guild_id, user_id)
         if wanted == (role in member.roles):
             return
